@@ -1,0 +1,187 @@
+/**
+ * The Matrix capabilities the rest of the daemon uses. Code above `matrix/` depends on these
+ * narrow interfaces, never on matrix-bot-sdk. Each method maps homeserver failures to
+ * `MatrixRequestError` (see errors.ts) before they leave this folder.
+ */
+import type { EventId, RoomAlias, RoomId, UserId } from '../shared/index.js';
+
+/** A client-server API event exactly as the homeserver sent it (after decryption, if any). */
+export interface RawEvent {
+  readonly event_id: string;
+  readonly room_id?: string;
+  readonly sender: string;
+  readonly type: string;
+  readonly origin_server_ts: number;
+  readonly content: Readonly<Record<string, unknown>>;
+  readonly state_key?: string;
+  readonly redacts?: string;
+  readonly unsigned?: Readonly<Record<string, unknown>>;
+}
+
+export interface JoinedRoomUpdate {
+  readonly roomId: RoomId;
+  /** Timeline events in order. Encrypted events are decrypted when E2EE is enabled. */
+  readonly timeline: readonly RawEvent[];
+  /** True when the homeserver left a gap before `timeline` (see `prevBatch`). */
+  readonly limited: boolean;
+  /** Token to paginate backwards from the start of `timeline` (for backfilling a gap). */
+  readonly prevBatch: string | undefined;
+  /** State events delivered with the update (not part of the timeline). */
+  readonly state: readonly RawEvent[];
+}
+
+export interface RoomInvite {
+  readonly roomId: RoomId;
+  readonly inviter: UserId | undefined;
+  /** The invite carried `is_direct: true` (a DM). */
+  readonly isDirect: boolean;
+}
+
+/** One `/sync` response, reduced to what Quorum handles. */
+export interface SyncBatch {
+  readonly nextBatch: string;
+  readonly joined: readonly JoinedRoomUpdate[];
+  readonly invited: readonly RoomInvite[];
+  readonly left: readonly RoomId[];
+}
+
+export interface SyncOptions {
+  /** The stored `next_batch` of the previous batch; absent for the first sync. */
+  readonly since: string | undefined;
+  /** Long-poll timeout sent to the homeserver. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** Long-polls `/sync` with Quorum's filter (lazy-loaded members, no presence, only handled types). */
+export interface SyncSource {
+  sync(options: SyncOptions): Promise<SyncBatch>;
+}
+
+export interface BackfillOptions {
+  /** Pagination token to start from (a `prevBatch`). */
+  readonly from: string;
+  /** Stop at this token (the previous batch's `since`), when known. */
+  readonly to: string | undefined;
+  readonly limit: number;
+  readonly signal: AbortSignal;
+}
+
+/** Reads history through `/messages`, newest first, to fill a `limited` gap. */
+export interface TimelineSource {
+  backfill(
+    roomId: RoomId,
+    options: BackfillOptions,
+  ): Promise<{ events: readonly RawEvent[]; end: string | undefined }>;
+  /** One event by id (`/rooms/{roomId}/event/{eventId}`). */
+  getEvent(roomId: RoomId, eventId: EventId): Promise<RawEvent>;
+  /** Events of a thread (`/relations/{root}/m.thread`), oldest first, up to `limit`. */
+  getThread(
+    roomId: RoomId,
+    rootId: EventId,
+    options: { limit: number; signal?: AbortSignal },
+  ): Promise<readonly RawEvent[]>;
+}
+
+/** Text to send. `body` is Markdown when `format` is `markdown`; it is rendered to sanitised HTML. */
+export interface OutgoingText {
+  readonly body: string;
+  readonly format: 'markdown' | 'plain';
+  /** `m.notice` for bot status lines; default `m.text`. */
+  readonly msgtype?: 'm.text' | 'm.notice';
+  /** Put the message in this thread (`m.thread`), with a reply fallback to `replyToId` (or the root). */
+  readonly thread?: { readonly rootId: EventId; readonly replyToId?: EventId };
+  /** Users to mention (`m.mentions.user_ids` plus a pill for each that appears in the body). */
+  readonly mentions?: readonly UserId[];
+  /** Extra content keys (namespaced, e.g. `io.quorum.stream_status`). */
+  readonly extraContent?: Readonly<Record<string, unknown>>;
+}
+
+/** A transaction id: the same id for the same logical send makes a resend idempotent at the homeserver. */
+export interface SendOptions {
+  readonly txnId: string;
+}
+
+export interface MessageSender {
+  sendText(roomId: RoomId, message: OutgoingText, options: SendOptions): Promise<EventId>;
+}
+
+export interface MessageEditor {
+  /** Replaces `targetId`'s content (`m.replace`); the new text must repeat the thread relation. */
+  editText(
+    roomId: RoomId,
+    targetId: EventId,
+    message: OutgoingText,
+    options: SendOptions,
+  ): Promise<EventId>;
+}
+
+export interface Reactor {
+  react(roomId: RoomId, targetId: EventId, key: string, options: SendOptions): Promise<EventId>;
+  redact(
+    roomId: RoomId,
+    eventId: EventId,
+    options: SendOptions & { readonly reason?: string },
+  ): Promise<EventId>;
+}
+
+export interface TypingIndicator {
+  setTyping(roomId: RoomId, isTyping: boolean, timeoutMs: number): Promise<void>;
+}
+
+export interface RoomMembership {
+  joinRoom(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId>;
+  leaveRoom(roomId: RoomId): Promise<void>;
+  invite(roomId: RoomId, userId: UserId): Promise<void>;
+  getJoinedRooms(): Promise<readonly RoomId[]>;
+  getJoinedMembers(roomId: RoomId): Promise<readonly UserId[]>;
+}
+
+export interface CreateRoomOptions {
+  /** Local part of the alias to create (`lobby` for `#lobby:server`). */
+  readonly aliasLocalpart: string;
+  readonly name: string;
+  readonly topic?: string;
+  readonly invite: readonly UserId[];
+  /** Public rooms are joinable by anyone on the server; default private (invite only). */
+  readonly isPublic?: boolean;
+}
+
+export interface RoomDirectory {
+  /** The room an alias points at, or `undefined` when the alias does not exist. */
+  resolveAlias(alias: RoomAlias): Promise<RoomId | undefined>;
+  createRoom(options: CreateRoomOptions): Promise<RoomId>;
+}
+
+export interface ProfileEditor {
+  setDisplayName(displayName: string): Promise<void>;
+  getDisplayName(userId: UserId): Promise<string | undefined>;
+}
+
+/** Everything one bot account can do; most code should take only the capability it needs. */
+export interface BotClient
+  extends
+    SyncSource,
+    TimelineSource,
+    MessageSender,
+    MessageEditor,
+    Reactor,
+    TypingIndicator,
+    RoomMembership,
+    RoomDirectory,
+    ProfileEditor {
+  readonly userId: UserId;
+  readonly deviceId: string;
+  /** True when the crypto binary loaded and this client encrypts and decrypts. */
+  readonly isEncryptionEnabled: boolean;
+  /** Releases the client's resources (crypto store, keep-alive sockets). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Credentials of one bot account, as persisted by storage. */
+export interface AccountCredentials {
+  readonly userId: UserId;
+  readonly accessToken: string;
+  readonly deviceId: string;
+  readonly password: string;
+}

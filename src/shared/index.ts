@@ -1,0 +1,13 @@
+export { AbortReason, abortKindOf, isAbortError, linkSignal } from './abort.js';
+export type { AbortReasonKind, LinkedSignal } from './abort.js';
+export { exponentialBackoffMs, linearBackoffMs } from './backoff.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { DaemonError, describeError, hasErrorCode, toError } from './errors.js';
+export type { DaemonErrorOptions, ErrorKind } from './errors.js';
+export { asEventId, asRoomAlias, asRoomId, asUserId, localpartOf, serverNameOf } from './ids.js';
+export type { EventId, RoomAlias, RoomId, UserId } from './ids.js';
+export { createLogger, parseLogLevel, redactText, redactValue, silentLogger } from './logger.js';
+export type { LogFields, LogLevel, Logger, LoggerOptions } from './logger.js';
+export { runTask } from './task.js';
+export type { TaskFailureCounter } from './task.js';

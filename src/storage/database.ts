@@ -1,0 +1,54 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+/** The better-sqlite3 handle type, re-exported so repositories name it without importing the SDK. */
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** A file path, or `:memory:` for tests. */
+  readonly path: string;
+}
+
+/**
+ * Opens (creating if needed) Quorum's SQLite database and brings its schema up to date.
+ *
+ * The file holds access tokens and passwords, so it is created with mode 0600 (and its
+ * WAL/SHM siblings are tightened too). The journal runs WAL with `synchronous=FULL`, so a
+ * committed admission survives power loss, not only a process crash.
+ * The caller owns the handle and must `close()` it.
+ */
+export function openDatabase(options: OpenDatabaseOptions): Db {
+  const isMemory = options.path === ':memory:';
+  if (!isMemory) {
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    if (!existsSync(options.path)) closeSync(openSync(options.path, 'a', 0o600));
+    chmodSync(options.path, 0o600);
+  }
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  if (!isMemory) {
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(options.path + suffix)) chmodSync(options.path + suffix, 0o600);
+    }
+  }
+  return db;
+}
+
+/** Applies every migration newer than the database's `user_version`, each in its own transaction. */
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  MIGRATIONS.forEach((sql, index) => {
+    const version = index + 1;
+    if (version <= current) return;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    })();
+  });
+}

@@ -1,0 +1,12 @@
+export type { StoredAccount } from './account-store.js';
+export type { Admission, JournalEntry, JournalEventInput } from './ingress-journal.js';
+export { OPEN_TURN_STATES } from './response-tracker.js';
+export type { ClaimInput, TurnRecord, TurnState } from './response-tracker.js';
+export { QuorumStore } from './store.js';
+export type { UsageRecord, UsageTotals } from './usage-store.js';
+export type { AccountStore } from './account-store.js';
+export type { DirectRoomStore } from './direct-rooms.js';
+export type { IngressJournal } from './ingress-journal.js';
+export type { ResponseTracker } from './response-tracker.js';
+export type { ThreadSettingsStore } from './thread-settings.js';
+export type { UsageStore } from './usage-store.js';

@@ -1,0 +1,226 @@
+import type { Db } from './database.js';
+
+/** The subset of a Matrix event the journal stores (structurally a matrix RawEvent). */
+export interface JournalEventInput {
+  readonly event_id: string;
+  readonly sender: string;
+  readonly type: string;
+  readonly origin_server_ts: number;
+  readonly content: Readonly<Record<string, unknown>>;
+  readonly state_key?: string;
+  readonly redacts?: string;
+  readonly unsigned?: Readonly<Record<string, unknown>>;
+}
+
+/** One event offered for admission, with its relations already read off the content. */
+export interface Admission {
+  readonly roomId: string;
+  readonly event: JournalEventInput;
+  readonly threadRoot: string | undefined;
+  readonly relatesTo: string | undefined;
+  readonly relType: string | undefined;
+  /** History is recorded (for context and dedupe) but never acted on. */
+  readonly isHistory: boolean;
+  /**
+   * Store only the event's identity and relations, not its content: used for other
+   * bots' half-finished streaming edits, which are never read back.
+   */
+  readonly isContentless?: boolean;
+}
+
+/** An admitted event as read back from the journal. */
+export interface JournalEntry {
+  readonly eventId: string;
+  readonly roomId: string;
+  readonly sender: string;
+  readonly type: string;
+  readonly originTs: number;
+  readonly threadRoot: string | undefined;
+  readonly relatesTo: string | undefined;
+  readonly relType: string | undefined;
+  readonly event: JournalEventInput;
+  readonly isHistory: boolean;
+  readonly decision: string | undefined;
+}
+
+interface JournalRow {
+  event_id: string;
+  room_id: string;
+  sender: string;
+  type: string;
+  origin_ts: number;
+  thread_root: string | null;
+  relates_to: string | null;
+  rel_type: string | null;
+  json: string;
+  is_history: number;
+  decision: string | null;
+}
+
+function toEntry(row: JournalRow): JournalEntry {
+  return {
+    eventId: row.event_id,
+    roomId: row.room_id,
+    sender: row.sender,
+    type: row.type,
+    originTs: row.origin_ts,
+    threadRoot: row.thread_root ?? undefined,
+    relatesTo: row.relates_to ?? undefined,
+    relType: row.rel_type ?? undefined,
+    event: JSON.parse(row.json) as JournalEventInput,
+    isHistory: row.is_history === 1,
+    decision: row.decision ?? undefined,
+  };
+}
+
+/**
+ * The ingress journal: admits each event once, whichever bot's sync delivered it first, and
+ * advances that bot's sync token in the same transaction, so a crash can neither skip an
+ * event (token saved, event lost) nor act on one twice (event admitted twice).
+ */
+export class IngressJournal {
+  private readonly insert;
+  private readonly saveToken;
+  private readonly admitTransaction;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO journal
+         (event_id, room_id, sender, type, origin_ts, thread_root, relates_to, rel_type, json, admitted_at, admitted_by, is_history)
+       VALUES (@eventId, @roomId, @sender, @type, @originTs, @threadRoot, @relatesTo, @relType, @json, @now, @bot, @isHistory)`,
+    );
+    this.saveToken = db.prepare(
+      `INSERT INTO sync_tokens (bot, next_batch, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(bot) DO UPDATE SET next_batch = excluded.next_batch, updated_at = excluded.updated_at`,
+    );
+    this.admitTransaction = db.transaction(
+      (bot: string, nextBatch: string | undefined, admissions: readonly Admission[]) => {
+        const now = this.now();
+        const admitted: JournalEntry[] = [];
+        for (const admission of admissions) {
+          const { event } = admission;
+          const stored: JournalEventInput = admission.isContentless
+            ? { ...event, content: {} }
+            : event;
+          const result = this.insert.run({
+            eventId: event.event_id,
+            roomId: admission.roomId,
+            sender: event.sender,
+            type: event.type,
+            originTs: event.origin_server_ts,
+            threadRoot: admission.threadRoot ?? null,
+            relatesTo: admission.relatesTo ?? null,
+            relType: admission.relType ?? null,
+            json: JSON.stringify(stored),
+            now,
+            bot,
+            isHistory: admission.isHistory ? 1 : 0,
+          });
+          if (result.changes === 1) {
+            admitted.push({
+              eventId: event.event_id,
+              roomId: admission.roomId,
+              sender: event.sender,
+              type: event.type,
+              originTs: event.origin_server_ts,
+              threadRoot: admission.threadRoot,
+              relatesTo: admission.relatesTo,
+              relType: admission.relType,
+              event: stored,
+              isHistory: admission.isHistory,
+              decision: undefined,
+            });
+          }
+        }
+        if (nextBatch !== undefined) this.saveToken.run(bot, nextBatch, now);
+        return admitted;
+      },
+    );
+  }
+
+  /**
+   * Durably admits `admissions` and (when given) stores `nextBatch` as `bot`'s sync token,
+   * atomically. Returns the entries that were new (not admitted before by any bot), in order.
+   */
+  admit(bot: string, nextBatch: string | undefined, admissions: readonly Admission[]): JournalEntry[] {
+    return this.admitTransaction(bot, nextBatch, admissions);
+  }
+
+  syncToken(bot: string): string | undefined {
+    const row = this.db
+      .prepare<[string], { next_batch: string }>('SELECT next_batch FROM sync_tokens WHERE bot = ?')
+      .get(bot);
+    return row?.next_batch;
+  }
+
+  get(eventId: string): JournalEntry | undefined {
+    const row = this.db
+      .prepare<[string], JournalRow>('SELECT * FROM journal WHERE event_id = ?')
+      .get(eventId);
+    return row === undefined ? undefined : toEntry(row);
+  }
+
+  /** Records that the dispatcher decided about `eventId` (so a restart does not decide again). */
+  markDecided(eventId: string, decision: string): void {
+    this.db
+      .prepare('UPDATE journal SET decided_at = ?, decision = ? WHERE event_id = ?')
+      .run(this.now(), decision, eventId);
+  }
+
+  /** Admitted, actionable events with no decision yet (left over by a crash), oldest first. */
+  listUndecided(): JournalEntry[] {
+    return this.db
+      .prepare<[], JournalRow>(
+        'SELECT * FROM journal WHERE decided_at IS NULL AND is_history = 0 ORDER BY admitted_at, origin_ts',
+      )
+      .all()
+      .map(toEntry);
+  }
+
+  /** The thread's root and every event in it, oldest first (at most `limit`, the newest ones). */
+  thread(roomId: string, rootId: string, limit: number): JournalEntry[] {
+    return this.db
+      .prepare<[string, string, string, number], JournalRow>(
+        `SELECT * FROM (
+           SELECT * FROM journal WHERE room_id = ? AND (event_id = ? OR thread_root = ?)
+           ORDER BY origin_ts DESC LIMIT ?
+         ) ORDER BY origin_ts ASC`,
+      )
+      .all(roomId, rootId, rootId, limit)
+      .map(toEntry);
+  }
+
+  /** Events that relate to `targetId` (edits, reactions), oldest first. */
+  related(targetId: string, relType?: string): JournalEntry[] {
+    const rows =
+      relType === undefined
+        ? this.db
+            .prepare<[string], JournalRow>('SELECT * FROM journal WHERE relates_to = ? ORDER BY origin_ts')
+            .all(targetId)
+        : this.db
+            .prepare<[string, string], JournalRow>(
+              'SELECT * FROM journal WHERE relates_to = ? AND rel_type = ? ORDER BY origin_ts',
+            )
+            .all(targetId, relType);
+    return rows.map(toEntry);
+  }
+
+  /** Distinct senders of message events in a thread (root included). */
+  threadSenders(roomId: string, rootId: string): string[] {
+    return this.db
+      .prepare<[string, string, string], { sender: string }>(
+        `SELECT DISTINCT sender FROM journal
+         WHERE room_id = ? AND (event_id = ? OR thread_root = ?) AND type = 'm.room.message'`,
+      )
+      .all(roomId, rootId, rootId)
+      .map((row) => row.sender);
+  }
+
+  /** Deletes events admitted before `beforeMs`; returns how many were removed. */
+  prune(beforeMs: number): number {
+    return this.db.prepare('DELETE FROM journal WHERE admitted_at < ?').run(beforeMs).changes;
+  }
+}

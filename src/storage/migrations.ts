@@ -1,0 +1,99 @@
+/**
+ * Schema migrations, applied in order; index + 1 is the schema version stored in
+ * `PRAGMA user_version`. Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  -- Bot accounts. One row per entity name; kept when an entity is removed so re-adding reuses it.
+  CREATE TABLE accounts (
+    entity TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    access_token TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    password TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  -- Each bot's sync position, written in the same transaction that admits the batch's events.
+  CREATE TABLE sync_tokens (
+    bot TEXT PRIMARY KEY,
+    next_batch TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  -- The ingress journal: every event any bot received, admitted once by event id.
+  CREATE TABLE journal (
+    event_id TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    type TEXT NOT NULL,
+    origin_ts INTEGER NOT NULL,
+    thread_root TEXT,
+    relates_to TEXT,
+    rel_type TEXT,
+    json TEXT NOT NULL,
+    admitted_at INTEGER NOT NULL,
+    admitted_by TEXT NOT NULL,
+    -- 1 when admitted from history (first sync, backfill older than the catch-up window): never acted on.
+    is_history INTEGER NOT NULL DEFAULT 0,
+    decided_at INTEGER,
+    decision TEXT
+  );
+  CREATE INDEX journal_thread ON journal(room_id, thread_root, origin_ts);
+  CREATE INDEX journal_relates ON journal(relates_to);
+  CREATE INDEX journal_undecided ON journal(admitted_at) WHERE decided_at IS NULL AND is_history = 0;
+
+  -- Turn records (the ResponseTracker): which source event each responder answered, and with which reply.
+  CREATE TABLE turns (
+    responder TEXT NOT NULL,
+    source_event_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    thread_root TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reply_event_id TEXT,
+    -- The event whose text this turn answers: the source itself, or its latest edit.
+    source_version TEXT NOT NULL,
+    generation INTEGER NOT NULL DEFAULT 0,
+    model TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (responder, source_event_id)
+  );
+  CREATE INDEX turns_reply ON turns(reply_event_id);
+  CREATE INDEX turns_thread ON turns(room_id, thread_root);
+  CREATE INDEX turns_open ON turns(state) WHERE state IN ('claimed', 'replying');
+
+  -- Rooms an entity joined as a direct message (invite carried is_direct).
+  CREATE TABLE direct_rooms (
+    entity TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    inviter TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (entity, room_id)
+  );
+
+  -- Token usage per model call.
+  CREATE TABLE usage (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    responder TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL
+  );
+  CREATE INDEX usage_at ON usage(at);
+
+  -- Per-thread settings such as a model chosen with !model.
+  CREATE TABLE thread_settings (
+    room_id TEXT NOT NULL,
+    thread_root TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, thread_root, key)
+  );
+  `,
+];

@@ -1,0 +1,45 @@
+import type { Db } from './database.js';
+
+export interface UsageRecord {
+  readonly responder: string;
+  readonly roomId: string;
+  readonly userId: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface UsageTotals {
+  readonly key: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly calls: number;
+}
+
+/** Token usage per model call, summarised per agent, room or user. */
+export class UsageStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {}
+
+  record(usage: UsageRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO usage (at, responder, room_id, user_id, model, input_tokens, output_tokens)
+         VALUES (@now, @responder, @roomId, @userId, @model, @inputTokens, @outputTokens)`,
+      )
+      .run({ ...usage, now: this.now() });
+  }
+
+  /** Totals grouped by `by`, for calls at or after `sinceMs`, largest first. */
+  totals(by: 'responder' | 'room_id' | 'user_id' | 'model', sinceMs = 0): UsageTotals[] {
+    return this.db
+      .prepare<[number], { key: string; input: number; output: number; calls: number }>(
+        `SELECT ${by} AS key, SUM(input_tokens) AS input, SUM(output_tokens) AS output, COUNT(*) AS calls
+         FROM usage WHERE at >= ? GROUP BY ${by} ORDER BY SUM(input_tokens + output_tokens) DESC`,
+      )
+      .all(sinceMs)
+      .map((row) => ({ key: row.key, inputTokens: row.input, outputTokens: row.output, calls: row.calls }));
+  }
+}

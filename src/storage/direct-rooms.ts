@@ -24,6 +24,8 @@ export class DirectRoomStore {
   }
 
   remove(entity: string, roomId: string): void {
-    this.db.prepare('DELETE FROM direct_rooms WHERE entity = ? AND room_id = ?').run(entity, roomId);
+    this.db
+      .prepare('DELETE FROM direct_rooms WHERE entity = ? AND room_id = ?')
+      .run(entity, roomId);
   }
 }

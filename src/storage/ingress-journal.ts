@@ -145,7 +145,11 @@ export class IngressJournal {
    * Durably admits `admissions` and (when given) stores `nextBatch` as `bot`'s sync token,
    * atomically. Returns the entries that were new (not admitted before by any bot), in order.
    */
-  admit(bot: string, nextBatch: string | undefined, admissions: readonly Admission[]): JournalEntry[] {
+  admit(
+    bot: string,
+    nextBatch: string | undefined,
+    admissions: readonly Admission[],
+  ): JournalEntry[] {
     return this.admitTransaction(bot, nextBatch, admissions);
   }
 
@@ -198,7 +202,9 @@ export class IngressJournal {
     const rows =
       relType === undefined
         ? this.db
-            .prepare<[string], JournalRow>('SELECT * FROM journal WHERE relates_to = ? ORDER BY origin_ts')
+            .prepare<[string], JournalRow>(
+              'SELECT * FROM journal WHERE relates_to = ? ORDER BY origin_ts',
+            )
             .all(targetId)
         : this.db
             .prepare<[string, string], JournalRow>(

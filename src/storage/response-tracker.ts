@@ -94,7 +94,9 @@ export class ResponseTracker {
 
   get(responder: string, sourceEventId: string): TurnRecord | undefined {
     const row = this.db
-      .prepare<[string, string], TurnRow>('SELECT * FROM turns WHERE responder = ? AND source_event_id = ?')
+      .prepare<[string, string], TurnRow>(
+        'SELECT * FROM turns WHERE responder = ? AND source_event_id = ?',
+      )
       .get(responder, sourceEventId);
     return row === undefined ? undefined : toRecord(row);
   }
@@ -102,7 +104,9 @@ export class ResponseTracker {
   /** Every responder's turn for a source event. */
   forSource(sourceEventId: string): TurnRecord[] {
     return this.db
-      .prepare<[string], TurnRow>('SELECT * FROM turns WHERE source_event_id = ? ORDER BY created_at')
+      .prepare<[string], TurnRow>(
+        'SELECT * FROM turns WHERE source_event_id = ? ORDER BY created_at',
+      )
       .all(sourceEventId)
       .map(toRecord);
   }
@@ -149,14 +153,22 @@ export class ResponseTracker {
   /** Records which model answered. */
   recordModel(responder: string, sourceEventId: string, model: string): void {
     this.db
-      .prepare('UPDATE turns SET model = ?, updated_at = ? WHERE responder = ? AND source_event_id = ?')
+      .prepare(
+        'UPDATE turns SET model = ?, updated_at = ? WHERE responder = ? AND source_event_id = ?',
+      )
       .run(model, this.now(), responder, sourceEventId);
   }
 
   /** Marks the reply's text final with `state`. */
-  finish(responder: string, sourceEventId: string, state: Exclude<TurnState, 'claimed' | 'replying'>): void {
+  finish(
+    responder: string,
+    sourceEventId: string,
+    state: Exclude<TurnState, 'claimed' | 'replying'>,
+  ): void {
     this.db
-      .prepare('UPDATE turns SET state = ?, updated_at = ? WHERE responder = ? AND source_event_id = ?')
+      .prepare(
+        'UPDATE turns SET state = ?, updated_at = ? WHERE responder = ? AND source_event_id = ?',
+      )
       .run(state, this.now(), responder, sourceEventId);
   }
 

@@ -16,7 +16,10 @@ afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
 
-function message(id: string, opts: Partial<Admission> & { body?: string; ts?: number } = {}): Admission {
+function message(
+  id: string,
+  opts: Partial<Admission> & { body?: string; ts?: number } = {},
+): Admission {
   return {
     roomId: opts.roomId ?? '!room:hs',
     event: {
@@ -52,7 +55,13 @@ describe('database file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quorum-db-'));
     const path = join(dir, 'quorum.db');
     const first = new QuorumStore(path);
-    first.accounts.save({ entity: 'calc', userId: '@q:hs', accessToken: 't', deviceId: 'D', password: 'p' });
+    first.accounts.save({
+      entity: 'calc',
+      userId: '@q:hs',
+      accessToken: 't',
+      deviceId: 'D',
+      password: 'p',
+    });
     first.close();
     const second = new QuorumStore(path);
     expect(second.accounts.get('calc')?.deviceId).toBe('D');
@@ -64,7 +73,9 @@ describe('IngressJournal', () => {
   it('admits an event once, whichever bot delivers it first', () => {
     const { journal } = memoryStore();
     expect(journal.admit('router', 's1', [message('$a')]).map((e) => e.eventId)).toEqual(['$a']);
-    expect(journal.admit('calc', 'c1', [message('$a'), message('$b')]).map((e) => e.eventId)).toEqual(['$b']);
+    expect(
+      journal.admit('calc', 'c1', [message('$a'), message('$b')]).map((e) => e.eventId),
+    ).toEqual(['$b']);
     expect(journal.syncToken('router')).toBe('s1');
     expect(journal.syncToken('calc')).toBe('c1');
   });
@@ -143,7 +154,11 @@ describe('ResponseTracker', () => {
     turns.finish('calc', '$m', 'completed');
     expect(turns.reopen('calc', '$m', '$edit')).toBe(1);
     const turn = turns.get('calc', '$m');
-    expect(turn).toMatchObject({ state: 'replying', replyEventId: '$reply', sourceVersion: '$edit' });
+    expect(turn).toMatchObject({
+      state: 'replying',
+      replyEventId: '$reply',
+      sourceVersion: '$edit',
+    });
   });
 });
 

@@ -40,6 +40,11 @@ export class UsageStore {
          FROM usage WHERE at >= ? GROUP BY ${by} ORDER BY SUM(input_tokens + output_tokens) DESC`,
       )
       .all(sinceMs)
-      .map((row) => ({ key: row.key, inputTokens: row.input, outputTokens: row.output, calls: row.calls }));
+      .map((row) => ({
+        key: row.key,
+        inputTokens: row.input,
+        outputTokens: row.output,
+        calls: row.calls,
+      }));
   }
 }

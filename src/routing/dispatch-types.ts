@@ -1,0 +1,174 @@
+/**
+ * The dispatcher's inputs and outputs: pure data, so every rule is a unit test.
+ */
+import type { AuthorizationRules } from './authorization.js';
+
+/** A Quorum entity as the dispatcher sees it. */
+export interface EntityView {
+  readonly name: string;
+  readonly kind: 'router' | 'agent' | 'team';
+  readonly userId: string;
+  readonly displayName: string;
+  /** Room ids the entity is configured for. */
+  readonly rooms: ReadonlySet<string>;
+  /** Whether the entity accepts DM invites from authorized users. */
+  readonly acceptsInvites: boolean;
+}
+
+/** A new message, or the final text of an agent's streamed message. */
+export interface MessageInput {
+  readonly kind: 'message';
+  readonly eventId: string;
+  readonly roomId: string;
+  readonly sender: string;
+  readonly body: string;
+  /** The thread the message is in, if any. */
+  readonly threadRoot: string | undefined;
+  readonly mentionedUserIds: readonly string[];
+  readonly originTs: number;
+  /** False while an agent's reply is still streaming (`io.quorum.stream_status: streaming`). */
+  readonly isFinal: boolean;
+}
+
+/** An edit (`m.replace`) of an earlier message. */
+export interface EditInput {
+  readonly kind: 'edit';
+  readonly eventId: string;
+  readonly roomId: string;
+  readonly sender: string;
+  readonly targetId: string;
+  /** The sender of the edited message (edits by anyone else are ignored). */
+  readonly targetSender: string | undefined;
+  readonly targetThreadRoot: string | undefined;
+  readonly newBody: string;
+  readonly mentionedUserIds: readonly string[];
+  readonly originTs: number;
+  readonly isFinal: boolean;
+}
+
+export interface ReactionInput {
+  readonly kind: 'reaction';
+  readonly eventId: string;
+  readonly roomId: string;
+  readonly sender: string;
+  readonly targetId: string;
+  readonly key: string;
+  readonly originTs: number;
+}
+
+export interface InviteInput {
+  readonly kind: 'invite';
+  readonly roomId: string;
+  /** The entity that was invited. */
+  readonly invitee: string;
+  readonly inviter: string | undefined;
+  readonly isDirect: boolean;
+}
+
+export type DispatchInput = MessageInput | EditInput | ReactionInput | InviteInput;
+
+/** A turn as the dispatcher needs to see it. */
+export interface TurnView {
+  readonly responder: string;
+  readonly sourceEventId: string;
+  readonly requester: string;
+  readonly replyEventId: string | undefined;
+  readonly isOpen: boolean;
+}
+
+export interface RoomView {
+  readonly roomId: string;
+  /** Entities joined to the room (names). */
+  readonly joinedEntities: ReadonlySet<string>;
+  /** Set when this room is a direct-message room of these entities. */
+  readonly directEntities: ReadonlySet<string>;
+}
+
+export interface ThreadView {
+  readonly rootId: string;
+  /** Senders of messages in the thread, root included. */
+  readonly senders: ReadonlySet<string>;
+  /** Entities that answered in the thread, oldest first. */
+  readonly responders: readonly string[];
+  /** Turns in the thread whose reply is still being written. */
+  readonly openTurns: readonly TurnView[];
+}
+
+export interface DispatchContext {
+  readonly entities: readonly EntityView[];
+  /** Non-Quorum bot accounts (bridges): never counted as people. */
+  readonly botAccounts: ReadonlySet<string>;
+  readonly authorization: AuthorizationRules;
+  readonly room: RoomView;
+  /** The thread the event belongs to, when it is in one (or starts one). */
+  readonly thread: ThreadView | undefined;
+  /** Turns answering the event an edit or reaction targets (or whose reply it targets). */
+  readonly targetTurns: readonly TurnView[];
+  /** The turn whose reply event a reaction targets, if any. */
+  readonly replyTurn: TurnView | undefined;
+  readonly nowMs: number;
+  readonly catchUpWindowMs: number;
+}
+
+/** Why an event gets no action; logged and counted. */
+export type IgnoreReason =
+  | 'too-old'
+  | 'unauthorized'
+  | 'own-entity-message'
+  | 'agent-not-mentioning'
+  | 'streaming-partial'
+  | 'no-mention'
+  | 'multi-human-thread'
+  | 'no-agent-in-room'
+  | 'ambiguous'
+  | 'edit-by-other-sender'
+  | 'edit-unchanged'
+  | 'unrelated-reaction'
+  | 'not-requester'
+  | 'invite-not-allowed'
+  | 'empty-message';
+
+export type Decision =
+  | { readonly kind: 'ignore'; readonly reason: IgnoreReason }
+  | {
+      readonly kind: 'respond';
+      /** Entities that answer, in order. */
+      readonly responders: readonly string[];
+      readonly sourceEventId: string;
+      /** The event whose text is answered (the source, or its latest edit). */
+      readonly sourceVersion: string;
+      readonly requester: string;
+      readonly threadRoot: string;
+      readonly via: 'mention' | 'direct' | 'thread' | 'only-agent';
+    }
+  | {
+      readonly kind: 'route';
+      readonly candidates: readonly string[];
+      readonly sourceEventId: string;
+      readonly requester: string;
+      readonly threadRoot: string;
+    }
+  | {
+      readonly kind: 'regenerate';
+      readonly sourceEventId: string;
+      readonly sourceVersion: string;
+      readonly responders: readonly string[];
+    }
+  | { readonly kind: 'stop'; readonly turns: readonly TurnView[]; readonly by: string }
+  | {
+      readonly kind: 'command';
+      readonly name: string;
+      readonly args: string;
+      /** The entity whose account answers the command (the router, or the DM's agent). */
+      readonly handler: string;
+      readonly sourceEventId: string;
+      readonly requester: string;
+      readonly threadRoot: string;
+    }
+  | {
+      readonly kind: 'join';
+      readonly entity: string;
+      readonly roomId: string;
+      readonly isDirect: boolean;
+      readonly inviter: string | undefined;
+    };

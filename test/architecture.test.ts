@@ -18,6 +18,8 @@ const RANK: Record<string, number> = {
   llm: 2,
   tools: 2,
   memory: 3,
+  outbox: 3,
+  ingress: 3,
   knowledge: 3,
   agents: 4,
   teams: 5,

@@ -1,0 +1,2 @@
+export { Outbox } from './outbox.js';
+export type { OutboxClient, OutboxOptions } from './outbox.js';

@@ -1,7 +1,8 @@
 import type { MessageEditor, MessageSender, OutgoingText, Reactor } from '../matrix/index.js';
 import {
   AbortReason,
-  DaemonError,
+  asDaemonError,
+  type DaemonError,
   exponentialBackoffMs,
   type Clock,
   type EventId,
@@ -192,8 +193,9 @@ export class Outbox {
     for (;;) {
       try {
         return await op.run();
-      } catch (error: unknown) {
-        if (!(error instanceof DaemonError) || this.isClosed) throw error;
+      } catch (caught: unknown) {
+        const error = asDaemonError(caught);
+        if (error === undefined || this.isClosed) throw caught;
         if (error.code === 'rate_limited') {
           const retryAfterMs = readRetryAfter(error) ?? 1000;
           if (retryAfterMs > maxRateLimitWaitMs) throw error;

@@ -54,3 +54,8 @@ export function hasErrorCode<Code extends string>(
   const code: string = (value as DaemonError).code;
   return (codes as readonly string[]).includes(code);
 }
+
+/** The value as a DaemonError (with its code typed as a string), or undefined. */
+export function asDaemonError(value: unknown): DaemonError | undefined {
+  return value instanceof DaemonError ? (value as DaemonError) : undefined;
+}

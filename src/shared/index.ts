@@ -3,7 +3,7 @@ export type { AbortReasonKind, LinkedSignal } from './abort.js';
 export { exponentialBackoffMs, linearBackoffMs } from './backoff.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
-export { DaemonError, describeError, hasErrorCode, toError } from './errors.js';
+export { DaemonError, asDaemonError, describeError, hasErrorCode, toError } from './errors.js';
 export type { DaemonErrorOptions, ErrorKind } from './errors.js';
 export { asEventId, asRoomAlias, asRoomId, asUserId, localpartOf, serverNameOf } from './ids.js';
 export type { EventId, RoomAlias, RoomId, UserId } from './ids.js';

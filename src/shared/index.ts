@@ -11,3 +11,5 @@ export { createLogger, parseLogLevel, redactText, redactValue, silentLogger } fr
 export type { LogFields, LogLevel, Logger, LoggerOptions } from './logger.js';
 export { runTask } from './task.js';
 export type { TaskFailureCounter } from './task.js';
+export { MetricsRegistry, QuorumMetrics } from './metrics.js';
+export type { Counter, Histogram, Labels } from './metrics.js';

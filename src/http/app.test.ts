@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createHttpApp } from './app.js';
+import type { HealthSource, ReadinessReport } from './health-source.js';
+
+function source(report: ReadinessReport): HealthSource {
+  return { readiness: () => report, metricsText: () => 'quorum_x_total 1\n' };
+}
+
+const entity = {
+  name: 'calc',
+  kind: 'agent' as const,
+  user_id: '@quorum_calc:hs',
+  state: 'syncing' as const,
+  started_at: '2026-01-01T00:00:00.000Z',
+  last_sync_at: '2026-01-01T00:00:01.000Z',
+  restarts: 0,
+  last_error: null,
+};
+
+describe('http app', () => {
+  it('answers liveness', async () => {
+    const res = await createHttpApp(
+      source({ ready: false, config_generation: 1, entities: [] }),
+    ).request('/api/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('reports 503 until ready, then 200, with every entity', async () => {
+    const notReady = await createHttpApp(
+      source({ ready: false, config_generation: 1, entities: [{ ...entity, state: 'starting' }] }),
+    ).request('/api/ready');
+    expect(notReady.status).toBe(503);
+    const ready = await createHttpApp(
+      source({ ready: true, config_generation: 2, entities: [entity] }),
+    ).request('/api/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, config_generation: 2, entities: [entity] });
+  });
+
+  it('serves metrics as Prometheus text', async () => {
+    const res = await createHttpApp(
+      source({ ready: true, config_generation: 1, entities: [] }),
+    ).request('/metrics');
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(await res.text()).toBe('quorum_x_total 1\n');
+  });
+});

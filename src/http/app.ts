@@ -1,0 +1,23 @@
+import { Hono } from 'hono';
+import type { HealthSource } from './health-source.js';
+
+/**
+ * The HTTP API: `GET /api/health` (liveness: the process answers), `GET /api/ready` (200 once
+ * every entity completed its first sync, else 503, with per-entity state) and `GET /metrics`
+ * (Prometheus text). Tests call `app.request(path)` without a socket.
+ */
+export function createHttpApp(source: HealthSource): Hono {
+  const app = new Hono();
+  app.get('/api/health', (c) => c.json({ status: 'ok' }));
+  app.get('/api/ready', (c) => {
+    const report = source.readiness();
+    return c.json(report, report.ready ? 200 : 503);
+  });
+  app.get('/metrics', (c) =>
+    c.body(source.metricsText(), 200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+    }),
+  );
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  return app;
+}

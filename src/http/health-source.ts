@@ -1,0 +1,25 @@
+/** What `/api/ready` reports about one entity. */
+export interface EntityHealth {
+  readonly name: string;
+  readonly kind: 'router' | 'agent' | 'team';
+  readonly user_id: string | null;
+  readonly state: 'starting' | 'syncing' | 'backoff' | 'stopped' | 'failed';
+  readonly started_at: string | null;
+  readonly last_sync_at: string | null;
+  readonly restarts: number;
+  readonly last_error: string | null;
+}
+
+export interface ReadinessReport {
+  readonly ready: boolean;
+  /** Incremented by every applied config reload. */
+  readonly config_generation: number;
+  readonly entities: readonly EntityHealth[];
+}
+
+/** Implemented by the orchestrator; the HTTP layer depends only on this. */
+export interface HealthSource {
+  readiness(): ReadinessReport;
+  /** Prometheus text exposition. */
+  metricsText(): string;
+}

@@ -1,0 +1,52 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from '../shared/index.js';
+import { createHttpApp } from './app.js';
+import type { HealthSource } from './health-source.js';
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly source: HealthSource;
+  readonly log: Logger;
+}
+
+/** The listening HTTP API. `start` resolves once listening; `stop` closes it (idempotent). */
+export class HttpServer {
+  private server: ServerType | undefined;
+
+  constructor(private readonly options: HttpServerOptions) {}
+
+  /** The bound port (useful when started on port 0). */
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address !== null ? address.port : this.options.port;
+  }
+
+  async start(): Promise<void> {
+    const app = createHttpApp(this.options.source);
+    await new Promise<void>((resolve, reject) => {
+      const server = serve(
+        { fetch: app.fetch, hostname: this.options.host, port: this.options.port },
+        () => {
+          resolve();
+        },
+      );
+      server.once('error', reject);
+      this.server = server;
+    });
+    this.options.log.info('http api listening', { host: this.options.host, port: this.port });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+      // Idle keep-alive sockets would otherwise hold close() open.
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    });
+  }
+}

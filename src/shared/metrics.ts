@@ -1,0 +1,153 @@
+/**
+ * A small Prometheus-style metrics registry: counters and histograms with labels, rendered
+ * in the text exposition format. Hot paths only increment numbers in a Map.
+ */
+export type Labels = Readonly<Record<string, string>>;
+
+export interface Counter {
+  inc(labels?: Labels, by?: number): void;
+}
+
+export interface Histogram {
+  observe(value: number, labels?: Labels): void;
+}
+
+interface CounterDef {
+  readonly kind: 'counter';
+  readonly help: string;
+  readonly values: Map<string, number>;
+}
+
+interface HistogramDef {
+  readonly kind: 'histogram';
+  readonly help: string;
+  readonly buckets: readonly number[];
+  readonly series: Map<string, { counts: number[]; sum: number; count: number }>;
+}
+
+function labelKey(labels: Labels | undefined): string {
+  if (labels === undefined) return '';
+  const entries = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
+  return entries
+    .map(
+      ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+    )
+    .join(',');
+}
+
+function withLabels(name: string, key: string, extra?: string): string {
+  const parts = [key, extra].filter((part) => part !== undefined && part !== '');
+  return parts.length === 0 ? name : `${name}{${parts.join(',')}}`;
+}
+
+export class MetricsRegistry {
+  private readonly defs = new Map<string, CounterDef | HistogramDef>();
+
+  counter(name: string, help: string): Counter {
+    const def: CounterDef = { kind: 'counter', help, values: new Map() };
+    this.defs.set(name, def);
+    return {
+      inc: (labels, by = 1) => {
+        const key = labelKey(labels);
+        def.values.set(key, (def.values.get(key) ?? 0) + by);
+      },
+    };
+  }
+
+  /** `buckets` are upper bounds in the histogram's unit (e.g. seconds), ascending. */
+  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
+    const def: HistogramDef = { kind: 'histogram', help, buckets, series: new Map() };
+    this.defs.set(name, def);
+    return {
+      observe: (value, labels) => {
+        const key = labelKey(labels);
+        const series = def.series.get(key) ?? { counts: buckets.map(() => 0), sum: 0, count: 0 };
+        def.series.set(key, series);
+        buckets.forEach((bound, index) => {
+          if (value <= bound) series.counts[index] = (series.counts[index] ?? 0) + 1;
+        });
+        series.sum += value;
+        series.count += 1;
+      },
+    };
+  }
+
+  /** Current value of a counter series (for tests and status pages). */
+  value(name: string, labels?: Labels): number {
+    const def = this.defs.get(name);
+    return def?.kind === 'counter' ? (def.values.get(labelKey(labels)) ?? 0) : 0;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): string {
+    const lines: string[] = [];
+    for (const [name, def] of this.defs) {
+      lines.push(`# HELP ${name} ${def.help}`, `# TYPE ${name} ${def.kind}`);
+      if (def.kind === 'counter') {
+        if (def.values.size === 0) lines.push(`${name} 0`);
+        for (const [key, value] of def.values) lines.push(`${withLabels(name, key)} ${value}`);
+        continue;
+      }
+      for (const [key, series] of def.series) {
+        def.buckets.forEach((bound, index) => {
+          lines.push(
+            `${withLabels(`${name}_bucket`, key, `le="${bound}"`)} ${series.counts[index] ?? 0}`,
+          );
+        });
+        lines.push(`${withLabels(`${name}_bucket`, key, 'le="+Inf"')} ${series.count}`);
+        lines.push(
+          `${withLabels(`${name}_sum`, key)} ${series.sum}`,
+          `${withLabels(`${name}_count`, key)} ${series.count}`,
+        );
+      }
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+
+/** The daemon's metrics, created once and passed to the components that update them. */
+export class QuorumMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly eventsReceived = this.registry.counter(
+    'quorum_events_received_total',
+    'Events admitted to the ingress journal, by type.',
+  );
+  readonly decisions = this.registry.counter(
+    'quorum_dispatch_decisions_total',
+    'Dispatcher decisions, by kind and reason.',
+  );
+  readonly repliesSent = this.registry.counter(
+    'quorum_replies_sent_total',
+    'Replies whose text became final, by responder and outcome.',
+  );
+  readonly replyLatency = this.registry.histogram(
+    'quorum_reply_latency_seconds',
+    'Time from the source event to the first visible reply text.',
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
+  readonly syncRestarts = this.registry.counter(
+    'quorum_sync_restarts_total',
+    'Bot sync loop restarts, by bot.',
+  );
+  readonly syncErrors = this.registry.counter(
+    'quorum_sync_errors_total',
+    'Failed /sync requests, by bot.',
+  );
+  readonly rateLimited = this.registry.counter(
+    'quorum_rate_limited_total',
+    'M_LIMIT_EXCEEDED responses, by bot.',
+  );
+  readonly modelCalls = this.registry.counter(
+    'quorum_model_calls_total',
+    'Model calls, by model and outcome.',
+  );
+  readonly tokens = this.registry.counter(
+    'quorum_tokens_total',
+    'Model tokens, by direction, responder and model.',
+  );
+  readonly errors = this.registry.counter('quorum_errors_total', 'Errors, by where they happened.');
+
+  onTaskFailed(what: string): void {
+    this.errors.inc({ where: what });
+  }
+}

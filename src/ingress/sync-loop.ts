@@ -1,0 +1,118 @@
+import type {
+  RawEvent,
+  RoomInvite,
+  SyncBatch,
+  SyncSource,
+  TimelineSource,
+} from '../matrix/index.js';
+import type { IngressJournal, JournalEntry } from '../storage/index.js';
+import type { Clock, Logger, RoomId } from '../shared/index.js';
+import { toAdmissions } from './admission.js';
+
+/** Receives what one sync batch brought, after it was durably admitted. */
+export interface IngressSink {
+  /** Newly admitted events (no other bot admitted them before), oldest first. */
+  onAdmitted(entries: readonly JournalEntry[], bot: string): void;
+  onInvites(invites: readonly RoomInvite[], bot: string): void;
+  onLeftRooms(roomIds: readonly RoomId[], bot: string): void;
+}
+
+export interface SyncLoopOptions {
+  readonly bot: string;
+  readonly client: SyncSource & TimelineSource;
+  readonly journal: IngressJournal;
+  readonly sink: IngressSink;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly isEntityUser: (userId: string) => boolean;
+  readonly catchUpWindowMs: number;
+  /** Long-poll timeout sent to the homeserver. */
+  readonly pollTimeoutMs: number;
+  /** Most `/messages` pages read to fill one `limited` gap. */
+  readonly maxBackfillPages?: number;
+  /** Called after every successful batch (health, watchdog). */
+  readonly onBatch: (batch: SyncBatch) => void;
+}
+
+/**
+ * One bot's sync loop. It long-polls `/sync`, backfills `limited` gaps through `/messages`,
+ * and admits the batch's events to the journal in the same transaction that stores the new
+ * sync token; only then does it hand the new events on. It never runs handlers itself.
+ * Runs until `signal` aborts (resolves) or a request fails (rejects; the supervisor restarts it).
+ */
+export class SyncLoop {
+  constructor(private readonly options: SyncLoopOptions) {}
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { bot, client, journal, log } = this.options;
+    for (;;) {
+      if (signal.aborted) return;
+      const since = journal.syncToken(bot);
+      let batch: SyncBatch;
+      try {
+        batch = await client.sync({ since, timeoutMs: this.options.pollTimeoutMs, signal });
+      } catch (error: unknown) {
+        if (signal.aborted) return;
+        throw error;
+      }
+      const isFirstSync = since === undefined;
+      const admissions = [];
+      for (const room of batch.joined) {
+        let timeline: readonly RawEvent[] = room.timeline;
+        if (room.limited && !isFirstSync && room.prevBatch !== undefined) {
+          const gap = await this.backfill(room.roomId, room.prevBatch, since, signal);
+          if (gap.length > 0)
+            log.info('backfilled a limited timeline', { roomId: room.roomId, events: gap.length });
+          timeline = [...gap, ...timeline];
+        }
+        admissions.push(
+          ...toAdmissions(
+            room.roomId,
+            timeline,
+            {
+              isEntityUser: this.options.isEntityUser,
+              nowMs: this.options.clock.now(),
+              catchUpWindowMs: this.options.catchUpWindowMs,
+            },
+            isFirstSync,
+          ),
+        );
+      }
+      // A stop requested while the long-poll was in flight still admits the batch (nothing is
+      // lost), but hands nothing on.
+      const admitted = journal.admit(bot, batch.nextBatch, admissions);
+      this.options.onBatch(batch);
+      if (signal.aborted) return;
+      if (admitted.length > 0) this.options.sink.onAdmitted(admitted, bot);
+      if (batch.invited.length > 0) this.options.sink.onInvites(batch.invited, bot);
+      if (batch.left.length > 0) this.options.sink.onLeftRooms(batch.left, bot);
+    }
+  }
+
+  /** Reads the gap before a limited timeline, oldest first, stopping at the previous sync token. */
+  private async backfill(
+    roomId: RoomId,
+    from: string,
+    to: string | undefined,
+    signal: AbortSignal,
+  ): Promise<RawEvent[]> {
+    const pages: RawEvent[][] = [];
+    let token: string | undefined = from;
+    for (
+      let page = 0;
+      page < (this.options.maxBackfillPages ?? 10) && token !== undefined;
+      page++
+    ) {
+      const result = await this.options.client.backfill(roomId, {
+        from: token,
+        to,
+        limit: 100,
+        signal,
+      });
+      if (result.events.length === 0) break;
+      pages.push([...result.events].reverse());
+      token = result.end;
+    }
+    return pages.reverse().flat();
+  }
+}

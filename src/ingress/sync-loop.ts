@@ -45,14 +45,16 @@ export class SyncLoop {
 
   async run(signal: AbortSignal): Promise<void> {
     const { bot, client, journal, log } = this.options;
+    // A function, not a property read, so the checks below are not narrowed away.
+    const isStopped = (): boolean => signal.aborted;
     for (;;) {
-      if (signal.aborted) return;
+      if (isStopped()) return;
       const since = journal.syncToken(bot);
       let batch: SyncBatch;
       try {
         batch = await client.sync({ since, timeoutMs: this.options.pollTimeoutMs, signal });
       } catch (error: unknown) {
-        if (signal.aborted) return;
+        if (isStopped()) return;
         throw error;
       }
       const isFirstSync = since === undefined;
@@ -82,7 +84,7 @@ export class SyncLoop {
       // lost), but hands nothing on.
       const admitted = journal.admit(bot, batch.nextBatch, admissions);
       this.options.onBatch(batch);
-      if (signal.aborted) return;
+      if (isStopped()) return;
       if (admitted.length > 0) this.options.sink.onAdmitted(admitted, bot);
       if (batch.invited.length > 0) this.options.sink.onInvites(batch.invited, bot);
       if (batch.left.length > 0) this.options.sink.onLeftRooms(batch.left, bot);

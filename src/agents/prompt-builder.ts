@@ -1,0 +1,68 @@
+import type { AgentProfile, PeerProfile } from './agent-profile.js';
+
+export interface PromptContext {
+  readonly agent: AgentProfile;
+  readonly nowMs: number;
+  readonly roomId: string;
+  readonly roomName: string | undefined;
+  readonly threadRoot: string;
+  /** Other agents and teams present in the room. */
+  readonly peers: readonly PeerProfile[];
+  /** Extra context blocks from context providers (team state, memory). */
+  readonly extraSections?: readonly { readonly title: string; readonly body: string }[];
+}
+
+/** The date and time in `timezone`, e.g. `Tuesday, 24 November 2026, 14:05 (Europe/Berlin)`. */
+export function formatNow(nowMs: number, timezone: string): string {
+  const formatted = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(new Date(nowMs));
+  return `${formatted} (${timezone})`;
+}
+
+/**
+ * The system prompt of one agent turn: identity and role, instructions, the current date and
+ * time in the configured time zone, where the conversation happens, who else is present, and
+ * the agent's skills.
+ */
+export function buildSystemPrompt(context: PromptContext): string {
+  const { agent } = context;
+  const sections: string[] = [];
+  sections.push(
+    `You are ${agent.displayName} (Matrix user ${agent.userId}), an AI agent in a Matrix chat.` +
+      (agent.role.length > 0 ? `\nYour role: ${agent.role}` : ''),
+  );
+  if (agent.instructions.length > 0) {
+    sections.push(`## Instructions\n${agent.instructions.map((line) => `- ${line}`).join('\n')}`);
+  }
+  const where =
+    context.roomName === undefined ? context.roomId : `${context.roomName} (${context.roomId})`;
+  sections.push(
+    `## Context\n- Current date and time: ${formatNow(context.nowMs, agent.timezone)}\n` +
+      `- Room: ${where}\n- Thread: ${context.threadRoot}\n` +
+      '- Messages from other participants are prefixed with their name. Reply with your answer only, without a name prefix.',
+  );
+  if (context.peers.length > 0) {
+    const lines = context.peers.map(
+      (peer) =>
+        `- ${peer.displayName} (@${peer.name}, ${peer.userId})${peer.role.length > 0 ? `: ${peer.role}` : ''}`,
+    );
+    sections.push(
+      `## Other agents in this room\n${lines.join('\n')}\nMention one with @name only when you want it to act.`,
+    );
+  }
+  for (const skill of agent.skills) {
+    sections.push(`## Skill: ${skill.name}\n${skill.description}\n\n${skill.body.trim()}`);
+  }
+  for (const extra of context.extraSections ?? []) {
+    sections.push(`## ${extra.title}\n${extra.body.trim()}`);
+  }
+  return sections.join('\n\n');
+}

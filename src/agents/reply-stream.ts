@@ -1,0 +1,232 @@
+import type { OutgoingText } from '../matrix/index.js';
+import type { Clock, EventId, Logger, RoomId, UserId } from '../shared/index.js';
+
+/** Content key: `streaming` on in-progress text, `final` once the text will not change. */
+export const STREAM_STATUS_KEY = 'io.quorum.stream_status';
+/** Content key naming the event a reply answers (lets a resend after a crash find it). */
+export const SOURCE_EVENT_KEY = 'io.quorum.source';
+
+/** How a reply's text became final. */
+export type ReplyOutcome = 'completed' | 'stopped' | 'failed' | 'interrupted';
+
+/** The outbox operations a reply needs (one bot's Outbox implements them). */
+export interface ReplyOutbox {
+  sendText(roomId: RoomId, message: OutgoingText, txnId: string): Promise<EventId>;
+  editText(
+    roomId: RoomId,
+    targetId: EventId,
+    message: OutgoingText,
+    txnId: string,
+    options: { readonly isFinal: boolean },
+  ): Promise<EventId | undefined>;
+  react(roomId: RoomId, targetId: EventId, key: string, txnId: string): Promise<EventId>;
+  redact(roomId: RoomId, eventId: EventId, txnId: string, reason?: string): Promise<EventId>;
+}
+
+export interface ReplyStreamOptions {
+  readonly outbox: ReplyOutbox;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly roomId: RoomId;
+  /** The thread to reply in; `undefined` replies in the main timeline. */
+  readonly threadRoot: EventId | undefined;
+  readonly sourceEventId: EventId;
+  /** Unique per (responder, source event): the base of every transaction id of this reply. */
+  readonly txnPrefix: string;
+  /** Bumped per regeneration so edits of a regenerated reply never reuse a transaction id. */
+  readonly generation: number;
+  /** The reply to edit in place (regeneration, or resuming after a crash). */
+  readonly existingReplyId: EventId | undefined;
+  readonly isStreaming: boolean;
+  readonly useMarkdown: boolean;
+  readonly showStopButton: boolean;
+  /** Users to mention in the final text. */
+  readonly mentionsFor?: (text: string) => readonly UserId[];
+  /** Called once with the reply's event id when it is first sent. */
+  readonly onReplySent: (replyId: EventId) => void;
+  /** Called when the first text becomes visible (for latency metrics). */
+  readonly onFirstVisible?: () => void;
+}
+
+/** Pause between streaming edits: about two a second at first, slower as the text grows. */
+export function editIntervalMs(textLength: number): number {
+  if (textLength < 1_000) return 500;
+  if (textLength < 4_000) return 1_000;
+  return 2_000;
+}
+
+const OUTCOME_SUFFIX: Record<ReplyOutcome, string> = {
+  completed: '',
+  failed: '',
+  stopped: '\n\n_⏹ Stopped._',
+  interrupted: '\n\n_(Cut short: Quorum is shutting down.)_',
+};
+
+/**
+ * One reply message, from first token to final text. The first text is sent at once (the
+ * first visible token is what people wait for); later text is edited in at `editIntervalMs`,
+ * each edit carrying the newest text; `finish` writes the final text exactly once.
+ * Non-streaming replies send only the final text.
+ */
+export class ReplyStream {
+  private latest = '';
+  private sentText: string | undefined;
+  private replyId: EventId | undefined;
+  private editCount = 0;
+  private lastEditAt = 0;
+  private isFinishing = false;
+  private pump: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private stopButton: Promise<EventId | undefined> | undefined;
+
+  constructor(private readonly options: ReplyStreamOptions) {
+    this.replyId = options.existingReplyId;
+  }
+
+  /** The reply's event id, once sent. */
+  get eventId(): EventId | undefined {
+    return this.replyId;
+  }
+
+  /** The text the model produced so far (the whole text, not a delta). */
+  update(text: string): void {
+    if (this.isFinishing || !this.options.isStreaming) return;
+    this.latest = text;
+    if (text.trim().length === 0) return;
+    this.pump ??= this.runPump();
+    this.wake?.();
+  }
+
+  /**
+   * Writes the final text (with a note for stopped or interrupted replies) and resolves with
+   * the reply's event id. Call once; later calls are ignored.
+   */
+  async finish(text: string, outcome: ReplyOutcome): Promise<EventId | undefined> {
+    if (this.isFinishing) return this.replyId;
+    this.isFinishing = true;
+    this.wake?.();
+    await this.pump?.catch(() => undefined);
+    const body =
+      `${text.trim().length > 0 ? text : outcome === 'completed' ? '_(no answer)_' : ''}${OUTCOME_SUFFIX[outcome]}`.trim();
+    const message = this.message(body, 'final');
+    if (this.replyId === undefined) {
+      this.replyId = await this.options.outbox.sendText(
+        this.options.roomId,
+        message,
+        `${this.options.txnPrefix}.send`,
+      );
+      this.options.onReplySent(this.replyId);
+      this.options.onFirstVisible?.();
+    } else {
+      await this.options.outbox.editText(
+        this.options.roomId,
+        this.replyId,
+        message,
+        `${this.options.txnPrefix}.g${this.options.generation}.final`,
+        { isFinal: true },
+      );
+    }
+    await this.removeStopButton();
+    return this.replyId;
+  }
+
+  /**
+   * Stops streaming without a final edit: the reply is about to be regenerated in place
+   * (the source was edited), and the next generation writes its final text.
+   */
+  async abandon(): Promise<void> {
+    this.isFinishing = true;
+    this.wake?.();
+    await this.pump?.catch(() => undefined);
+    await this.removeStopButton();
+  }
+
+  private async runPump(): Promise<void> {
+    const { outbox, roomId, txnPrefix, generation, clock } = this.options;
+    while (!this.isFinishing) {
+      if (this.sentText === this.latest) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = undefined;
+        continue;
+      }
+      if (this.replyId === undefined) {
+        this.sentText = this.latest;
+        this.replyId = await outbox.sendText(
+          roomId,
+          this.message(this.latest, 'streaming'),
+          `${txnPrefix}.send`,
+        );
+        this.lastEditAt = clock.now();
+        this.options.onReplySent(this.replyId);
+        this.options.onFirstVisible?.();
+        if (this.options.showStopButton) {
+          this.stopButton = outbox
+            .react(roomId, this.replyId, '🛑', `${txnPrefix}.g${generation}.stop`)
+            .catch((error: unknown) => {
+              this.options.log.warn('could not add the stop button', { error });
+              return undefined;
+            });
+        }
+        continue;
+      }
+      const waitMs = this.lastEditAt + editIntervalMs(this.latest.length) - clock.now();
+      if (waitMs > 0) {
+        await this.sleepUnlessFinishing(waitMs);
+        continue;
+      }
+      const text = this.latest;
+      this.editCount += 1;
+      this.lastEditAt = clock.now();
+      this.sentText = text;
+      await outbox.editText(
+        roomId,
+        this.replyId,
+        this.message(text, 'streaming'),
+        `${txnPrefix}.g${generation}.e${this.editCount}`,
+        {
+          isFinal: false,
+        },
+      );
+    }
+  }
+
+  /** Sleeps `ms`, or less when `finish` is called meanwhile. */
+  private async sleepUnlessFinishing(ms: number): Promise<void> {
+    const controller = new AbortController();
+    this.wake = () => {
+      if (this.isFinishing) controller.abort();
+    };
+    await this.options.clock.sleep(ms, controller.signal).catch(() => undefined);
+    this.wake = undefined;
+  }
+
+  private async removeStopButton(): Promise<void> {
+    const reactionId = await this.stopButton;
+    if (reactionId === undefined) return;
+    await this.options.outbox
+      .redact(
+        this.options.roomId,
+        reactionId,
+        `${this.options.txnPrefix}.g${this.options.generation}.unstop`,
+      )
+      .catch((error: unknown) => {
+        this.options.log.warn('could not remove the stop button', { error });
+      });
+  }
+
+  private message(text: string, status: 'streaming' | 'final'): OutgoingText {
+    const body = status === 'streaming' ? `${text} ⋯` : text;
+    const mentions = status === 'final' ? (this.options.mentionsFor?.(text) ?? []) : [];
+    return {
+      body,
+      format: this.options.useMarkdown ? 'markdown' : 'plain',
+      ...(this.options.threadRoot === undefined
+        ? {}
+        : { thread: { rootId: this.options.threadRoot, replyToId: this.options.sourceEventId } }),
+      ...(mentions.length > 0 ? { mentions } : {}),
+      extraContent: { [STREAM_STATUS_KEY]: status, [SOURCE_EVENT_KEY]: this.options.sourceEventId },
+    };
+  }
+}

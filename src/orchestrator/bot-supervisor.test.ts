@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
+import { DaemonError, silentLogger } from '../shared/index.js';
+import { BotSupervisor, type BotRunner } from './bot-supervisor.js';
+
+/** A runner whose attempts the test scripts: each attempt fails, syncs, or hangs until aborted. */
+class ScriptedRunner {
+  attempts = 0;
+  readonly startTimes: number[] = [];
+  constructor(
+    private readonly clock: FakeClock,
+    private readonly script: ('fail' | 'sync-then-hang' | 'hang' | 'rate-limit')[],
+  ) {}
+  readonly run: BotRunner = async (signal, onSynced) => {
+    this.startTimes.push(this.clock.now());
+    const step = this.script[this.attempts] ?? 'sync-then-hang';
+    this.attempts += 1;
+    if (step === 'fail') throw new DaemonError('network', 'upstream', 'connection refused');
+    if (step === 'rate-limit') {
+      throw Object.assign(new DaemonError('rate_limited', 'upstream', 'slow down'), {
+        retryAfterMs: 42_000,
+      });
+    }
+    if (step === 'sync-then-hang') onSynced();
+    await new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => {
+        resolve();
+      });
+    });
+    if (!signal.aborted) return;
+    throw signal.reason;
+  };
+}
+
+function supervisor(
+  clock: FakeClock,
+  runner: ScriptedRunner,
+  stallAfterMs = 100_000,
+): BotSupervisor {
+  return new BotSupervisor({
+    name: 'calc',
+    clock,
+    log: silentLogger,
+    run: runner.run,
+    stallAfterMs,
+  });
+}
+
+describe('BotSupervisor', () => {
+  it('restarts a failing bot on linear backoff: 5 s, 10 s, 15 s', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(clock, ['fail', 'fail', 'fail']);
+    const bot = supervisor(clock, runner);
+    bot.start();
+    await flushMicrotasks();
+    await clock.advance(40_000);
+    expect(runner.startTimes).toEqual([0, 5_000, 15_000, 30_000]);
+    expect(bot.snapshot()).toMatchObject({ state: 'syncing', restarts: 3, hasSynced: true });
+    await bot.stop();
+    expect(bot.snapshot().state).toBe('stopped');
+  });
+
+  it('caps the backoff at 60 s', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(
+      clock,
+      Array.from({ length: 15 }, () => 'fail' as const),
+    );
+    const bot = supervisor(clock, runner);
+    bot.start();
+    await flushMicrotasks();
+    await clock.advance(800_000);
+    const starts = runner.startTimes.slice(0, 16);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(gaps.slice(0, 4)).toEqual([5_000, 10_000, 15_000, 20_000]);
+    expect(Math.max(...gaps)).toBe(60_000);
+    await bot.stop();
+  });
+
+  it('honours retry_after_ms when the homeserver rate-limits the bot', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(clock, ['rate-limit']);
+    const bot = supervisor(clock, runner);
+    bot.start();
+    await flushMicrotasks();
+    await clock.advance(60_000);
+    expect(runner.startTimes).toEqual([0, 42_000]);
+    await bot.stop();
+  });
+
+  it('restarts a bot whose sync stalls', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(clock, ['sync-then-hang', 'sync-then-hang']);
+    const bot = supervisor(clock, runner, 90_000);
+    bot.start();
+    await flushMicrotasks();
+    await clock.advance(130_000);
+    expect(runner.attempts).toBe(2);
+    expect(bot.snapshot().lastError).toContain('no sync response');
+    await bot.stop();
+  });
+
+  it('settles boot after the first sync or the first failure', async () => {
+    const clock = new FakeClock(0);
+    const bot = supervisor(clock, new ScriptedRunner(clock, ['fail']));
+    bot.start();
+    await bot.whenSettled();
+    expect(bot.snapshot().state).toBe('backoff');
+    await bot.stop();
+  });
+});

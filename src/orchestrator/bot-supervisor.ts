@@ -1,0 +1,183 @@
+import {
+  AbortReason,
+  asDaemonError,
+  describeError,
+  linearBackoffMs,
+  linkSignal,
+  type Clock,
+  type Logger,
+} from '../shared/index.js';
+
+export type BotState = 'starting' | 'syncing' | 'backoff' | 'stopped' | 'failed';
+
+/** One attempt at running a bot: provision, join, then sync until the signal aborts or it fails. */
+export type BotRunner = (signal: AbortSignal, onSynced: () => void) => Promise<void>;
+
+export interface BotSupervisorOptions {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly run: BotRunner;
+  /** Linear backoff step and cap: 5 s, 10 s, 15 s … 60 s by default. */
+  readonly backoffStepMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Running this long without failing resets the backoff count. */
+  readonly healthyAfterMs?: number;
+  /** No sync response for this long counts as a stall: the attempt is aborted and restarted. */
+  readonly stallAfterMs: number;
+  readonly onRestart?: () => void;
+}
+
+export interface BotStatus {
+  readonly state: BotState;
+  readonly startedAt: number | undefined;
+  readonly lastSyncAt: number | undefined;
+  readonly restarts: number;
+  readonly lastError: string | undefined;
+  readonly hasSynced: boolean;
+}
+
+/**
+ * Keeps one bot running: runs it, and when an attempt fails or its sync stalls (a watchdog
+ * sees no sync response for `stallAfterMs`), restarts it after a linear backoff
+ * (`min(step × attempt, max)`, honouring a rate limit's `retryAfterMs`). The attempt count
+ * resets after `healthyAfterMs` of healthy running. `stop()` aborts the running attempt and
+ * resolves when it has ended.
+ */
+export class BotSupervisor {
+  private status: BotStatus = {
+    state: 'stopped',
+    startedAt: undefined,
+    lastSyncAt: undefined,
+    restarts: 0,
+    lastError: undefined,
+    hasSynced: false,
+  };
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  private firstSyncWaiters: (() => void)[] = [];
+  private isSettled = false;
+
+  constructor(private readonly options: BotSupervisorOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  snapshot(): BotStatus {
+    return this.status;
+  }
+
+  /** Starts supervising (idempotent). */
+  start(): void {
+    this.loop ??= this.superviseLoop();
+  }
+
+  /**
+   * Resolves after the bot's first successful sync, or after its first failed attempt (the
+   * supervisor keeps retrying in the background), or when stopped — boot never hangs on one bot.
+   */
+  whenSettled(): Promise<void> {
+    if (this.isSettled) return Promise.resolve();
+    return new Promise((resolve) => this.firstSyncWaiters.push(resolve));
+  }
+
+  /** Aborts the running attempt and waits for it to end. Idempotent. */
+  async stop(reason: AbortReason = new AbortReason('shutdown')): Promise<void> {
+    if (!this.stopping.signal.aborted) this.stopping.abort(reason);
+    await this.loop;
+    this.update({ state: 'stopped' });
+    this.settle();
+  }
+
+  private async superviseLoop(): Promise<void> {
+    const { clock, log } = this.options;
+    const stepMs = this.options.backoffStepMs ?? 5_000;
+    const maxMs = this.options.backoffMaxMs ?? 60_000;
+    const healthyAfterMs = this.options.healthyAfterMs ?? 120_000;
+    let attempt = 0;
+    const isStopping = (): boolean => this.stopping.signal.aborted;
+    while (!isStopping()) {
+      const startedAt = clock.now();
+      this.update({ state: 'starting', startedAt, lastSyncAt: undefined });
+      const attemptSignal = linkSignal(this.stopping.signal);
+      const watchdog = this.watch(attemptSignal);
+      let failure: unknown = new Error('the sync loop ended unexpectedly');
+      try {
+        await this.options.run(attemptSignal.signal, () => {
+          this.update({ state: 'syncing', lastSyncAt: clock.now(), hasSynced: true });
+          this.settle();
+        });
+      } catch (error: unknown) {
+        failure =
+          attemptSignal.signal.aborted && !isStopping() ? attemptSignal.signal.reason : error;
+      } finally {
+        attemptSignal.abort(new AbortReason('shutdown', 'attempt over'));
+        await watchdog;
+      }
+      if (isStopping()) break;
+
+      if (clock.now() - startedAt >= healthyAfterMs) attempt = 0;
+      attempt += 1;
+      const retryAfterMs = readRetryAfterMs(failure);
+      const delayMs = Math.max(linearBackoffMs(attempt, stepMs, maxMs), retryAfterMs ?? 0);
+      this.update({
+        state: 'backoff',
+        restarts: this.status.restarts + 1,
+        lastError: describeError(failure),
+      });
+      this.settle();
+      this.options.onRestart?.();
+      log.warn('bot failed, restarting after backoff', {
+        bot: this.options.name,
+        attempt,
+        delayMs,
+        error: failure,
+      });
+      await clock.sleep(delayMs, this.stopping.signal).catch(() => undefined);
+    }
+    this.update({ state: 'stopped' });
+    this.settle();
+  }
+
+  /** Aborts the attempt when no sync response arrives for `stallAfterMs`. */
+  private async watch(attempt: {
+    signal: AbortSignal;
+    abort: (reason: AbortReason) => void;
+  }): Promise<void> {
+    const { clock, stallAfterMs } = this.options;
+    const checkEveryMs = Math.max(250, Math.floor(stallAfterMs / 4));
+    while (!attempt.signal.aborted) {
+      await clock.sleep(checkEveryMs, attempt.signal).catch(() => undefined);
+      if (attempt.signal.aborted) return;
+      const { lastSyncAt, startedAt, state } = this.status;
+      // Provisioning (state `starting`) has its own request timeouts; the watchdog guards syncing.
+      if (state !== 'syncing') continue;
+      const since = lastSyncAt ?? startedAt ?? clock.now();
+      if (clock.now() - since > stallAfterMs) {
+        this.options.log.warn('sync stalled, restarting the bot', {
+          bot: this.options.name,
+          stalledMs: clock.now() - since,
+        });
+        attempt.abort(new AbortReason('timeout', `no sync response for ${clock.now() - since} ms`));
+        return;
+      }
+    }
+  }
+
+  private update(patch: Partial<BotStatus>): void {
+    this.status = { ...this.status, ...patch };
+  }
+
+  private settle(): void {
+    this.isSettled = true;
+    for (const resolve of this.firstSyncWaiters.splice(0)) resolve();
+  }
+}
+
+function readRetryAfterMs(error: unknown): number | undefined {
+  const daemonError = asDaemonError(error);
+  if (daemonError?.code !== 'rate_limited') return undefined;
+  const value: unknown = (daemonError as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof value === 'number' ? value : undefined;
+}

@@ -6,7 +6,7 @@ import type {
   TimelineSource,
 } from '../matrix/index.js';
 import type { IngressJournal, JournalEntry } from '../storage/index.js';
-import type { Clock, Logger, RoomId } from '../shared/index.js';
+import { isAborted, type Clock, type Logger, type RoomId } from '../shared/index.js';
 import { toAdmissions } from './admission.js';
 
 /** Receives what one sync batch brought, after it was durably admitted. */
@@ -45,8 +45,7 @@ export class SyncLoop {
 
   async run(signal: AbortSignal): Promise<void> {
     const { bot, client, journal, log } = this.options;
-    // A function, not a property read, so the checks below are not narrowed away.
-    const isStopped = (): boolean => signal.aborted;
+    const isStopped = (): boolean => isAborted(signal);
     for (;;) {
       if (isStopped()) return;
       const since = journal.syncToken(bot);

@@ -2,6 +2,7 @@ import {
   AbortReason,
   asDaemonError,
   describeError,
+  isAborted,
   linearBackoffMs,
   linkSignal,
   type Clock,
@@ -149,7 +150,7 @@ export class BotSupervisor {
     const checkEveryMs = Math.max(250, Math.floor(stallAfterMs / 4));
     while (!attempt.signal.aborted) {
       await clock.sleep(checkEveryMs, attempt.signal).catch(() => undefined);
-      if (attempt.signal.aborted) return;
+      if (isAborted(attempt.signal)) return;
       const { lastSyncAt, startedAt, state } = this.status;
       // Provisioning (state `starting`) has its own request timeouts; the watchdog guards syncing.
       if (state !== 'syncing') continue;

@@ -1,10 +1,5 @@
-import {
-  AbortReason,
-  linkSignal,
-  runTask,
-  type LinkedSignal,
-  type Logger,
-} from '../shared/index.js';
+import type { AbortReason } from '../shared/index.js';
+import { linkSignal, runTask, type LinkedSignal, type Logger } from '../shared/index.js';
 
 interface RunningTurn {
   readonly link: LinkedSignal;

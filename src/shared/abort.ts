@@ -72,3 +72,11 @@ export function linkSignal(...parents: readonly (AbortSignal | undefined)[]): Li
     cleanup,
   };
 }
+
+/**
+ * `signal.aborted`, read through a call so TypeScript does not narrow it across awaits
+ * (an `if (signal.aborted)` after an earlier check is otherwise flagged as always false).
+ */
+export function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}

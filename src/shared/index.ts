@@ -1,4 +1,4 @@
-export { AbortReason, abortKindOf, isAbortError, linkSignal } from './abort.js';
+export { AbortReason, abortKindOf, isAbortError, isAborted, linkSignal } from './abort.js';
 export type { AbortReasonKind, LinkedSignal } from './abort.js';
 export { exponentialBackoffMs, linearBackoffMs } from './backoff.js';
 export { systemClock } from './clock.js';

@@ -1,8 +1,6 @@
-import type { OutgoingText } from '../matrix/index.js';
+import { STREAM_STATUS_KEY, type OutgoingText } from '../matrix/index.js';
 import type { Clock, EventId, Logger, RoomId, UserId } from '../shared/index.js';
 
-/** Content key: `streaming` on in-progress text, `final` once the text will not change. */
-export const STREAM_STATUS_KEY = 'io.quorum.stream_status';
 /** Content key naming the event a reply answers (lets a resend after a crash find it). */
 export const SOURCE_EVENT_KEY = 'io.quorum.source';
 

@@ -1,8 +1,5 @@
-import type { RawEvent } from '../matrix/index.js';
+import { STREAM_STATUS_KEY, type RawEvent } from '../matrix/index.js';
 import type { Admission } from '../storage/index.js';
-
-/** The content key Quorum sets on its replies while streaming (`streaming`) and when done (`final`). */
-export const STREAM_STATUS_KEY = 'io.quorum.stream_status';
 
 export interface EventRelations {
   /** The thread root, for events sent in a thread (`m.thread`). */

@@ -20,3 +20,17 @@ export type {
   TimelineSource,
   TypingIndicator,
 } from './types.js';
+export { decodeEvent } from './event-decoder.js';
+export type {
+  DecodedEdit,
+  DecodedEvent,
+  DecodedMembership,
+  DecodedMessage,
+  DecodedReaction,
+  DecodedRedaction,
+  MessageMentions,
+  MessageText,
+} from './event-decoder.js';
+export { MatrixRequestError, isTransientMatrixError } from './errors.js';
+export type { MatrixErrorCode } from './errors.js';
+export { STREAM_STATUS_KEY } from './message-content.js';

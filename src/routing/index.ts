@@ -17,3 +17,5 @@ export type {
 export { STOP_REACTIONS, decide } from './dispatcher.js';
 export { findMentionedEntities } from './mentions.js';
 export type { MentionSource, MentionTarget } from './mentions.js';
+export { toDispatchInput } from './dispatch-input.js';
+export type { AdmittedEvent, TargetLookup } from './dispatch-input.js';

@@ -1,0 +1,245 @@
+/**
+ * zod schemas for the non-entity blocks of `config.yaml`: `authorization`, `rooms`, and the
+ * blocks later work implements (`mcp_servers`, `memory`, `knowledge_bases`, `tool_approval`),
+ * plus Quorum's own `quorum:` block. The later-work blocks are typed with MindRoom's fields
+ * and defaults but validated loosely below their first level.
+ */
+import { z } from 'zod';
+import { nonEmptyString, userIdSchema, userPatternSchema } from './schema-primitives.js';
+
+const stringList = z.array(z.string()).default([]);
+const looseRecord = z.record(z.string(), z.unknown());
+
+/** One entry of `authorization.agent_reply_permissions`: MindRoom's list shorthand or the full form. */
+const replyPermissionSchema = z.union(
+  [
+    z.array(userPatternSchema).transform((users) => ({ users, joined_rooms: [] as string[] })),
+    z.strictObject({
+      users: z.array(userPatternSchema).default([]),
+      joined_rooms: z.array(nonEmptyString).default([]),
+    }),
+  ],
+  { error: 'expected a list of users, or {users: [...], joined_rooms: [...]}' },
+);
+
+/** `authorization`: who may talk to Quorum's entities. */
+export const authorizationSchema = z
+  .strictObject({
+    /** Users allowed in every room. */
+    global_users: z.array(userPatternSchema).default([]),
+    /** Keys: room names, aliases or ids; values: the only users allowed there. */
+    room_permissions: z.record(z.string(), z.array(userPatternSchema)).default({}),
+    /** Whether users not listed anywhere may talk in rooms without a permission list. */
+    default_room_access: z.boolean().default(false),
+    /** Canonical user → bridge accounts treated as that user. */
+    aliases: z.record(z.string(), z.array(userIdSchema)).default({}),
+    /** Per entity name (or `*`): who may get replies from it. */
+    agent_reply_permissions: z.record(z.string(), replyPermissionSchema).default({}),
+  })
+  .prefault({});
+
+/** `rooms.<key>`: metadata for a room Quorum creates (MindRoom's RoomConfig). */
+export const roomSchema = z
+  .strictObject({
+    display_name: z
+      .string()
+      .nullish()
+      .transform((value) => value?.trim() || null),
+    description: z.string().default(''),
+  })
+  .nullish()
+  .transform((value) => value ?? { display_name: null, description: '' });
+
+/** `mcp_servers.<id>` (MindRoom's MCPServerConfig; OAuth `auth` is not supported yet). */
+export const mcpServerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    required: z.boolean().default(false),
+    transport: z.enum(['stdio', 'sse', 'streamable-http']),
+    command: z
+      .string()
+      .nullish()
+      .transform((value) => value ?? null),
+    args: stringList,
+    cwd: z
+      .string()
+      .nullish()
+      .transform((value) => value ?? null),
+    env: z.record(z.string(), z.string()).default({}),
+    url: z
+      .string()
+      .nullish()
+      .transform((value) => value ?? null),
+    headers: z.record(z.string(), z.string()).default({}),
+    tool_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/, { error: 'must contain only letters, numbers and underscores' })
+      .nullish()
+      .transform((value) => value ?? null),
+    include_tools: stringList,
+    exclude_tools: stringList,
+    startup_timeout_seconds: z.number().positive().default(20),
+    call_timeout_seconds: z.number().positive().default(120),
+    max_concurrent_calls: z.number().int().min(1).default(1),
+    auto_reconnect: z.boolean().default(true),
+  })
+  .superRefine((server, ctx) => {
+    const forbid = (key: string, present: boolean): void => {
+      if (present)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${server.transport} MCP servers do not allow ${key}`,
+        });
+    };
+    if (server.transport === 'stdio') {
+      if (server.command === null || server.command.trim() === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['command'],
+          message: 'stdio MCP servers require a command',
+        });
+      }
+      forbid('url', server.url !== null);
+      forbid('headers', Object.keys(server.headers).length > 0);
+    } else {
+      if (server.url === null || server.url.trim() === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: `${server.transport} MCP servers require a url`,
+        });
+      }
+      forbid('command', server.command !== null);
+      forbid('args', server.args.length > 0);
+      forbid('cwd', server.cwd !== null);
+      forbid('env', Object.keys(server.env).length > 0);
+    }
+    const overlap = server.include_tools.filter((tool) => server.exclude_tools.includes(tool));
+    if (overlap.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exclude_tools'],
+        message: `include_tools and exclude_tools overlap: ${overlap.join(', ')}`,
+      });
+    }
+  });
+
+/** `memory` (MindRoom's MemoryConfig; `memory: none` is shorthand for `{backend: none}`). */
+export const memorySchema = z.preprocess(
+  (value) => (value === 'none' ? { backend: 'none' } : value === null ? undefined : value),
+  z
+    .strictObject({
+      backend: z.enum(['mem0', 'file', 'none']).default('mem0'),
+      team_reads_member_memory: z.boolean().default(false),
+      embedder: z
+        .looseObject({ provider: z.string().default('openai'), config: looseRecord.default({}) })
+        .optional(),
+      llm: z
+        .looseObject({ provider: z.string().default('ollama'), config: looseRecord.default({}) })
+        .nullish()
+        .transform((value) => value ?? null),
+      file: z
+        .looseObject({
+          path: z.string().nullish(),
+          max_entrypoint_lines: z.number().int().min(1).optional(),
+        })
+        .optional(),
+      search: z
+        .looseObject({
+          mode: z.enum(['keyword', 'semantic']).default('keyword'),
+          include: z.array(z.string()).min(1).default(['memory/**/*.md']),
+          include_entrypoint: z.boolean().default(false),
+        })
+        .prefault({}),
+      auto_flush: looseRecord.optional(),
+    })
+    .prefault({}),
+);
+
+/** `knowledge_bases.<id>` (MindRoom's KnowledgeBaseConfig; `git` validated loosely). */
+export const knowledgeBaseSchema = z
+  .strictObject({
+    mode: z.enum(['semantic', 'files']).default('semantic'),
+    description: z.string().default(''),
+    path: z.string().default('./knowledge_docs'),
+    watch: z.boolean().default(true),
+    require_content_before_publish: z.boolean().default(false),
+    chunk_size: z.number().int().min(128).default(5000),
+    chunk_overlap: z.number().int().min(0).default(0),
+    include_extensions: z
+      .array(z.string())
+      .nullish()
+      .transform((value) => value ?? null),
+    extra_extensions: stringList,
+    exclude_extensions: stringList,
+    include_patterns: stringList,
+    exclude_patterns: stringList,
+    skip_hidden: z.boolean().default(true),
+    git: z
+      .looseObject({
+        repo_url: nonEmptyString,
+        branch: z.string().default('main'),
+        poll_interval_seconds: z.number().int().min(5).default(300),
+      })
+      .nullish()
+      .transform((value) => value ?? null),
+  })
+  .superRefine((base, ctx) => {
+    if (base.chunk_overlap >= base.chunk_size) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chunk_overlap'],
+        message: 'chunk_overlap must be smaller than chunk_size',
+      });
+    }
+  });
+
+const approvalAction = z.enum(['auto_approve', 'require_approval']);
+const timeoutDays = z.number().positive().max(36_500);
+
+/**
+ * `tool_approval` (MindRoom's format): rules are tried in order, the first whose `match` glob
+ * matches the tool name decides. A rule without an action (MindRoom's `script` rules, which
+ * Quorum cannot run) requires approval.
+ */
+export const toolApprovalSchema = z
+  .strictObject({
+    default: approvalAction.default('auto_approve'),
+    timeout_days: timeoutDays.default(7),
+    rules: z
+      .array(
+        z
+          .strictObject({
+            match: nonEmptyString,
+            action: approvalAction.optional(),
+            timeout_days: timeoutDays.optional(),
+          })
+          .transform((rule) => ({
+            match: rule.match,
+            action: rule.action ?? 'require_approval',
+            timeout_days: rule.timeout_days ?? null,
+          })),
+      )
+      .default([]),
+  })
+  .prefault({});
+
+/** Quorum's own settings (`quorum:`); a MindRoom file has none, so all have defaults. */
+export const quorumSchema = z
+  .strictObject({
+    /** Messages younger than this at startup are still answered (after a crash or restart). */
+    catch_up_minutes: z.number().int().min(0).default(15),
+    /** Hard deadline for an orderly shutdown, after which the process exits anyway. */
+    shutdown_deadline_seconds: z.number().positive().default(10),
+    /** Matrix localpart prefix of every account Quorum runs: `quorum_calc`, `quorum_router`. */
+    localpart_prefix: z
+      .string()
+      .regex(/^[a-z0-9._=-]*$/, {
+        error: 'must be Matrix localpart material: lowercase a-z, 0-9 and ._=-',
+      })
+      .default('quorum_'),
+    /** Whether users of other homeservers may be answered when not listed explicitly in authorization. */
+    allow_federation: z.boolean().default(false),
+  })
+  .prefault({});

@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   agents: 4,
   teams: 5,
   routing: 5,
+  commands: 5.5,
   orchestrator: 6,
   http: 7,
   cli: 8,

@@ -14,8 +14,8 @@ export interface AgentProfile {
   readonly useMarkdown: boolean;
   /** Add a 🛑 reaction to in-progress replies (`show_stop_button`). */
   readonly showStopButton: boolean;
-  /** How many earlier exchanges of the thread to send (`num_history_runs`). */
-  readonly historyRuns: number;
+  /** How many earlier thread messages to send (from `num_history_runs` / `num_history_messages`). */
+  readonly historyMessages: number;
   /** Built-in and MCP tool names the agent may call. */
   readonly tools: readonly string[];
   /** Skill texts (name, description, body) loaded for the agent. */

@@ -14,8 +14,8 @@ export interface HistoryRequest {
   readonly sourceEventId: string;
   /** The answering agent's user id: its messages become `assistant` turns. */
   readonly selfUserId: string;
-  /** Number of earlier exchanges to include (each exchange is about two messages). */
-  readonly historyRuns: number;
+  /** Most earlier messages to include. */
+  readonly maxMessages: number;
   /** Display name for a sender, used to prefix other participants' messages. */
   readonly nameOf: (userId: string) => string;
 }
@@ -57,7 +57,7 @@ export function latestText(entry: JournalEntry, edits: readonly JournalEntry[]):
  * Consecutive messages of the same role are merged, and the result starts with a user turn.
  */
 export function buildThreadHistory(reader: ThreadReader, request: HistoryRequest): ChatMessage[] {
-  const limit = Math.max(0, request.historyRuns) * 2;
+  const limit = Math.max(0, request.maxMessages);
   if (limit === 0) return [];
   const entries = reader.thread(request.roomId, request.threadRoot, 200);
   const sourceIndex = entries.findIndex((entry) => entry.eventId === request.sourceEventId);

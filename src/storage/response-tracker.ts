@@ -129,6 +129,16 @@ export class ResponseTracker {
       .map(toRecord);
   }
 
+  /** Every turn in a thread, oldest first. */
+  threadTurns(roomId: string, threadRoot: string): TurnRecord[] {
+    return this.db
+      .prepare<[string, string], TurnRow>(
+        'SELECT * FROM turns WHERE room_id = ? AND thread_root = ? ORDER BY created_at',
+      )
+      .all(roomId, threadRoot)
+      .map(toRecord);
+  }
+
   /** Responders that have a turn in the thread, in order of their first turn. */
   threadResponders(roomId: string, threadRoot: string): string[] {
     return this.db

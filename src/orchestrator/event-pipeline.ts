@@ -1,0 +1,232 @@
+import type { IngressSink } from '../ingress/index.js';
+import { decodeEvent, type RoomInvite } from '../matrix/index.js';
+import {
+  decide,
+  toDispatchInput,
+  type AuthorizationRules,
+  type Decision,
+  type DispatchContext,
+  type DispatchInput,
+  type EntityView,
+  type ThreadView,
+  type TurnView,
+} from '../routing/index.js';
+import { runTask, type Clock, type Logger, type QuorumMetrics, type RoomId } from '../shared/index.js';
+import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
+import type { RoomRegistry } from './room-registry.js';
+
+/** The current view of the fleet the dispatcher decides against (changes on reload). */
+export interface FleetView {
+  readonly entities: readonly EntityView[];
+  readonly botAccounts: ReadonlySet<string>;
+  readonly authorization: AuthorizationRules;
+  readonly catchUpWindowMs: number;
+  /** The entity name for a Quorum user id, if it is one. */
+  entityOf(userId: string): string | undefined;
+}
+
+/** Carries out decisions (starting turns, stopping, commands, joins). */
+export interface DecisionExecutor {
+  execute(decision: Decision, input: DispatchInput): Promise<void>;
+}
+
+export interface EventPipelineDeps {
+  readonly store: QuorumStore;
+  readonly registry: RoomRegistry;
+  readonly fleet: () => FleetView;
+  readonly executor: DecisionExecutor;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: QuorumMetrics;
+}
+
+type Work =
+  | { readonly kind: 'entry'; readonly entry: JournalEntry }
+  | { readonly kind: 'invite'; readonly invite: RoomInvite; readonly bot: string };
+
+/**
+ * The dispatcher stage: takes admitted events (from every bot's sync loop, already deduped by
+ * the journal) one at a time, in arrival order, builds the dispatcher's context from the
+ * stores, asks `decide`, executes the decision and records it in the journal. Recording comes
+ * after execution, so a crash in between re-decides the event on restart; the turn claim
+ * (inside execution) keeps that idempotent.
+ */
+export class EventPipeline implements IngressSink {
+  private readonly queue: Work[] = [];
+  private pump: Promise<void> | undefined;
+
+  constructor(private readonly deps: EventPipelineDeps) {}
+
+  onAdmitted(entries: readonly JournalEntry[]): void {
+    for (const entry of entries) {
+      this.deps.metrics.eventsReceived.inc({ type: entry.type });
+      this.queue.push({ kind: 'entry', entry });
+    }
+    this.startPump();
+  }
+
+  onInvites(invites: readonly RoomInvite[], bot: string): void {
+    for (const invite of invites) this.queue.push({ kind: 'invite', invite, bot });
+    this.startPump();
+  }
+
+  onLeftRooms(roomIds: readonly RoomId[], bot: string): void {
+    for (const roomId of roomIds) this.deps.registry.setJoined(bot, roomId, false);
+  }
+
+  /** Queues events left undecided by a crash (call once at boot, before syncing). */
+  replayUndecided(): void {
+    const entries = this.deps.store.journal.listUndecided();
+    if (entries.length > 0) this.deps.log.info('re-dispatching events left undecided', { events: entries.length });
+    this.onAdmitted(entries);
+  }
+
+  /** Resolves when the queue is empty. */
+  async idle(): Promise<void> {
+    while (this.pump !== undefined) await this.pump;
+  }
+
+  private startPump(): void {
+    if (this.pump !== undefined) return;
+    this.pump = (async () => {
+      try {
+        for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) {
+          try {
+            await this.process(work);
+          } catch (error: unknown) {
+            this.deps.metrics.errors.inc({ where: 'dispatch' });
+            this.deps.log.error('could not dispatch an event', { error });
+          }
+        }
+      } finally {
+        this.pump = undefined;
+      }
+    })();
+    runTask(this.pump, { log: this.deps.log, what: 'event pipeline' });
+  }
+
+  private async process(work: Work): Promise<void> {
+    if (work.kind === 'invite') {
+      const input: DispatchInput = {
+        kind: 'invite',
+        roomId: work.invite.roomId,
+        invitee: work.bot,
+        inviter: work.invite.inviter,
+        isDirect: work.invite.isDirect,
+      };
+      await this.decideAndExecute(input);
+      return;
+    }
+    const { entry } = work;
+    this.trackMembership(entry);
+    if (entry.isHistory) return;
+    const input = toDispatchInput(entry, (eventId) => this.deps.store.journal.get(eventId));
+    if (input === undefined) {
+      this.deps.store.journal.markDecided(entry.eventId, 'none');
+      return;
+    }
+    const decision = await this.decideAndExecute(input);
+    this.deps.store.journal.markDecided(entry.eventId, summarize(decision));
+  }
+
+  private async decideAndExecute(input: DispatchInput): Promise<Decision> {
+    const decision = decide(input, this.context(input));
+    const reason = decision.kind === 'ignore' ? decision.reason : decision.kind;
+    this.deps.metrics.decisions.inc({ kind: decision.kind, reason });
+    if (decision.kind !== 'ignore' || this.deps.log.isEnabled('debug')) {
+      this.deps.log[decision.kind === 'ignore' ? 'debug' : 'info']('dispatch decision', {
+        input: input.kind,
+        roomId: input.roomId,
+        event: 'eventId' in input ? input.eventId : undefined,
+        decision: summarize(decision),
+      });
+    }
+    await this.deps.executor.execute(decision, input);
+    return decision;
+  }
+
+  private context(input: DispatchInput): DispatchContext {
+    const fleet = this.deps.fleet();
+    const { journal, turns } = this.deps.store;
+    const roomId = input.roomId;
+    let thread: ThreadView | undefined;
+    let targetTurns: readonly TurnView[] = [];
+    let replyTurn: TurnView | undefined;
+    if (input.kind === 'message' || input.kind === 'edit') {
+      const rootId =
+        input.kind === 'message' ? (input.threadRoot ?? input.eventId) : (input.targetThreadRoot ?? input.targetId);
+      const threadTurns = turns.threadTurns(roomId, rootId);
+      thread = {
+        rootId,
+        senders: new Set(journal.threadSenders(roomId, rootId)),
+        responders: [...new Set(threadTurns.map((turn) => turn.responder))],
+        openTurns: threadTurns.filter(isOpen).map(toView),
+      };
+      if (input.kind === 'edit') targetTurns = turns.forSource(input.targetId).map(toView);
+    } else if (input.kind === 'reaction') {
+      const turn = turns.byReply(input.targetId);
+      replyTurn = turn === undefined ? undefined : toView(turn);
+    }
+    return {
+      entities: fleet.entities,
+      botAccounts: fleet.botAccounts,
+      authorization: fleet.authorization,
+      room: {
+        roomId,
+        joinedEntities: this.deps.registry.joinedEntities(roomId),
+        directEntities: this.deps.registry.directEntities(roomId),
+      },
+      thread,
+      targetTurns,
+      replyTurn,
+      nowMs: this.deps.clock.now(),
+      catchUpWindowMs: fleet.catchUpWindowMs,
+    };
+  }
+
+  /** Keeps the room registry current from the membership events of Quorum's own accounts. */
+  private trackMembership(entry: JournalEntry): void {
+    if (entry.type !== 'm.room.member') return;
+    const decoded = decodeEvent(entry.event);
+    if (decoded.kind !== 'membership') return;
+    const entity = this.deps.fleet().entityOf(decoded.userId);
+    if (entity === undefined) return;
+    if (decoded.membership === 'join') this.deps.registry.setJoined(entity, entry.roomId, true);
+    if (decoded.membership === 'leave' || decoded.membership === 'ban') {
+      this.deps.registry.setJoined(entity, entry.roomId, false);
+    }
+  }
+}
+
+function isOpen(turn: TurnRecord): boolean {
+  return turn.state === 'claimed' || turn.state === 'replying';
+}
+
+function toView(turn: TurnRecord): TurnView {
+  return {
+    responder: turn.responder,
+    sourceEventId: turn.sourceEventId,
+    requester: turn.requester,
+    replyEventId: turn.replyEventId,
+    isOpen: isOpen(turn),
+  };
+}
+
+function summarize(decision: Decision): string {
+  switch (decision.kind) {
+    case 'ignore':
+      return `ignore:${decision.reason}`;
+    case 'respond':
+      return `respond:${decision.responders.join(',')}:${decision.via}`;
+    case 'route':
+      return `route:${decision.candidates.join(',')}`;
+    case 'regenerate':
+      return `regenerate:${decision.responders.join(',')}`;
+    case 'stop':
+      return `stop:${decision.turns.map((turn) => turn.responder).join(',')}`;
+    case 'command':
+      return `command:${decision.name}`;
+    case 'join':
+      return `join:${decision.entity}`;
+  }
+}

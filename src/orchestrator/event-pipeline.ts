@@ -54,6 +54,7 @@ type Work =
 export class EventPipeline implements IngressSink {
   private readonly queue: Work[] = [];
   private pump: Promise<void> | undefined;
+  private isHeld = false;
 
   constructor(private readonly deps: EventPipelineDeps) {}
 
@@ -74,11 +75,24 @@ export class EventPipeline implements IngressSink {
     for (const roomId of roomIds) this.deps.registry.setJoined(bot, roomId, false);
   }
 
-  /** Queues events left undecided by a crash (call once at boot, before syncing). */
-  replayUndecided(): void {
-    const entries = this.deps.store.journal.listUndecided();
-    if (entries.length > 0) this.deps.log.info('re-dispatching events left undecided', { events: entries.length });
-    this.onAdmitted(entries);
+  /** Queues admitted events without processing them (while the fleet boots). */
+  hold(): void {
+    this.isHeld = true;
+  }
+
+  /**
+   * Starts processing: every admitted event without a decision (those queued during boot and
+   * those a crash left undecided) in admission order, then whatever arrives next.
+   */
+  release(): void {
+    this.isHeld = false;
+    const undecided = this.deps.store.journal.listUndecided();
+    const queuedInvites = this.queue.filter((work) => work.kind === 'invite');
+    const undecidedIds = new Set(undecided.map((entry) => entry.eventId));
+    const queuedHistory = this.queue.filter((work) => work.kind === 'entry' && !undecidedIds.has(work.entry.eventId));
+    this.queue.length = 0;
+    this.queue.push(...queuedHistory, ...undecided.map((entry) => ({ kind: 'entry' as const, entry })), ...queuedInvites);
+    this.startPump();
   }
 
   /** Resolves when the queue is empty. */
@@ -87,7 +101,7 @@ export class EventPipeline implements IngressSink {
   }
 
   private startPump(): void {
-    if (this.pump !== undefined) return;
+    if (this.pump !== undefined || this.isHeld) return;
     this.pump = (async () => {
       try {
         for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) {

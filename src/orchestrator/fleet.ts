@@ -1,0 +1,130 @@
+import type { AgentProfile, PeerProfile } from '../agents/index.js';
+import type { EntitySpec, HistoryPolicy, QuorumConfig, RouterSpec } from '../config/index.js';
+import type { AuthorizationRules, EntityView } from '../routing/index.js';
+import type { RoomRegistry } from './room-registry.js';
+
+/**
+ * The running fleet's specs, with everything derived from them: user ids, the dispatcher's
+ * entity views and authorization rules, agent profiles for prompts. Immutable: a reload
+ * builds a new Fleet.
+ */
+export class Fleet {
+  readonly specs: readonly EntitySpec[];
+  private readonly byName: ReadonlyMap<string, EntitySpec>;
+  private readonly byUserId: ReadonlyMap<string, EntitySpec>;
+
+  constructor(
+    readonly config: QuorumConfig,
+    specs: readonly EntitySpec[],
+    readonly serverName: string,
+    readonly generation: number,
+  ) {
+    this.specs = specs;
+    this.byName = new Map(specs.map((spec) => [spec.name, spec]));
+    this.byUserId = new Map(specs.map((spec) => [this.userIdOf(spec), spec]));
+  }
+
+  userIdOf(spec: EntitySpec): string {
+    return `@${spec.localpart}:${this.serverName}`;
+  }
+
+  spec(name: string): EntitySpec | undefined {
+    return this.byName.get(name);
+  }
+
+  router(): RouterSpec | undefined {
+    const router = this.specs.find((spec) => spec.kind === 'router');
+    return router?.kind === 'router' ? router : undefined;
+  }
+
+  entityOf(userId: string): string | undefined {
+    return this.byUserId.get(userId)?.name;
+  }
+
+  isEntityUser(userId: string): boolean {
+    return this.byUserId.has(userId);
+  }
+
+  /** Room ids (when known) and references of an entity's configured rooms. */
+  roomsOf(spec: EntitySpec, registry: RoomRegistry): Set<string> {
+    const rooms = new Set<string>(spec.rooms);
+    for (const ref of spec.rooms) {
+      const id = registry.roomIdOf(ref);
+      if (id !== undefined) rooms.add(id);
+    }
+    return rooms;
+  }
+
+  entityViews(registry: RoomRegistry): EntityView[] {
+    return this.specs.map((spec) => ({
+      name: spec.name,
+      kind: spec.kind,
+      userId: this.userIdOf(spec),
+      displayName: spec.displayName,
+      rooms: this.roomsOf(spec, registry),
+      acceptsInvites: spec.acceptInvites,
+    }));
+  }
+
+  authorization(registry: RoomRegistry): AuthorizationRules {
+    const auth = this.router()?.authorization;
+    const roomPermissions = new Map<string, ReadonlySet<string>>();
+    for (const [ref, users] of Object.entries(auth?.roomPermissions ?? {})) {
+      const id = registry.roomIdOf(ref) ?? ref;
+      roomPermissions.set(id, new Set(users));
+    }
+    return {
+      globalUsers: new Set(auth?.globalUsers ?? []),
+      roomPermissions,
+      defaultRoomAccess: auth?.defaultRoomAccess ?? false,
+      allowFederation: auth?.allowFederation ?? false,
+      serverName: this.serverName,
+    };
+  }
+
+  botAccounts(): ReadonlySet<string> {
+    return new Set(this.router()?.botAccounts ?? []);
+  }
+
+  profile(name: string): AgentProfile | undefined {
+    const spec = this.byName.get(name);
+    if (spec === undefined || spec.kind === 'router') return undefined;
+    return {
+      name: spec.name,
+      displayName: spec.displayName,
+      userId: this.userIdOf(spec),
+      role: spec.role,
+      instructions: spec.kind === 'agent' ? spec.instructions : teamInstructions(spec.members),
+      isStreaming: spec.enableStreaming,
+      useMarkdown: spec.markdown,
+      showStopButton: spec.showStopButton,
+      historyMessages: historyMessages(spec.history),
+      tools: spec.kind === 'agent' ? spec.tools.map((tool) => tool.name) : [],
+      skills: [],
+      timezone: spec.timezone,
+    };
+  }
+
+  peersIn(roomId: string, except: string, registry: RoomRegistry): PeerProfile[] {
+    const joined = registry.joinedEntities(roomId);
+    return this.specs
+      .filter((spec) => spec.kind !== 'router' && spec.name !== except && joined.has(spec.name))
+      .map((spec) => ({ name: spec.name, displayName: spec.displayName, userId: this.userIdOf(spec), role: spec.role }));
+  }
+}
+
+function teamInstructions(members: readonly string[]): string[] {
+  return [`You speak for a team of agents: ${members.join(', ')}.`];
+}
+
+/** A history policy as a message count (a run is about two messages). */
+export function historyMessages(policy: HistoryPolicy): number {
+  switch (policy.mode) {
+    case 'all':
+      return 200;
+    case 'runs':
+      return policy.limit * 2;
+    case 'messages':
+      return policy.limit;
+  }
+}

@@ -1,0 +1,335 @@
+import { agentsCommand, CommandRouter, helpCommand, type CommandContext } from '../commands/index.js';
+import { resolveEntitySpecs, type EntitySpec, type QuorumConfig } from '../config/index.js';
+import type { EntityHealth, HealthSource, ReadinessReport } from '../http/index.js';
+import type { ChatModel } from '../llm/index.js';
+import {
+  AbortReason,
+  asEventId,
+  asRoomId,
+  localpartOf,
+  runTask,
+  serverNameOf,
+  type Clock,
+  type Logger,
+  type QuorumMetrics,
+  type UserId,
+} from '../shared/index.js';
+import type { QuorumStore } from '../storage/index.js';
+import { FleetDecisionExecutor, type RouteResolver } from './decision-executor.js';
+import { EntityBot } from './entity-bot.js';
+import { EventPipeline } from './event-pipeline.js';
+import { Fleet } from './fleet.js';
+import type { MatrixConnector } from './matrix-connector.js';
+import type { ModelProvider, ModelScope } from './model-provider.js';
+import { provisionRooms } from './room-provisioner.js';
+import { RoomRegistry } from './room-registry.js';
+import { recoverOpenTurns } from './turn-recovery.js';
+import { TurnCoordinator } from './turn-coordinator.js';
+import { TurnLauncher } from './turn-launcher.js';
+import { txnPrefixFor } from './txn-ids.js';
+
+/** Builds the models of a config snapshot (the CLI wires llm's ModelRegistry). */
+export interface ModelCatalog {
+  model(name: string): ChatModel;
+  names(): readonly string[];
+}
+
+export interface OrchestratorDeps {
+  readonly store: QuorumStore;
+  readonly connector: MatrixConnector;
+  readonly models: (config: QuorumConfig) => ModelCatalog;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: QuorumMetrics;
+  /** Long-poll timeout of every sync (default 30 s). */
+  readonly pollTimeoutMs?: number;
+}
+
+/**
+ * Runs the fleet: the router first (it creates rooms and invites), then the agents, then the
+ * teams, each as its own Matrix account with one supervised sync loop; all of them feed one
+ * ingress journal and one dispatcher. Implements the health source for `/api/ready`.
+ */
+export class MultiAgentOrchestrator implements HealthSource {
+  private fleet: Fleet | undefined;
+  private catalog: ModelCatalog;
+  private readonly bots = new Map<string, EntityBot>();
+  private readonly registry = new RoomRegistry();
+  private readonly coordinator: TurnCoordinator;
+  private readonly launcher: TurnLauncher;
+  private readonly pipeline: EventPipeline;
+  private readonly commands: CommandRouter;
+  private isStopping = false;
+  private isBooted = false;
+  private readonly log: Logger;
+
+  constructor(
+    private config: QuorumConfig,
+    private readonly deps: OrchestratorDeps,
+  ) {
+    this.log = deps.log;
+    this.catalog = deps.models(config);
+    this.coordinator = new TurnCoordinator(deps.log);
+    this.launcher = new TurnLauncher({
+      store: deps.store,
+      coordinator: this.coordinator,
+      models: this.modelProvider(),
+      environment: {
+        bot: (name) => (this.isStopping ? undefined : this.bots.get(name)),
+        profile: (name) => this.currentFleet().profile(name),
+        peersIn: (roomId, except) => this.currentFleet().peersIn(roomId, except, this.registry),
+        nameOf: (userId) => this.nameOf(userId),
+        mentionsIn: (text, except) => this.mentionsIn(text, except),
+        threadModeOf: (name) => {
+          const spec = this.currentFleet().spec(name);
+          return spec === undefined || spec.kind === 'router' ? 'thread' : spec.threadMode;
+        },
+        toolsFor: () => undefined,
+      },
+      clock: deps.clock,
+      log: deps.log,
+      metrics: deps.metrics,
+    });
+    this.commands = new CommandRouter([helpCommand(() => this.commands), agentsCommand], this.commandContext());
+    const executor = new FleetDecisionExecutor({
+      store: deps.store,
+      launcher: this.launcher,
+      coordinator: this.coordinator,
+      registry: this.registry,
+      bot: (name) => this.bots.get(name),
+      router: this.routeResolver(),
+      commands: {
+        handle: async (decision) => {
+          const roomId = this.deps.store.journal.get(decision.sourceEventId)?.roomId;
+          if (roomId !== undefined) await this.commands.handle({ ...decision, roomId });
+        },
+      },
+      log: deps.log,
+    });
+    this.pipeline = new EventPipeline({
+      store: deps.store,
+      registry: this.registry,
+      fleet: () => {
+        const fleet = this.currentFleet();
+        return {
+          entities: fleet.entityViews(this.registry),
+          botAccounts: fleet.botAccounts(),
+          authorization: fleet.authorization(this.registry),
+          catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
+          entityOf: (userId) => fleet.entityOf(userId),
+        };
+      },
+      executor,
+      clock: deps.clock,
+      log: deps.log,
+      metrics: deps.metrics,
+    });
+  }
+
+  /**
+   * Boots the fleet and resolves once every bot has settled (synced once, or failed its first
+   * attempt and is retrying in the background). Events left undecided by a crash are
+   * dispatched after boot, and open turns are resumed as their bots start.
+   */
+  async start(): Promise<void> {
+    const fleet = await this.resolveFleet(this.config, 1);
+    this.fleet = fleet;
+    this.log.info('starting the fleet', {
+      serverName: fleet.serverName,
+      agents: fleet.specs.filter((spec) => spec.kind === 'agent').length,
+      teams: fleet.specs.filter((spec) => spec.kind === 'team').length,
+    });
+    this.pipeline.hold();
+    for (const kind of ['router', 'agent', 'team'] as const) {
+      const bots = fleet.specs.filter((spec) => spec.kind === kind).map((spec) => this.startBot(spec));
+      await Promise.all(bots.map((bot) => bot.whenSettled()));
+    }
+    this.isBooted = true;
+    this.pipeline.release();
+    this.log.info('fleet started', { bots: this.bots.size });
+  }
+
+  /**
+   * Shuts down in order: readiness off, sync loops stopped, in-flight turns aborted (each
+   * writes a final edit saying it was cut short) within `deadlineMs`, outboxes drained,
+   * clients closed. The caller closes the store afterwards.
+   */
+  async stop(deadlineMs = this.config.quorum.shutdown_deadline_seconds * 1000): Promise<void> {
+    if (this.isStopping) return;
+    this.isStopping = true;
+    const startedAt = this.deps.clock.now();
+    const bots = [...this.bots.values()];
+    await Promise.all(bots.map((bot) => bot.stop()));
+    const turnsDeadline = Math.max(500, deadlineMs - 2_000);
+    await Promise.race([
+      this.coordinator.abortAll(new AbortReason('shutdown', 'Quorum is shutting down')),
+      new Promise<void>((resolve) => {
+        setTimeout(resolve, turnsDeadline).unref();
+      }),
+    ]);
+    const remaining = Math.max(250, deadlineMs - (this.deps.clock.now() - startedAt));
+    await Promise.all(bots.map((bot) => bot.close(remaining)));
+    this.log.info('fleet stopped', { durationMs: this.deps.clock.now() - startedAt, turnsLeft: this.coordinator.size });
+  }
+
+  readiness(): ReadinessReport {
+    const entities: EntityHealth[] = [...this.bots.values()].map((bot) => {
+      const status = bot.status();
+      return {
+        name: bot.name,
+        kind: bot.spec.kind,
+        user_id: bot.userId ?? null,
+        state: status.state,
+        started_at: status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
+        last_sync_at: status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
+        restarts: status.restarts,
+        last_error: status.lastError ?? null,
+      };
+    });
+    const ready =
+      this.isBooted && !this.isStopping && entities.length > 0 && entities.every((entity) => entity.state === 'syncing');
+    return { ready, config_generation: this.fleet?.generation ?? 0, entities };
+  }
+
+  metricsText(): string {
+    return this.deps.metrics.registry.render();
+  }
+
+  /** Waits until the dispatcher has nothing queued and no turn is running (for tests and benchmarks). */
+  async idle(): Promise<void> {
+    await this.pipeline.idle();
+    await this.coordinator.settled();
+  }
+
+  private currentFleet(): Fleet {
+    if (this.fleet === undefined) throw new Error('the fleet is not started');
+    return this.fleet;
+  }
+
+  /** Learns the server name from the router's account, then resolves every entity's spec. */
+  private async resolveFleet(config: QuorumConfig, generation: number): Promise<Fleet> {
+    const draft = resolveEntitySpecs(config, { serverName: 'localhost' });
+    const router = draft.find((spec) => spec.kind === 'router');
+    if (router === undefined) throw new Error('the config has no router');
+    const stored = this.deps.store.accounts.get(router.name);
+    const credentials = await this.deps.connector.provision({
+      localpart: router.localpart,
+      displayName: router.displayName,
+      stored: stored === undefined ? undefined : { ...stored, userId: stored.userId as UserId },
+      signal: new AbortController().signal,
+    });
+    this.deps.store.accounts.save({ entity: router.name, ...credentials });
+    const serverName = serverNameOf(credentials.userId);
+    return new Fleet(config, resolveEntitySpecs(config, { serverName }), serverName, generation);
+  }
+
+  private startBot(spec: EntitySpec): EntityBot {
+    const bot = new EntityBot(spec, {
+      store: this.deps.store,
+      connector: this.deps.connector,
+      registry: this.registry,
+      sink: this.pipeline,
+      clock: this.deps.clock,
+      log: this.log,
+      metrics: this.deps.metrics,
+      isEntityUser: (userId) => this.currentFleet().isEntityUser(userId),
+      catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
+      pollTimeoutMs: this.deps.pollTimeoutMs ?? 30_000,
+      ...(spec.kind === 'router'
+        ? { prepareRooms: (_bot: EntityBot, client) => provisionRooms(client, this.currentFleet(), this.registry, this.log) }
+        : {}),
+      onStarted: (started) => {
+        runTask(
+          recoverOpenTurns(started, {
+            store: this.deps.store,
+            coordinator: this.coordinator,
+            launcher: this.launcher,
+            clock: this.deps.clock,
+            log: this.log,
+            catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
+          }),
+          { log: this.log, what: `recover turns of ${started.name}` },
+        );
+      },
+    });
+    this.bots.set(spec.name, bot);
+    bot.start();
+    return bot;
+  }
+
+  private nameOf(userId: string): string {
+    const fleet = this.currentFleet();
+    const entity = fleet.entityOf(userId);
+    if (entity !== undefined) return fleet.spec(entity)?.displayName ?? entity;
+    return localpartOf(userId);
+  }
+
+  private mentionsIn(text: string, except: string): UserId[] {
+    if (!text.includes('@')) return [];
+    const fleet = this.currentFleet();
+    return fleet.specs
+      .filter((spec) => spec.kind !== 'router' && spec.name !== except)
+      .filter((spec) => new RegExp(`(^|[^\\w@])@${spec.name}(?![\\w-])`, 'i').test(text))
+      .map((spec) => fleet.userIdOf(spec) as UserId);
+  }
+
+  private modelProvider(): ModelProvider {
+    return {
+      modelNameFor: (scope: ModelScope) => {
+        const override = this.deps.store.threadSettings.get(scope.roomId, scope.threadRoot, 'model');
+        if (override !== undefined && this.catalog.names().includes(override)) return override;
+        const spec = this.currentFleet().spec(scope.entity);
+        if (spec === undefined) return 'default';
+        const alias = this.registry.aliasOf(scope.roomId);
+        const roomModel = spec.roomModels[alias ?? scope.roomId] ?? spec.roomModels[scope.roomId];
+        return roomModel?.name ?? spec.model.name;
+      },
+      model: (name) => this.catalog.model(name),
+      names: () => this.catalog.names(),
+    };
+  }
+
+  /** Until the router model lands, unmentioned messages with several candidates get no reply. */
+  private routeResolver(): RouteResolver {
+    return {
+      choose: () => Promise.resolve(undefined),
+    };
+  }
+
+  private commandContext(): CommandContext {
+    return {
+      reply: async (decision, markdown) => {
+        const bot = this.bots.get(decision.handler);
+        if (bot === undefined) return;
+        await bot.outbox.sendText(
+          asRoomId(decision.roomId),
+          {
+            body: markdown,
+            format: 'markdown',
+            msgtype: 'm.notice',
+            thread: { rootId: asEventId(decision.threadRoot), replyToId: asEventId(decision.sourceEventId) },
+          },
+          `${txnPrefixFor(`command:${decision.handler}`, decision.sourceEventId)}.reply`,
+        );
+      },
+      entities: (roomId) => {
+        const fleet = this.currentFleet();
+        const joined = this.registry.joinedEntities(roomId);
+        return fleet.specs.flatMap((spec) =>
+          spec.kind === 'router'
+            ? []
+            : [
+                {
+                  name: spec.name,
+                  kind: spec.kind,
+                  displayName: spec.displayName,
+                  role: spec.role,
+                  model: spec.model.name,
+                  isInRoom: joined.has(spec.name),
+                },
+              ],
+        );
+      },
+    };
+  }
+}

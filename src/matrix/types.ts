@@ -20,18 +20,23 @@ export interface RawEvent {
 
 export interface JoinedRoomUpdate {
   readonly roomId: RoomId;
-  /** Timeline events in order. Encrypted events are decrypted when E2EE is enabled. */
+  /**
+   * Timeline events, oldest first, each with `room_id` filled in. Encrypted events are
+   * decrypted when E2EE is enabled; otherwise (or when decryption fails) they stay
+   * `m.room.encrypted`.
+   */
   readonly timeline: readonly RawEvent[];
   /** True when the homeserver left a gap before `timeline` (see `prevBatch`). */
   readonly limited: boolean;
   /** Token to paginate backwards from the start of `timeline` (for backfilling a gap). */
   readonly prevBatch: string | undefined;
-  /** State events delivered with the update (not part of the timeline). */
+  /** State events delivered with the update (not part of the timeline), with `room_id` filled in. */
   readonly state: readonly RawEvent[];
 }
 
 export interface RoomInvite {
   readonly roomId: RoomId;
+  /** Sender of our `m.room.member` invite event in the invite state. */
   readonly inviter: UserId | undefined;
   /** The invite carried `is_direct: true` (a DM). */
   readonly isDirect: boolean;
@@ -39,22 +44,30 @@ export interface RoomInvite {
 
 /** One `/sync` response, reduced to what Quorum handles. */
 export interface SyncBatch {
+  /** The token to pass as `since` next time; store it only after the batch is admitted. */
   readonly nextBatch: string;
   readonly joined: readonly JoinedRoomUpdate[];
   readonly invited: readonly RoomInvite[];
+  /** Rooms we left or were removed from since `since`. */
   readonly left: readonly RoomId[];
 }
 
 export interface SyncOptions {
   /** The stored `next_batch` of the previous batch; absent for the first sync. */
   readonly since: string | undefined;
-  /** Long-poll timeout sent to the homeserver. */
+  /** Long-poll timeout sent to the homeserver (0 returns at once). */
   readonly timeoutMs: number;
+  /** Aborting rejects the call with the signal's reason at once; a late response is dropped. */
   readonly signal: AbortSignal;
 }
 
 /** Long-polls `/sync` with Quorum's filter (lazy-loaded members, no presence, only handled types). */
 export interface SyncSource {
+  /**
+   * One long-poll: resolves with the next batch (possibly empty after `timeoutMs`), or
+   * rejects with a `MatrixRequestError`, or with the signal's reason when aborted. It never
+   * stores the token itself.
+   */
   sync(options: SyncOptions): Promise<SyncBatch>;
 }
 
@@ -67,15 +80,24 @@ export interface BackfillOptions {
   readonly signal: AbortSignal;
 }
 
-/** Reads history through `/messages`, newest first, to fill a `limited` gap. */
+/** Reads history: gaps, single events, threads. */
 export interface TimelineSource {
+  /**
+   * One page of `/messages` backwards from `from`: up to `limit` events, newest first, with
+   * the same types the sync filter admits (decrypted like sync events). `end` is the token for
+   * the next (older) page, `undefined` once the start of the room or `to` is reached.
+   */
   backfill(
     roomId: RoomId,
     options: BackfillOptions,
   ): Promise<{ events: readonly RawEvent[]; end: string | undefined }>;
-  /** One event by id (`/rooms/{roomId}/event/{eventId}`). */
+  /** One event by id (`/rooms/{roomId}/event/{eventId}`); `not_found` when unknown. */
   getEvent(roomId: RoomId, eventId: EventId): Promise<RawEvent>;
-  /** Events of a thread (`/relations/{root}/m.thread`), oldest first, up to `limit`. */
+  /**
+   * A thread: its root event first, then the newest `limit` events of the thread
+   * (`/relations/{root}/m.thread`), oldest first. Edits of thread events are not included
+   * (they relate to their target, not the root).
+   */
   getThread(
     roomId: RoomId,
     rootId: EventId,
@@ -93,12 +115,19 @@ export interface OutgoingText {
   readonly thread?: { readonly rootId: EventId; readonly replyToId?: EventId };
   /** Users to mention (`m.mentions.user_ids` plus a pill for each that appears in the body). */
   readonly mentions?: readonly UserId[];
-  /** Extra content keys (namespaced, e.g. `io.quorum.stream_status`). */
+  /**
+   * Extra content keys (namespaced, e.g. `io.quorum.stream_status`). They never override the
+   * keys Quorum builds; on an edit they go both at the top level and in `m.new_content`.
+   */
   readonly extraContent?: Readonly<Record<string, unknown>>;
 }
 
 /** A transaction id: the same id for the same logical send makes a resend idempotent at the homeserver. */
 export interface SendOptions {
+  /**
+   * Sent as the `{txnId}` path segment. The homeserver scopes it to the device, so a resend
+   * after a crash must use the same persisted device (see `AccountCredentials.deviceId`).
+   */
   readonly txnId: string;
 }
 
@@ -107,7 +136,11 @@ export interface MessageSender {
 }
 
 export interface MessageEditor {
-  /** Replaces `targetId`'s content (`m.replace`); the new text must repeat the thread relation. */
+  /**
+   * Replaces `targetId`'s content (`m.replace` with the full `m.new_content` and a `* `
+   * fallback). `message.thread` is not needed and is ignored: an edit stays in its target's
+   * thread, and the spec ignores relations inside `m.new_content`.
+   */
   editText(
     roomId: RoomId,
     targetId: EventId,
@@ -126,10 +159,12 @@ export interface Reactor {
 }
 
 export interface TypingIndicator {
+  /** Shows (or clears) the typing notification for `timeoutMs` milliseconds. */
   setTyping(roomId: RoomId, isTyping: boolean, timeoutMs: number): Promise<void>;
 }
 
 export interface RoomMembership {
+  /** Joins a room we are invited to (or a public one) and returns its id. */
   joinRoom(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId>;
   leaveRoom(roomId: RoomId): Promise<void>;
   invite(roomId: RoomId, userId: UserId): Promise<void>;
@@ -150,11 +185,17 @@ export interface CreateRoomOptions {
 export interface RoomDirectory {
   /** The room an alias points at, or `undefined` when the alias does not exist. */
   resolveAlias(alias: RoomAlias): Promise<RoomId | undefined>;
+  /**
+   * Creates a room with `#aliasLocalpart:server`, the `private_chat` preset (or `public_chat`
+   * when `isPublic`) and `shared` history visibility. Rejects with `room_in_use` when the
+   * alias already exists.
+   */
   createRoom(options: CreateRoomOptions): Promise<RoomId>;
 }
 
 export interface ProfileEditor {
   setDisplayName(displayName: string): Promise<void>;
+  /** The user's global display name, or `undefined` when unset or the user is unknown. */
   getDisplayName(userId: UserId): Promise<string | undefined>;
 }
 
@@ -174,7 +215,10 @@ export interface BotClient
   readonly deviceId: string;
   /** True when the crypto binary loaded and this client encrypts and decrypts. */
   readonly isEncryptionEnabled: boolean;
-  /** Releases the client's resources (crypto store, keep-alive sockets). Idempotent. */
+  /**
+   * Stops the client: pending calls (a long-poll included) reject with a `shutdown`
+   * AbortReason and later calls reject the same way. Idempotent.
+   */
   close(): Promise<void>;
 }
 

@@ -1,0 +1,402 @@
+/**
+ * `BotClient` on matrix-bot-sdk's MatrixClient. The SDK provides the HTTP layer, the crypto
+ * machine and a few endpoints; Quorum runs its own single `/sync` call (the SDK's loop stores
+ * its token before handlers run) and builds every send itself, so that the transaction id is
+ * ours and a resend is idempotent.
+ */
+import type { MatrixClient } from 'matrix-bot-sdk';
+import type { EventId, Logger, RoomAlias, RoomId, UserId } from '../shared/index.js';
+import { AbortReason, asEventId, asRoomId, asUserId, hasErrorCode } from '../shared/index.js';
+import { runAbortable } from './abortable-request.js';
+import { CryptoSession } from './crypto-session.js';
+import { MatrixRequestError } from './errors.js';
+import { buildEditContent, buildMessageContent, buildReactionContent } from './message-content.js';
+import type { EventContent } from './message-content.js';
+import type { RoomCrypto } from './room-crypto.js';
+import {
+  buildMessagesFilter,
+  buildSyncFilter,
+  eventsOf,
+  parseSyncResponse,
+  toRawEvent,
+} from './sync-response.js';
+import type {
+  BackfillOptions,
+  BotClient,
+  CreateRoomOptions,
+  OutgoingText,
+  RawEvent,
+  SendOptions,
+  SyncBatch,
+  SyncOptions,
+} from './types.js';
+
+/** How much longer than the long-poll timeout the HTTP request may take before it times out. */
+export const SYNC_HTTP_MARGIN_MS = 15_000;
+/** HTTP timeout of every request but `/sync` (the SDK's default). */
+const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
+/** Thread pages requested from `/relations` (Synapse caps a page at 100). */
+const RELATIONS_PAGE_SIZE = 100;
+
+export interface BotSdkClientDeps {
+  readonly userId: UserId;
+  readonly deviceId: string;
+  readonly logger: Logger;
+  /** The E2EE engine, or `undefined` to run without encryption. */
+  readonly crypto: RoomCrypto | undefined;
+  readonly timelineLimit: number;
+}
+
+/** {@link BotClient} on an SDK MatrixClient. Every rejection is a MatrixRequestError or an abort reason. */
+export class BotSdkClient implements BotClient {
+  readonly userId: UserId;
+  readonly deviceId: string;
+  readonly isEncryptionEnabled: boolean;
+  private readonly log: Logger;
+  private readonly closing = new AbortController();
+  private readonly crypto: CryptoSession | undefined;
+  private filterId: Promise<string> | undefined;
+
+  constructor(
+    private readonly client: MatrixClient,
+    private readonly deps: BotSdkClientDeps,
+  ) {
+    this.userId = deps.userId;
+    this.deviceId = deps.deviceId;
+    this.isEncryptionEnabled = deps.crypto !== undefined;
+    this.log = deps.logger.child({ userId: deps.userId });
+    this.crypto =
+      deps.crypto === undefined
+        ? undefined
+        : new CryptoSession({
+            crypto: deps.crypto,
+            log: this.log,
+            closed: this.closing.signal,
+            listJoinedRooms: () => this.getJoinedRooms(),
+          });
+  }
+
+  // --- sync and history ---
+
+  async sync(options: SyncOptions): Promise<SyncBatch> {
+    await this.crypto?.ensureReady(options.signal);
+    const filter = await this.ensureFilter(options.signal);
+    const query: Record<string, unknown> = { filter, timeout: Math.max(0, options.timeoutMs) };
+    if (options.since !== undefined) query['since'] = options.since;
+    const raw = await this.http('GET /sync', 'GET', '/_matrix/client/v3/sync', {
+      query,
+      // Longer than the long-poll, or every quiet sync would end as a timeout.
+      timeoutMs: Math.max(0, options.timeoutMs) + SYNC_HTTP_MARGIN_MS,
+      signal: options.signal,
+    });
+    const parsed = parseSyncResponse(raw, this.userId);
+    if (parsed.droppedEvents > 0) {
+      this.log.debug('sync events dropped as malformed', { count: parsed.droppedEvents });
+    }
+    return this.crypto === undefined ? parsed.batch : this.crypto.processSync(parsed);
+  }
+
+  async backfill(
+    roomId: RoomId,
+    options: BackfillOptions,
+  ): Promise<{ events: readonly RawEvent[]; end: string | undefined }> {
+    const query: Record<string, unknown> = {
+      dir: 'b',
+      from: options.from,
+      limit: options.limit,
+      filter: JSON.stringify(buildMessagesFilter()),
+    };
+    if (options.to !== undefined) query['to'] = options.to;
+    const raw = await this.http('GET /messages', 'GET', `${roomPath(roomId)}/messages`, {
+      query,
+      signal: options.signal,
+    });
+    const body = asRecord(raw, 'GET /messages');
+    const events = await this.decryptAll(roomId, eventsOf(body, roomId, { dropped: 0 }, 'chunk'));
+    const end = typeof body['end'] === 'string' && events.length > 0 ? body['end'] : undefined;
+    return { events, end };
+  }
+
+  async getEvent(roomId: RoomId, eventId: EventId): Promise<RawEvent> {
+    const path = `${roomPath(roomId)}/event/${encodeURIComponent(eventId)}`;
+    const raw = await this.http('GET /event', 'GET', path);
+    const event = toRawEvent(asRecord(raw, 'GET /event'), roomId);
+    if (event === undefined) {
+      throw new MatrixRequestError('invalid_response', 'GET /event answered a malformed event');
+    }
+    const [decrypted] = await this.decryptAll(roomId, [event]);
+    return decrypted ?? event;
+  }
+
+  async getThread(
+    roomId: RoomId,
+    rootId: EventId,
+    options: { limit: number; signal?: AbortSignal },
+  ): Promise<readonly RawEvent[]> {
+    const root = await this.getEvent(roomId, rootId);
+    const newestFirst: RawEvent[] = [];
+    let from: string | undefined;
+    while (newestFirst.length < options.limit) {
+      const query: Record<string, unknown> = {
+        dir: 'b',
+        limit: Math.min(RELATIONS_PAGE_SIZE, options.limit - newestFirst.length),
+      };
+      if (from !== undefined) query['from'] = from;
+      const path =
+        `/_matrix/client/v1/rooms/${encodeURIComponent(roomId)}/relations/` +
+        `${encodeURIComponent(rootId)}/m.thread`;
+      const raw = await this.http('GET /relations', 'GET', path, {
+        query,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      const body = asRecord(raw, 'GET /relations');
+      const page = eventsOf(body, roomId, { dropped: 0 }, 'chunk');
+      newestFirst.push(...page);
+      const next = body['next_batch'];
+      if (typeof next !== 'string' || page.length === 0) break;
+      from = next;
+    }
+    const replies = await this.decryptAll(roomId, newestFirst.slice(0, options.limit).reverse());
+    return [root, ...replies];
+  }
+
+  // --- sending ---
+
+  sendText(roomId: RoomId, message: OutgoingText, options: SendOptions): Promise<EventId> {
+    return this.sendEvent(roomId, 'm.room.message', buildMessageContent(message), options.txnId);
+  }
+
+  editText(
+    roomId: RoomId,
+    targetId: EventId,
+    message: OutgoingText,
+    options: SendOptions,
+  ): Promise<EventId> {
+    const content = buildEditContent(targetId, message);
+    return this.sendEvent(roomId, 'm.room.message', content, options.txnId);
+  }
+
+  react(roomId: RoomId, targetId: EventId, key: string, options: SendOptions): Promise<EventId> {
+    return this.sendEvent(roomId, 'm.reaction', buildReactionContent(targetId, key), options.txnId);
+  }
+
+  async redact(
+    roomId: RoomId,
+    eventId: EventId,
+    options: SendOptions & { readonly reason?: string },
+  ): Promise<EventId> {
+    const body = options.reason === undefined ? {} : { reason: options.reason };
+    const path =
+      `${roomPath(roomId)}/redact/${encodeURIComponent(eventId)}/` +
+      encodeURIComponent(options.txnId);
+    const raw = await this.http('PUT /redact', 'PUT', path, { body });
+    return eventIdOf(raw, 'PUT /redact');
+  }
+
+  async setTyping(roomId: RoomId, isTyping: boolean, timeoutMs: number): Promise<void> {
+    await this.request('PUT /typing', (client) => client.setTyping(roomId, isTyping, timeoutMs));
+  }
+
+  // --- rooms ---
+
+  async joinRoom(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId> {
+    const roomId = await this.request('POST /join', (client) => client.joinRoom(roomIdOrAlias));
+    return branded(roomId, asRoomId, 'POST /join');
+  }
+
+  async leaveRoom(roomId: RoomId): Promise<void> {
+    await this.request('POST /leave', (client) => client.leaveRoom(roomId));
+  }
+
+  async invite(roomId: RoomId, userId: UserId): Promise<void> {
+    await this.request('POST /invite', (client) => client.inviteUser(userId, roomId));
+  }
+
+  async getJoinedRooms(): Promise<readonly RoomId[]> {
+    const rooms = await this.request('GET /joined_rooms', (client) => client.getJoinedRooms());
+    return rooms.map((roomId) => branded(roomId, asRoomId, 'GET /joined_rooms'));
+  }
+
+  async getJoinedMembers(roomId: RoomId): Promise<readonly UserId[]> {
+    const members = await this.request('GET /joined_members', (client) =>
+      client.getJoinedRoomMembers(roomId),
+    );
+    return members.map((userId) => branded(userId, asUserId, 'GET /joined_members'));
+  }
+
+  async resolveAlias(alias: RoomAlias): Promise<RoomId | undefined> {
+    try {
+      const path = `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`;
+      const raw = await this.http('GET /directory/room', 'GET', path);
+      const roomId = asRecord(raw, 'GET /directory/room')['room_id'];
+      return branded(roomId, asRoomId, 'GET /directory/room');
+    } catch (error) {
+      if (hasErrorCode(error, 'not_found')) return undefined;
+      throw error;
+    }
+  }
+
+  async createRoom(options: CreateRoomOptions): Promise<RoomId> {
+    const roomId = await this.request('POST /createRoom', (client) =>
+      client.createRoom({
+        preset: options.isPublic === true ? 'public_chat' : 'private_chat',
+        room_alias_name: options.aliasLocalpart,
+        name: options.name,
+        ...(options.topic === undefined ? {} : { topic: options.topic }),
+        invite: [...options.invite],
+        initial_state: [
+          {
+            type: 'm.room.history_visibility',
+            state_key: '',
+            content: { history_visibility: 'shared' },
+          },
+        ],
+      }),
+    );
+    return branded(roomId, asRoomId, 'POST /createRoom');
+  }
+
+  // --- profile and lifecycle ---
+
+  async setDisplayName(displayName: string): Promise<void> {
+    await this.request('PUT /displayname', (client) => client.setDisplayName(displayName));
+  }
+
+  async getDisplayName(userId: UserId): Promise<string | undefined> {
+    try {
+      const path = `/_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`;
+      const raw = await this.http('GET /displayname', 'GET', path);
+      const name = asRecord(raw, 'GET /displayname')['displayname'];
+      return typeof name === 'string' ? name : undefined;
+    } catch (error) {
+      if (hasErrorCode(error, 'not_found')) return undefined;
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    if (!this.closing.signal.aborted) {
+      this.closing.abort(new AbortReason('shutdown', 'Matrix client closed'));
+    }
+    return Promise.resolve();
+  }
+
+  // --- internals ---
+
+  /** Every SDK call goes through here: abortable (by `signal` and by close) and error-mapped. */
+  private request<T>(
+    what: string,
+    call: (client: MatrixClient) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return runAbortable(what, () => call(this.client), [this.closing.signal, signal]);
+  }
+
+  /** A raw client-server API call through the SDK's `doRequest` (auth header, JSON, its HTTP agent). */
+  private http(
+    what: string,
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options: {
+      readonly query?: Record<string, unknown>;
+      readonly body?: Record<string, unknown>;
+      readonly timeoutMs?: number;
+      readonly signal?: AbortSignal;
+    } = {},
+  ): Promise<unknown> {
+    return this.request(
+      what,
+      (client) =>
+        client.doRequest(
+          method,
+          path,
+          options.query ?? null,
+          options.body ?? null,
+          options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+        ) as Promise<unknown>,
+      options.signal,
+    );
+  }
+
+  private async sendEvent(
+    roomId: RoomId,
+    type: string,
+    content: EventContent,
+    txnId: string,
+  ): Promise<EventId> {
+    const outgoing =
+      this.crypto === undefined
+        ? { type, content }
+        : await this.crypto.prepareOutgoing(roomId, type, content);
+    const path =
+      `${roomPath(roomId)}/send/${encodeURIComponent(outgoing.type)}/` + encodeURIComponent(txnId);
+    const raw = await this.http(`PUT /send/${type}`, 'PUT', path, { body: outgoing.content });
+    return eventIdOf(raw, `PUT /send/${type}`);
+  }
+
+  /** Uploads Quorum's filter once per client; a failed upload is retried by the next sync. */
+  private ensureFilter(signal: AbortSignal): Promise<string> {
+    const pending = (this.filterId ??= this.uploadFilter());
+    return runAbortable('POST /filter', () => pending, [signal]);
+  }
+
+  private uploadFilter(): Promise<string> {
+    const path = `/_matrix/client/v3/user/${encodeURIComponent(this.userId)}/filter`;
+    const upload = (async () => {
+      const raw = await this.http('POST /filter', 'POST', path, {
+        body: buildSyncFilter(this.deps.timelineLimit),
+      });
+      const filterId = asRecord(raw, 'POST /filter')['filter_id'];
+      if (typeof filterId !== 'string') {
+        throw new MatrixRequestError(
+          'invalid_response',
+          'filter upload answered without filter_id',
+        );
+      }
+      return filterId;
+    })();
+    upload.catch(() => {
+      this.filterId = undefined;
+    });
+    return upload;
+  }
+
+  private decryptAll(roomId: RoomId, events: RawEvent[]): Promise<RawEvent[]> {
+    return this.crypto === undefined
+      ? Promise.resolve(events)
+      : this.crypto.decryptAll(roomId, events);
+  }
+}
+
+function roomPath(roomId: RoomId): string {
+  return `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
+}
+
+function eventIdOf(raw: unknown, what: string): EventId {
+  return branded(asRecord(raw, what)['event_id'], asEventId, what);
+}
+
+/** `value` as a branded id, or `invalid_response` when the server sent something else. */
+function branded<T>(value: unknown, brand: (raw: string) => T, what: string): T {
+  if (typeof value === 'string') {
+    try {
+      return brand(value);
+    } catch {
+      // Falls through to the error below.
+    }
+  }
+  throw new MatrixRequestError(
+    'invalid_response',
+    `${what} answered an invalid id: ${typeof value === 'string' ? value.slice(0, 100) : typeof value}`,
+  );
+}
+
+function asRecord(raw: unknown, what: string): Readonly<Record<string, unknown>> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new MatrixRequestError(
+      'invalid_response',
+      `${what} answered a body that is not an object`,
+    );
+  }
+  return raw as Readonly<Record<string, unknown>>;
+}

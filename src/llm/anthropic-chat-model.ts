@@ -19,7 +19,7 @@ import type {
   Usage,
 } from './chat-model.js';
 import { ModelError } from './errors.js';
-import { mapSdkError, sdkLoggerFor } from './sdk-support.js';
+import { abortReasonOf, mapSdkError, sdkLoggerFor } from './sdk-support.js';
 import type { SdkErrorClasses } from './sdk-support.js';
 import { toolCallFromJson } from './tool-arguments.js';
 
@@ -148,6 +148,8 @@ export class AnthropicChatModel implements ChatModel {
       // Stop generation (and billing) when the consumer leaves early.
       if (!isFinished) sdkStream.controller.abort();
     }
+    // The SDK ends the iteration quietly when the request is aborted mid-body.
+    if (signal?.aborted === true) throw abortReasonOf(signal);
     yield* reader.finish();
   }
 }

@@ -15,7 +15,7 @@ import type {
 import { ModelError } from './errors.js';
 import { fromOpenAiFinishReason, toOpenAiBody } from './openai-messages.js';
 import type { OpenAiBodySettings } from './openai-messages.js';
-import { mapSdkError, sdkLoggerFor } from './sdk-support.js';
+import { abortReasonOf, mapSdkError, sdkLoggerFor } from './sdk-support.js';
 import type { SdkErrorClasses } from './sdk-support.js';
 import { toolCallFromJson } from './tool-arguments.js';
 
@@ -176,6 +176,8 @@ export class OpenAiChatModel implements ChatModel {
       // request running: the provider would keep generating (and billing).
       if (!isFinished) sdkStream.controller.abort();
     }
+    // The SDK ends the iteration quietly when the request is aborted mid-body.
+    if (signal?.aborted === true) throw abortReasonOf(signal);
     if (finishReason === undefined) {
       throw new ModelError('invalid_response', 'model stream ended without a finish reason');
     }

@@ -180,14 +180,14 @@ export class ScriptedLlmServer {
       this.disconnectCursor++;
       return Promise.resolve(existing);
     }
-    return this.waitFor(this.disconnectListeners, options.timeoutMs, 'a client disconnect', () => {
+    return this.waitFor(this.disconnectListeners, options.timeoutMs, 'client disconnect', () => {
       this.disconnectCursor++;
     });
   }
 
   /** Resolves with the next request that arrives (after this call). */
   waitForRequest(options: { timeoutMs?: number } = {}): Promise<RecordedLlmRequest> {
-    return this.waitFor(this.requestListeners, options.timeoutMs, 'a request');
+    return this.waitFor(this.requestListeners, options.timeoutMs, 'request');
   }
 
   /** Stops listening and cuts every open connection (hanging replies included). */

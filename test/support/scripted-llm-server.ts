@@ -35,7 +35,7 @@ import type {
   RecordedLlmRequest,
   ScriptedLlmApi,
 } from './scripted-llm-wire.js';
-import { ReplyChannel } from './scripted-llm-wire.js';
+import { ReplyChannel, recordOf } from './scripted-llm-wire.js';
 
 export type { DisconnectRecord, RecordedLlmRequest, ScriptedLlmApi } from './scripted-llm-wire.js';
 export { llmReply } from './scripted-llm-replies.js';
@@ -372,78 +372,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function recordOf(
-  index: number,
-  api: ScriptedLlmApi,
-  req: IncomingMessage,
-  path: string,
-  body: unknown,
-  receivedAtMs: number,
-): MutableRecord {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  const data = (body ?? {}) as {
-    model?: unknown;
-    stream?: unknown;
-    messages?: unknown;
-    tools?: unknown;
-    system?: unknown;
-  };
-  const messages = Array.isArray(data.messages) ? (data.messages as unknown[]) : [];
-  return {
-    index,
-    api,
-    method: req.method ?? 'GET',
-    path,
-    headers,
-    body,
-    model: typeof data.model === 'string' ? data.model : undefined,
-    stream: data.stream === true,
-    system: systemOf(data.system, messages),
-    messages,
-    tools: Array.isArray(data.tools) ? (data.tools as unknown[]) : [],
-    lastUserText: lastUserText(messages),
-    receivedAtMs,
-    firstTokenAtMs: undefined,
-    finishedAtMs: undefined,
-    isDisconnected: false,
-    answeredWith: undefined,
-  };
-}
-
-/** Anthropic's `system` (string or text blocks), or OpenAI's system/developer messages. */
-function systemOf(system: unknown, messages: readonly unknown[]): string | undefined {
-  if (typeof system === 'string') return system;
-  if (Array.isArray(system)) return textOf(system);
-  const parts = messages
-    .filter((m) => ['system', 'developer'].includes((m as { role?: unknown }).role as string))
-    .map((m) => textOf((m as { content?: unknown }).content));
-  return parts.length === 0 ? undefined : parts.join('\n');
-}
-
-function lastUserText(messages: readonly unknown[]): string {
-  for (const message of [...messages].reverse()) {
-    const { role, content } = message as { role?: unknown; content?: unknown };
-    if (role !== 'user') continue;
-    const text = textOf(content);
-    if (text !== '') return text;
-  }
-  return '';
-}
-
-/** The text of a content value: a string, or the `text` of its text parts/blocks. */
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((part) => {
-      const { type, text } = part as { type?: unknown; text?: unknown };
-      return type === 'text' && typeof text === 'string' ? text : '';
-    })
-    .filter((text) => text !== '')
-    .join('\n');
 }

@@ -3,7 +3,7 @@
  * read back) and a channel to answer through (SSE or JSON), which notices the client
  * leaving and stamps the time of the first token.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 
@@ -159,4 +159,79 @@ export class ReplyChannel {
       );
     });
   }
+}
+
+/** Builds the record of a request from its parsed body (OpenAI or Anthropic shape). */
+export function recordOf(
+  index: number,
+  api: ScriptedLlmApi,
+  req: IncomingMessage,
+  path: string,
+  body: unknown,
+  receivedAtMs: number,
+): MutableRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const data = (body ?? {}) as {
+    model?: unknown;
+    stream?: unknown;
+    messages?: unknown;
+    tools?: unknown;
+    system?: unknown;
+  };
+  const messages = Array.isArray(data.messages) ? (data.messages as unknown[]) : [];
+  return {
+    index,
+    api,
+    method: req.method ?? 'GET',
+    path,
+    headers,
+    body,
+    model: typeof data.model === 'string' ? data.model : undefined,
+    stream: data.stream === true,
+    system: systemOf(data.system, messages),
+    messages,
+    tools: Array.isArray(data.tools) ? (data.tools as unknown[]) : [],
+    lastUserText: lastUserText(messages),
+    receivedAtMs,
+    firstTokenAtMs: undefined,
+    finishedAtMs: undefined,
+    isDisconnected: false,
+    answeredWith: undefined,
+  };
+}
+
+/** Anthropic's `system` (string or text blocks), or OpenAI's system/developer messages. */
+function systemOf(system: unknown, messages: readonly unknown[]): string | undefined {
+  if (typeof system === 'string') return system;
+  if (Array.isArray(system)) return textOf(system);
+  const parts = messages
+    .filter((m) => ['system', 'developer'].includes((m as { role?: unknown }).role as string))
+    .map((m) => textOf((m as { content?: unknown }).content));
+  return parts.length === 0 ? undefined : parts.join('\n');
+}
+
+function lastUserText(messages: readonly unknown[]): string {
+  for (const message of [...messages].reverse()) {
+    const { role, content } = message as { role?: unknown; content?: unknown };
+    if (role !== 'user') continue;
+    const text = textOf(content);
+    if (text !== '') return text;
+  }
+  return '';
+}
+
+/** The text of a content value: a string, or the `text` of its text parts/blocks. */
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part) => {
+      const { type, text } = part as { type?: unknown; text?: unknown };
+      return type === 'text' && typeof text === 'string' ? text : '';
+    })
+    .filter((text) => text !== '')
+    .join('\n');
 }

@@ -6,7 +6,7 @@ import type {
   Usage as AnthropicUsage,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { Logger } from '../shared/index.js';
-import { silentLogger } from '../shared/index.js';
+import { linkSignal, silentLogger } from '../shared/index.js';
 import { fromAnthropicStopReason, toAnthropicBody } from './anthropic-messages.js';
 import type { AnthropicBodySettings } from './anthropic-messages.js';
 import type {
@@ -19,7 +19,7 @@ import type {
   Usage,
 } from './chat-model.js';
 import { ModelError } from './errors.js';
-import { mapSdkError, sdkLoggerFor } from './sdk-support.js';
+import { abortReasonOf, mapSdkError, sdkLoggerFor } from './sdk-support.js';
 import type { SdkErrorClasses } from './sdk-support.js';
 import { toolCallFromJson } from './tool-arguments.js';
 
@@ -89,12 +89,34 @@ export class AnthropicChatModel implements ChatModel {
   }
 
   async complete(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
-    const { signal } = options;
+    // A per-call child signal: the SDK's abort listener lands on it (and is dropped with
+    // it) instead of piling up on the caller's long-lived signal.
+    const linked = linkSignal(options.signal);
+    try {
+      return await this.completeWith(request, linked.signal);
+    } finally {
+      linked.cleanup();
+    }
+  }
+
+  async *stream(
+    request: ChatRequest,
+    options: ChatCallOptions = {},
+  ): AsyncGenerator<ChatStreamEvent, void, undefined> {
+    const linked = linkSignal(options.signal);
+    try {
+      yield* this.streamWith(request, linked.signal);
+    } finally {
+      linked.cleanup();
+    }
+  }
+
+  private async completeWith(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
     let message: Message;
     try {
       message = await this.client.messages.create(
         { ...toAnthropicBody(request, this.settings), stream: false },
-        signal === undefined ? {} : { signal },
+        { signal },
       );
     } catch (error: unknown) {
       throw mapSdkError(error, ANTHROPIC_ERRORS, { signal, nowMs: this.now() });
@@ -118,18 +140,17 @@ export class AnthropicChatModel implements ChatModel {
     };
   }
 
-  async *stream(
+  private async *streamWith(
     request: ChatRequest,
-    options: ChatCallOptions = {},
+    signal: AbortSignal,
   ): AsyncGenerator<ChatStreamEvent, void, undefined> {
-    const { signal } = options;
     const mapError = (error: unknown): Error =>
       mapSdkError(error, ANTHROPIC_ERRORS, { signal, nowMs: this.now() });
     let sdkStream: AsyncIterable<RawMessageStreamEvent> & { controller: AbortController };
     try {
       sdkStream = await this.client.messages.create(
         { ...toAnthropicBody(request, this.settings), stream: true },
-        signal === undefined ? {} : { signal },
+        { signal },
       );
     } catch (error: unknown) {
       throw mapError(error);
@@ -148,6 +169,8 @@ export class AnthropicChatModel implements ChatModel {
       // Stop generation (and billing) when the consumer leaves early.
       if (!isFinished) sdkStream.controller.abort();
     }
+    // The SDK ends the iteration quietly when the request is aborted mid-body.
+    if (signal.aborted) throw abortReasonOf(signal);
     yield* reader.finish();
   }
 }

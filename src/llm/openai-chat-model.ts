@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Logger } from '../shared/index.js';
-import { silentLogger } from '../shared/index.js';
+import { linkSignal, silentLogger } from '../shared/index.js';
 import type {
   ChatCallOptions,
   ChatModel,
@@ -15,7 +15,7 @@ import type {
 import { ModelError } from './errors.js';
 import { fromOpenAiFinishReason, toOpenAiBody } from './openai-messages.js';
 import type { OpenAiBodySettings } from './openai-messages.js';
-import { mapSdkError, sdkLoggerFor } from './sdk-support.js';
+import { abortReasonOf, mapSdkError, sdkLoggerFor } from './sdk-support.js';
 import type { SdkErrorClasses } from './sdk-support.js';
 import { toolCallFromJson } from './tool-arguments.js';
 
@@ -92,12 +92,34 @@ export class OpenAiChatModel implements ChatModel {
   }
 
   async complete(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
-    const { signal } = options;
+    // A per-call child signal: the SDK's abort listener lands on it (and is dropped with
+    // it) instead of piling up on the caller's long-lived signal.
+    const linked = linkSignal(options.signal);
+    try {
+      return await this.completeWith(request, linked.signal);
+    } finally {
+      linked.cleanup();
+    }
+  }
+
+  async *stream(
+    request: ChatRequest,
+    options: ChatCallOptions = {},
+  ): AsyncGenerator<ChatStreamEvent, void, undefined> {
+    const linked = linkSignal(options.signal);
+    try {
+      yield* this.streamWith(request, linked.signal);
+    } finally {
+      linked.cleanup();
+    }
+  }
+
+  private async completeWith(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
     let completion: OpenAI.ChatCompletion;
     try {
       completion = await this.client.chat.completions.create(
         { ...toOpenAiBody(request, this.settings), stream: false },
-        signal === undefined ? {} : { signal },
+        { signal },
       );
     } catch (error: unknown) {
       throw mapSdkError(error, OPENAI_ERRORS, { signal, nowMs: this.now() });
@@ -125,11 +147,10 @@ export class OpenAiChatModel implements ChatModel {
     return usage === undefined ? response : { ...response, usage };
   }
 
-  async *stream(
+  private async *streamWith(
     request: ChatRequest,
-    options: ChatCallOptions = {},
+    signal: AbortSignal,
   ): AsyncGenerator<ChatStreamEvent, void, undefined> {
-    const { signal } = options;
     const mapError = (error: unknown): Error =>
       mapSdkError(error, OPENAI_ERRORS, { signal, nowMs: this.now() });
     let sdkStream: AsyncIterable<ChatCompletionChunk> & { controller: AbortController };
@@ -140,7 +161,7 @@ export class OpenAiChatModel implements ChatModel {
           stream: true,
           stream_options: { include_usage: true },
         },
-        signal === undefined ? {} : { signal },
+        { signal },
       );
     } catch (error: unknown) {
       throw mapError(error);
@@ -176,6 +197,8 @@ export class OpenAiChatModel implements ChatModel {
       // request running: the provider would keep generating (and billing).
       if (!isFinished) sdkStream.controller.abort();
     }
+    // The SDK ends the iteration quietly when the request is aborted mid-body.
+    if (signal.aborted) throw abortReasonOf(signal);
     if (finishReason === undefined) {
       throw new ModelError('invalid_response', 'model stream ended without a finish reason');
     }

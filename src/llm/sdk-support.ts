@@ -86,13 +86,25 @@ export function mapSdkError(
         cause: error,
       });
     }
-    return modelErrorFromStatus(error.status, error.message, {
+    return modelErrorFromStatus(error.status, detailOf(error), {
       ...(error.headers === undefined ? {} : { headers: error.headers }),
       nowMs: options.nowMs,
       cause: error,
     });
   }
   return modelErrorFromUnknown(error);
+}
+
+/**
+ * The provider's error text plus its machine-readable code and type (OpenAI puts
+ * `context_length_exceeded` only in `code`), so the status mapping can see them.
+ */
+function detailOf(error: SdkApiError): string {
+  const fields = error as unknown as Record<string, unknown>;
+  const extras = [fields['code'], fields['type'], fields['errorCode']].filter(
+    (value): value is string => typeof value === 'string' && value !== '',
+  );
+  return [error.message, ...extras].join(' ');
 }
 
 /** The reason an aborted signal carries, as an Error (AbortReason or DOMException). */

@@ -160,6 +160,8 @@ export class AnthropicChatModel implements ChatModel {
     let isFinished = false;
     try {
       for await (const event of sdkStream) {
+        // Events already buffered must not reach a consumer that has stopped the turn.
+        if (signal.aborted) break;
         for (const out of reader.read(event)) yield out;
       }
       isFinished = true;

@@ -174,6 +174,8 @@ export class OpenAiChatModel implements ChatModel {
     let isFinished = false;
     try {
       for await (const chunk of sdkStream) {
+        // Chunks already buffered must not reach a consumer that has stopped the turn.
+        if (signal.aborted) break;
         if (chunk.model) modelId = chunk.model;
         if (chunk.usage) usage = fromOpenAiUsage(chunk.usage);
         // We never ask for n > 1, so only the first choice carries the reply.

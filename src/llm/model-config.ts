@@ -10,20 +10,20 @@ export interface ModelConfig {
   /** The provider's model id. */
   readonly id: string;
   /** Overrides the provider's endpoint (OpenAI-compatible: the `/v1` URL). */
-  readonly base_url?: string;
+  readonly base_url?: string | undefined;
   /** Server root for self-hosted providers (Ollama, vLLM, llama.cpp); `/v1` is appended. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /**
    * Provider extras. Read: `base_url`, `api_key`, `temperature`, `max_tokens`, `timeout`
    * (seconds), `headers`, the sampling fields `top_p`, `top_k`, `presence_penalty`,
    * `frequency_penalty`, `seed`, `stop`, `reasoning_effort`, and `extra_body` (an object
    * merged into every request body). Other keys are MindRoom-specific and ignored.
    */
-  readonly extra_kwargs?: Readonly<Record<string, unknown>>;
-  readonly temperature?: number;
-  readonly max_tokens?: number;
+  readonly extra_kwargs?: Readonly<Record<string, unknown>> | undefined;
+  readonly temperature?: number | undefined;
+  readonly max_tokens?: number | undefined;
   /** Names of other models to try, in order, when this one fails for good. */
-  readonly failover?: string | readonly string[];
+  readonly failover?: string | readonly string[] | undefined;
 }
 
 /** How Quorum reaches one provider. */

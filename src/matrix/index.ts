@@ -34,3 +34,14 @@ export type {
 export { MatrixRequestError, isTransientMatrixError } from './errors.js';
 export type { MatrixErrorCode } from './errors.js';
 export { STREAM_STATUS_KEY } from './message-content.js';
+export { provisionAccount } from './account-provisioner.js';
+export type {
+  ProvisionAccountOptions,
+  ProvisionedAccount,
+  ProvisionOutcome,
+  RegistrationOptions,
+} from './account-provisioner.js';
+export { loadBotSdk } from './bot-sdk-loader.js';
+export type { EncryptionSupport, LoadedBotSdk } from './bot-sdk-loader.js';
+export { createBotSdkClient } from './create-bot-sdk-client.js';
+export type { BotSdkClientOptions } from './create-bot-sdk-client.js';

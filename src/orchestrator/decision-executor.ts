@@ -67,8 +67,13 @@ export class FleetDecisionExecutor implements DecisionExecutor {
       case 'stop':
         for (const turn of decision.turns) {
           const wasRunning = this.deps.coordinator.isRunning(turn.responder, turn.sourceEventId);
-          await this.deps.coordinator.abort(turn.responder, turn.sourceEventId, new AbortReason('stopped', `stopped by ${decision.by}`));
-          if (!wasRunning) this.deps.store.turns.finish(turn.responder, turn.sourceEventId, 'stopped');
+          await this.deps.coordinator.abort(
+            turn.responder,
+            turn.sourceEventId,
+            new AbortReason('stopped', `stopped by ${decision.by}`),
+          );
+          if (!wasRunning)
+            this.deps.store.turns.finish(turn.responder, turn.sourceEventId, 'stopped');
         }
         return;
       case 'command':
@@ -82,7 +87,13 @@ export class FleetDecisionExecutor implements DecisionExecutor {
 
   private respond(
     responders: readonly string[],
-    source: { sourceEventId: string; sourceVersion: string; requester: string; threadRoot: string; roomId: string },
+    source: {
+      sourceEventId: string;
+      sourceVersion: string;
+      requester: string;
+      threadRoot: string;
+      roomId: string;
+    },
   ): void {
     const { store, launcher } = this.deps;
     for (const responder of responders) {
@@ -99,7 +110,11 @@ export class FleetDecisionExecutor implements DecisionExecutor {
   private async regenerate(decision: Extract<Decision, { kind: 'regenerate' }>): Promise<void> {
     const { store, coordinator, launcher } = this.deps;
     for (const responder of decision.responders) {
-      await coordinator.abort(responder, decision.sourceEventId, new AbortReason('superseded', 'the message was edited'));
+      await coordinator.abort(
+        responder,
+        decision.sourceEventId,
+        new AbortReason('superseded', 'the message was edited'),
+      );
       store.turns.reopen(responder, decision.sourceEventId, decision.sourceVersion);
       const turn = store.turns.get(responder, decision.sourceEventId);
       if (turn !== undefined) launcher.launch(turn);
@@ -117,9 +132,17 @@ export class FleetDecisionExecutor implements DecisionExecutor {
         this.deps.store.directRooms.add(decision.entity, roomId, decision.inviter);
         this.deps.registry.markDirect(decision.entity, roomId);
       }
-      this.deps.log.info('joined a room on invite', { entity: decision.entity, roomId, isDirect: decision.isDirect });
+      this.deps.log.info('joined a room on invite', {
+        entity: decision.entity,
+        roomId,
+        isDirect: decision.isDirect,
+      });
     } catch (error: unknown) {
-      this.deps.log.warn('could not accept an invite', { entity: decision.entity, roomId: decision.roomId, error });
+      this.deps.log.warn('could not accept an invite', {
+        entity: decision.entity,
+        roomId: decision.roomId,
+        error,
+      });
     }
   }
 }

@@ -139,7 +139,9 @@ export class EntityBot {
     const joined: RoomId[] = [];
     for (const ref of roomRefs) {
       try {
-        const roomId = await client.joinRoom(ref.startsWith('#') ? asRoomAlias(ref) : asRoomId(ref));
+        const roomId = await client.joinRoom(
+          ref.startsWith('#') ? asRoomAlias(ref) : asRoomId(ref),
+        );
         this.deps.registry.setJoined(this.name, roomId, true);
         if (ref.startsWith('#')) this.deps.registry.setAlias(ref, roomId);
         joined.push(roomId);
@@ -156,7 +158,9 @@ export class EntityBot {
     if (client === undefined) return;
     for (const ref of roomRefs) {
       try {
-        const roomId = ref.startsWith('#') ? await client.resolveAlias(asRoomAlias(ref)) : asRoomId(ref);
+        const roomId = ref.startsWith('#')
+          ? await client.resolveAlias(asRoomAlias(ref))
+          : asRoomId(ref);
         if (roomId === undefined) continue;
         await client.leaveRoom(roomId);
         this.deps.registry.setJoined(this.name, roomId, false);
@@ -173,10 +177,7 @@ export class EntityBot {
     const credentials = await connector.provision({
       localpart: spec.localpart,
       displayName: spec.displayName,
-      stored:
-        stored === undefined
-          ? undefined
-          : { ...stored, userId: asUserId(stored.userId) },
+      stored: stored === undefined ? undefined : { ...stored, userId: asUserId(stored.userId) },
       signal,
     });
     store.accounts.save({ entity: spec.name, ...credentials });
@@ -232,7 +233,8 @@ export class EntityBot {
       return client;
     };
     return {
-      sendText: (roomId: RoomId, message: OutgoingText, options) => current().sendText(roomId, message, options),
+      sendText: (roomId: RoomId, message: OutgoingText, options) =>
+        current().sendText(roomId, message, options),
       editText: (roomId: RoomId, targetId: EventId, message: OutgoingText, options) =>
         current().editText(roomId, targetId, message, options),
       react: (roomId, targetId, key, options) => current().react(roomId, targetId, key, options),

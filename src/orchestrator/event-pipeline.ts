@@ -11,7 +11,13 @@ import {
   type ThreadView,
   type TurnView,
 } from '../routing/index.js';
-import { runTask, type Clock, type Logger, type QuorumMetrics, type RoomId } from '../shared/index.js';
+import {
+  runTask,
+  type Clock,
+  type Logger,
+  type QuorumMetrics,
+  type RoomId,
+} from '../shared/index.js';
 import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
 import type { RoomRegistry } from './room-registry.js';
 
@@ -89,9 +95,15 @@ export class EventPipeline implements IngressSink {
     const undecided = this.deps.store.journal.listUndecided();
     const queuedInvites = this.queue.filter((work) => work.kind === 'invite');
     const undecidedIds = new Set(undecided.map((entry) => entry.eventId));
-    const queuedHistory = this.queue.filter((work) => work.kind === 'entry' && !undecidedIds.has(work.entry.eventId));
+    const queuedHistory = this.queue.filter(
+      (work) => work.kind === 'entry' && !undecidedIds.has(work.entry.eventId),
+    );
     this.queue.length = 0;
-    this.queue.push(...queuedHistory, ...undecided.map((entry) => ({ kind: 'entry' as const, entry })), ...queuedInvites);
+    this.queue.push(
+      ...queuedHistory,
+      ...undecided.map((entry) => ({ kind: 'entry' as const, entry })),
+      ...queuedInvites,
+    );
     this.startPump();
   }
 
@@ -168,7 +180,9 @@ export class EventPipeline implements IngressSink {
     let replyTurn: TurnView | undefined;
     if (input.kind === 'message' || input.kind === 'edit') {
       const rootId =
-        input.kind === 'message' ? (input.threadRoot ?? input.eventId) : (input.targetThreadRoot ?? input.targetId);
+        input.kind === 'message'
+          ? (input.threadRoot ?? input.eventId)
+          : (input.targetThreadRoot ?? input.targetId);
       const threadTurns = turns.threadTurns(roomId, rootId);
       thread = {
         rootId,

@@ -109,7 +109,12 @@ export class Fleet {
     const joined = registry.joinedEntities(roomId);
     return this.specs
       .filter((spec) => spec.kind !== 'router' && spec.name !== except && joined.has(spec.name))
-      .map((spec) => ({ name: spec.name, displayName: spec.displayName, userId: this.userIdOf(spec), role: spec.role }));
+      .map((spec) => ({
+        name: spec.name,
+        displayName: spec.displayName,
+        userId: this.userIdOf(spec),
+        role: spec.role,
+      }));
   }
 }
 

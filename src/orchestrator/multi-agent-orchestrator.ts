@@ -1,4 +1,9 @@
-import { agentsCommand, CommandRouter, helpCommand, type CommandContext } from '../commands/index.js';
+import {
+  agentsCommand,
+  CommandRouter,
+  helpCommand,
+  type CommandContext,
+} from '../commands/index.js';
 import { resolveEntitySpecs, type EntitySpec, type QuorumConfig } from '../config/index.js';
 import type { EntityHealth, HealthSource, ReadinessReport } from '../http/index.js';
 import type { ChatModel } from '../llm/index.js';
@@ -90,7 +95,10 @@ export class MultiAgentOrchestrator implements HealthSource {
       log: deps.log,
       metrics: deps.metrics,
     });
-    this.commands = new CommandRouter([helpCommand(() => this.commands), agentsCommand], this.commandContext());
+    this.commands = new CommandRouter(
+      [helpCommand(() => this.commands), agentsCommand],
+      this.commandContext(),
+    );
     const executor = new FleetDecisionExecutor({
       store: deps.store,
       launcher: this.launcher,
@@ -141,7 +149,9 @@ export class MultiAgentOrchestrator implements HealthSource {
     });
     this.pipeline.hold();
     for (const kind of ['router', 'agent', 'team'] as const) {
-      const bots = fleet.specs.filter((spec) => spec.kind === kind).map((spec) => this.startBot(spec));
+      const bots = fleet.specs
+        .filter((spec) => spec.kind === kind)
+        .map((spec) => this.startBot(spec));
       await Promise.all(bots.map((bot) => bot.whenSettled()));
     }
     this.isBooted = true;
@@ -169,7 +179,10 @@ export class MultiAgentOrchestrator implements HealthSource {
     ]);
     const remaining = Math.max(250, deadlineMs - (this.deps.clock.now() - startedAt));
     await Promise.all(bots.map((bot) => bot.close(remaining)));
-    this.log.info('fleet stopped', { durationMs: this.deps.clock.now() - startedAt, turnsLeft: this.coordinator.size });
+    this.log.info('fleet stopped', {
+      durationMs: this.deps.clock.now() - startedAt,
+      turnsLeft: this.coordinator.size,
+    });
   }
 
   readiness(): ReadinessReport {
@@ -180,14 +193,19 @@ export class MultiAgentOrchestrator implements HealthSource {
         kind: bot.spec.kind,
         user_id: bot.userId ?? null,
         state: status.state,
-        started_at: status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
-        last_sync_at: status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
+        started_at:
+          status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
+        last_sync_at:
+          status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
         restarts: status.restarts,
         last_error: status.lastError ?? null,
       };
     });
     const ready =
-      this.isBooted && !this.isStopping && entities.length > 0 && entities.every((entity) => entity.state === 'syncing');
+      this.isBooted &&
+      !this.isStopping &&
+      entities.length > 0 &&
+      entities.every((entity) => entity.state === 'syncing');
     return { ready, config_generation: this.fleet?.generation ?? 0, entities };
   }
 
@@ -236,7 +254,10 @@ export class MultiAgentOrchestrator implements HealthSource {
       catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
       pollTimeoutMs: this.deps.pollTimeoutMs ?? 30_000,
       ...(spec.kind === 'router'
-        ? { prepareRooms: (_bot: EntityBot, client) => provisionRooms(client, this.currentFleet(), this.registry, this.log) }
+        ? {
+            prepareRooms: (_bot: EntityBot, client) =>
+              provisionRooms(client, this.currentFleet(), this.registry, this.log),
+          }
         : {}),
       onStarted: (started) => {
         runTask(
@@ -276,7 +297,11 @@ export class MultiAgentOrchestrator implements HealthSource {
   private modelProvider(): ModelProvider {
     return {
       modelNameFor: (scope: ModelScope) => {
-        const override = this.deps.store.threadSettings.get(scope.roomId, scope.threadRoot, 'model');
+        const override = this.deps.store.threadSettings.get(
+          scope.roomId,
+          scope.threadRoot,
+          'model',
+        );
         if (override !== undefined && this.catalog.names().includes(override)) return override;
         const spec = this.currentFleet().spec(scope.entity);
         if (spec === undefined) return 'default';
@@ -307,7 +332,10 @@ export class MultiAgentOrchestrator implements HealthSource {
             body: markdown,
             format: 'markdown',
             msgtype: 'm.notice',
-            thread: { rootId: asEventId(decision.threadRoot), replyToId: asEventId(decision.sourceEventId) },
+            thread: {
+              rootId: asEventId(decision.threadRoot),
+              replyToId: asEventId(decision.sourceEventId),
+            },
           },
           `${txnPrefixFor(`command:${decision.handler}`, decision.sourceEventId)}.reply`,
         );

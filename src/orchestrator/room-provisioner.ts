@@ -44,7 +44,9 @@ export async function provisionRooms(
   for (const ref of router.rooms) {
     if (managed.has(ref)) continue;
     try {
-      const roomId = ref.startsWith('#') ? await client.resolveAlias(asRoomAlias(ref)) : (ref as RoomId);
+      const roomId = ref.startsWith('#')
+        ? await client.resolveAlias(asRoomAlias(ref))
+        : (ref as RoomId);
       if (roomId === undefined) continue;
       registry.setAlias(ref, roomId);
       await client.joinRoom(roomId);
@@ -55,7 +57,12 @@ export async function provisionRooms(
   }
 }
 
-async function inviteMissing(client: BotClient, roomId: RoomId, users: readonly string[], log: Logger): Promise<void> {
+async function inviteMissing(
+  client: BotClient,
+  roomId: RoomId,
+  users: readonly string[],
+  log: Logger,
+): Promise<void> {
   if (users.length === 0) return;
   let members: ReadonlySet<string>;
   try {

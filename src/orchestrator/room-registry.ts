@@ -55,7 +55,9 @@ export class RoomRegistry {
   }
 
   roomsOf(entity: string): string[] {
-    return [...this.joined.entries()].filter(([, members]) => members.has(entity)).map(([roomId]) => roomId);
+    return [...this.joined.entries()]
+      .filter(([, members]) => members.has(entity))
+      .map(([roomId]) => roomId);
   }
 
   /** Forgets an entity entirely (it was removed from the config). */

@@ -65,26 +65,36 @@ export class TurnLauncher {
     const bot = environment.bot(turn.responder);
     const profile = environment.profile(turn.responder);
     if (bot?.client === undefined || profile === undefined) {
-      log.warn('responder is not running; the turn stays open', { responder: turn.responder, source: turn.sourceEventId });
+      log.warn('responder is not running; the turn stays open', {
+        responder: turn.responder,
+        source: turn.sourceEventId,
+      });
       return false;
     }
-    return coordinator.start(turn.responder, turn.sourceEventId, (signal) => this.run(turn, bot, profile, signal));
+    return coordinator.start(turn.responder, turn.sourceEventId, (signal) =>
+      this.run(turn, bot, profile, signal),
+    );
   }
 
-  private async run(turn: TurnRecord, bot: EntityBot, profile: AgentProfile, signal: AbortSignal): Promise<void> {
+  private async run(
+    turn: TurnRecord,
+    bot: EntityBot,
+    profile: AgentProfile,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { store, models, environment, clock, metrics } = this.deps;
     const source = store.journal.get(turn.sourceEventId);
     const version = store.journal.get(turn.sourceVersion) ?? source;
     const client = bot.client;
     if (source === undefined || version === undefined || client === undefined) {
-      this.deps.log.warn('turn source is not in the journal; closing it', { source: turn.sourceEventId });
+      this.deps.log.warn('turn source is not in the journal; closing it', {
+        source: turn.sourceEventId,
+      });
       store.turns.finish(turn.responder, turn.sourceEventId, 'failed');
       return;
     }
     const text =
-      version.eventId === source.eventId
-        ? latestText(source, [])
-        : latestText(source, [version]);
+      version.eventId === source.eventId ? latestText(source, []) : latestText(source, [version]);
     const threadMode = environment.threadModeOf(turn.responder, turn.roomId);
     const history = buildThreadHistory(store.journal, {
       roomId: turn.roomId,
@@ -106,7 +116,11 @@ export class TurnLauncher {
       threadRoot: turn.threadRoot,
       peers: environment.peersIn(turn.roomId, turn.responder),
     });
-    const modelName = models.modelNameFor({ entity: turn.responder, roomId: turn.roomId, threadRoot: turn.threadRoot });
+    const modelName = models.modelNameFor({
+      entity: turn.responder,
+      roomId: turn.roomId,
+      threadRoot: turn.threadRoot,
+    });
     const model = models.model(modelName);
     const tracker = store.turns;
     const startedAt = clock.now();
@@ -152,8 +166,14 @@ export class TurnLauncher {
             inputTokens: usage.inputTokens,
             outputTokens: usage.outputTokens,
           });
-          metrics.tokens.inc({ direction: 'input', responder: turn.responder, model: modelId }, usage.inputTokens);
-          metrics.tokens.inc({ direction: 'output', responder: turn.responder, model: modelId }, usage.outputTokens);
+          metrics.tokens.inc(
+            { direction: 'input', responder: turn.responder, model: modelId },
+            usage.inputTokens,
+          );
+          metrics.tokens.inc(
+            { direction: 'output', responder: turn.responder, model: modelId },
+            usage.outputTokens,
+          );
         },
         onFirstVisible: () => {
           metrics.replyLatency.observe(Math.max(0, clock.now() - source.originTs) / 1000);
@@ -173,9 +193,15 @@ export class TurnLauncher {
 
 /** The reply a turn posted before a crash, found in the thread by its source marker. */
 export function findReplyInThread(
-  events: readonly { readonly event_id: string; readonly sender: string; readonly content: Readonly<Record<string, unknown>> }[],
+  events: readonly {
+    readonly event_id: string;
+    readonly sender: string;
+    readonly content: Readonly<Record<string, unknown>>;
+  }[],
   botUserId: string,
   sourceEventId: string,
 ): string | undefined {
-  return events.find((event) => event.sender === botUserId && event.content[SOURCE_EVENT_KEY] === sourceEventId)?.event_id;
+  return events.find(
+    (event) => event.sender === botUserId && event.content[SOURCE_EVENT_KEY] === sourceEventId,
+  )?.event_id;
 }

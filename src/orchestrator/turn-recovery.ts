@@ -25,26 +25,40 @@ export async function recoverOpenTurns(bot: EntityBot, deps: TurnRecoveryDeps): 
   const client = bot.client;
   if (client === undefined) return;
   for (const turn of store.turns.listOpen()) {
-    if (turn.responder !== bot.name || coordinator.isRunning(turn.responder, turn.sourceEventId)) continue;
+    if (turn.responder !== bot.name || coordinator.isRunning(turn.responder, turn.sourceEventId))
+      continue;
     if (clock.now() - turn.createdAt > deps.catchUpWindowMs) {
       store.turns.finish(turn.responder, turn.sourceEventId, 'interrupted');
-      log.info('closed an open turn too old to resume', { responder: turn.responder, source: turn.sourceEventId });
+      log.info('closed an open turn too old to resume', {
+        responder: turn.responder,
+        source: turn.sourceEventId,
+      });
       continue;
     }
     if (turn.replyEventId === undefined) {
       try {
-        const thread = await client.getThread(asRoomId(turn.roomId), asEventId(turn.threadRoot), { limit: 200 });
+        const thread = await client.getThread(asRoomId(turn.roomId), asEventId(turn.threadRoot), {
+          limit: 200,
+        });
         const replyId = findReplyInThread(thread, client.userId, turn.sourceEventId);
-        if (replyId !== undefined) store.turns.recordReply(turn.responder, turn.sourceEventId, replyId);
+        if (replyId !== undefined)
+          store.turns.recordReply(turn.responder, turn.sourceEventId, replyId);
       } catch (error: unknown) {
-        log.warn('could not check the thread for an earlier reply', { source: turn.sourceEventId, error: describeError(error) });
+        log.warn('could not check the thread for an earlier reply', {
+          source: turn.sourceEventId,
+          error: describeError(error),
+        });
         continue;
       }
     }
     store.turns.reopen(turn.responder, turn.sourceEventId, turn.sourceVersion);
     const reopened = store.turns.get(turn.responder, turn.sourceEventId);
     if (reopened === undefined) continue;
-    log.info('resuming an interrupted turn', { responder: turn.responder, source: turn.sourceEventId, hasReply: reopened.replyEventId !== undefined });
+    log.info('resuming an interrupted turn', {
+      responder: turn.responder,
+      source: turn.sourceEventId,
+      hasReply: reopened.replyEventId !== undefined,
+    });
     launcher.launch(reopened);
   }
 }

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
  * (spec: Client-Server API, "Transaction identifiers").
  */
 export function txnPrefixFor(responder: string, sourceEventId: string): string {
-  const digest = createHash('sha256').update(`${responder}\u0000${sourceEventId}`).digest('base64url');
+  const digest = createHash('sha256')
+    .update(`${responder}\u0000${sourceEventId}`)
+    .digest('base64url');
   return `qr.${digest.slice(0, 22)}`;
 }

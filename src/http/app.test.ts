@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHttpApp } from './app.js';
-import type { HealthSource, ReadinessReport } from './health-source.js';
+import type { HealthSource, ReadinessReport } from '../shared/index.js';
 
 function source(report: ReadinessReport): HealthSource {
   return { readiness: () => report, metricsText: () => 'quorum_x_total 1\n' };

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { HealthSource } from './health-source.js';
+import type { HealthSource } from '../shared/index.js';
 
 /**
  * The HTTP API: `GET /api/health` (liveness: the process answers), `GET /api/ready` (200 once

@@ -1,7 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from '../shared/index.js';
 import { createHttpApp } from './app.js';
-import type { HealthSource } from './health-source.js';
+import type { HealthSource } from '../shared/index.js';
 
 export interface HttpServerOptions {
   readonly host: string;

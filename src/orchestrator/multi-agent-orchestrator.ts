@@ -5,7 +5,6 @@ import {
   type CommandContext,
 } from '../commands/index.js';
 import { resolveEntitySpecs, type EntitySpec, type QuorumConfig } from '../config/index.js';
-import type { EntityHealth, HealthSource, ReadinessReport } from '../http/index.js';
 import type { ChatModel } from '../llm/index.js';
 import {
   AbortReason,
@@ -15,7 +14,10 @@ import {
   runTask,
   serverNameOf,
   type Clock,
+  type EntityHealth,
+  type HealthSource,
   type Logger,
+  type ReadinessReport,
   type QuorumMetrics,
   type UserId,
 } from '../shared/index.js';

@@ -13,3 +13,4 @@ export { runTask } from './task.js';
 export type { TaskFailureCounter } from './task.js';
 export { MetricsRegistry, QuorumMetrics } from './metrics.js';
 export type { Counter, Histogram, Labels } from './metrics.js';
+export type { EntityHealth, HealthSource, ReadinessReport } from './health.js';

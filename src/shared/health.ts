@@ -17,7 +17,7 @@ export interface ReadinessReport {
   readonly entities: readonly EntityHealth[];
 }
 
-/** Implemented by the orchestrator; the HTTP layer depends only on this. */
+/** Implemented by the orchestrator; the HTTP layer depends only on this interface. */
 export interface HealthSource {
   readiness(): ReadinessReport;
   /** Prometheus text exposition. */

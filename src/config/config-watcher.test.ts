@@ -115,6 +115,7 @@ describe('ConfigWatcher', () => {
 
   it('does not read before the quiet period has passed', async () => {
     const { dir, clock, results } = await startWatcher();
+    await advance(clock, 1_000); // the check on start finds no file
     dir.write(configText('One'));
     await advance(clock, 299);
     expect(results).toEqual([]);
@@ -203,6 +204,29 @@ describe('ConfigWatcher', () => {
     watcher.trigger();
     await advance(clock, 1_000);
     expect(displayNames(results)).toEqual(['Same']);
+  });
+
+  it('checks the file once on start, so an edit made before watching is not missed', async () => {
+    const dir = new FakeDirectory();
+    dir.files.set(PATH, configText('Edited'));
+    const clock = new FakeClock();
+    const results: ConfigLoadResult[] = [];
+    const watcher = new ConfigWatcher({
+      path: PATH,
+      env: {},
+      log: silentLogger,
+      clock,
+      watchSource: dir.source,
+      readFile: dir.readFile,
+      appliedContentHash: hashConfigText(configText('Loaded')),
+      onConfig: (result) => {
+        results.push(result);
+      },
+    });
+    await watcher.start(new AbortController().signal);
+    await advance(clock, 1_000);
+    await watcher.stop();
+    expect(displayNames(results)).toEqual(['Edited']);
   });
 
   it('ignores other files in the directory', async () => {

@@ -81,6 +81,9 @@ export const chokidarWatchSource: WatchSourceFactory = (directory, onEvent, onEr
  * - A vanished file is an in-progress save: nothing is emitted until it comes back.
  * - Content equal to the last applied (valid) or last emitted version emits nothing.
  * - `trigger()` (SIGHUP) reloads even unchanged content, since the environment may have changed.
+ * - Once watching, the file is checked once, so an edit made between loading the config and
+ *   starting the watcher is not missed; pass `appliedContentHash` so the config already
+ *   running is not emitted again.
  */
 export class ConfigWatcher {
   private readonly path: string;
@@ -131,6 +134,8 @@ export class ConfigWatcher {
       { once: true },
     );
     await this.source.ready;
+    // One check once watching, so an edit made between loading the config and now is not missed.
+    this.markDirty();
   }
 
   /** Reloads now (after the quiet period), even when the file content is unchanged. */

@@ -82,6 +82,11 @@ export const UNSUPPORTED_MINDROOM_KEYS: readonly UnsupportedKeys[] = [
       'thread_summary_subsequent_interval',
     ],
   },
+  // Lazy tool loading flags, in the named and the compact tool-entry forms.
+  { at: ['agents', '*', 'tools', '[]'], keys: ['defer', 'initial'] },
+  { at: ['agents', '*', 'tools', '[]', '*'], keys: ['defer', 'initial'] },
+  { at: ['defaults', 'tools', '[]'], keys: ['defer', 'initial'] },
+  { at: ['defaults', 'tools', '[]', '*'], keys: ['defer', 'initial'] },
   { at: ['authorization'], keys: ['config_command_enabled'] },
   { at: ['rooms', '*'], keys: ['encrypted'] },
   { at: ['mcp_servers', '*'], keys: ['auth', 'description'] },

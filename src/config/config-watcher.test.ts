@@ -319,4 +319,22 @@ describe('ConfigWatcher', () => {
     const { watcher } = await startWatcher();
     await expect(watcher.start(new AbortController().signal)).rejects.toThrow('already started');
   });
+
+  it('does not start watching when its signal is already aborted', async () => {
+    const dir = new FakeDirectory();
+    let isWatching = false;
+    const watcher = new ConfigWatcher({
+      path: PATH,
+      env: {},
+      log: silentLogger,
+      watchSource: (...args) => {
+        isWatching = true;
+        return dir.source(...args);
+      },
+      readFile: dir.readFile,
+      onConfig: () => undefined,
+    });
+    await watcher.start(AbortSignal.abort());
+    expect(isWatching).toBe(false);
+  });
 });

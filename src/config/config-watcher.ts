@@ -111,15 +111,21 @@ export class ConfigWatcher {
 
   /** Starts watching; resolves once changes are being observed. Aborting `signal` stops the watcher. */
   async start(signal: AbortSignal): Promise<void> {
-    if (this.linked !== undefined) throw new Error('ConfigWatcher already started');
+    if (this.linked !== undefined || this.stopping !== undefined) {
+      throw new Error('ConfigWatcher already started (a watcher runs once)');
+    }
     const linked = linkSignal(signal);
     this.linked = linked;
+    if (linked.signal.aborted) {
+      await this.stop();
+      return;
+    }
     const factory = this.deps.watchSource ?? chokidarWatchSource;
-    const fileName = basename(this.path);
     this.source = factory(
       dirname(this.path),
       (path) => {
-        if (path === this.path || basename(path) === fileName) this.markDirty();
+        // depth 0: only direct children are reported, so the name identifies the file.
+        if (path === this.path || basename(path) === basename(this.path)) this.markDirty();
       },
       (error) => {
         this.deps.log.warn('config watch error', { path: this.path, error });

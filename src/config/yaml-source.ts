@@ -109,7 +109,7 @@ class DocumentSource implements YamlSource {
         if (item === undefined || item === null) return this.position(lastKey ?? node);
         node = item;
       } else {
-        return this.position(lastKey ?? asNode(node));
+        return this.position(asNode(node) ?? lastKey);
       }
     }
     return this.position(asNode(node) ?? lastKey);

@@ -36,6 +36,7 @@ export type WatchSourceFactory = (
   onError: (error: unknown) => void,
 ) => WatchSource;
 
+/** What a `ConfigWatcher` needs; everything but `path`, `env`, `onConfig` and `log` has a default. */
 export interface ConfigWatcherDeps {
   /** The config file to watch. */
   readonly path: string;

@@ -113,6 +113,7 @@ export const REMOVED_MINDROOM_KEY_HINTS: Readonly<Record<string, string>> = {
   initial_toolkits: "was removed in MindRoom; list the tools in 'tools'",
 };
 
+/** The config data without unsupported MindRoom keys, and the warnings naming them. */
 export interface StrippedConfig {
   /** A copy of the input without the unsupported keys. */
   readonly data: unknown;

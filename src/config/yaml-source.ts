@@ -22,6 +22,7 @@ export interface YamlSource {
   locate(path: readonly PathSegment[], target?: PositionTarget): { line: number; column: number };
 }
 
+/** A parsed YAML source, or the YAML problems that prevent using it. */
 export type YamlParseResult =
   | { readonly ok: true; readonly source: YamlSource }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };

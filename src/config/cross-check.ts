@@ -15,6 +15,7 @@ import {
 import type { PositionTarget, YamlSource } from './yaml-source.js';
 import { issueAt } from './yaml-source.js';
 
+/** Errors (the config is rejected) and warnings (it is not) found across blocks. */
 export interface CrossCheckResult {
   readonly issues: readonly ConfigIssue[];
   readonly warnings: readonly ConfigWarning[];

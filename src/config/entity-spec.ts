@@ -13,6 +13,7 @@ import type {
 } from './schema.js';
 import type { ToolEntry } from './schema-primitives.js';
 
+/** The three kinds of Matrix account Quorum runs. */
 export type EntityKind = 'router' | 'agent' | 'team';
 
 /** One model as an `llm/` adapter needs it. */
@@ -87,6 +88,7 @@ interface ResponderSpecBase extends EntitySpecBase {
   readonly toolApproval: ToolApprovalConfig;
 }
 
+/** The effective spec of one agent (`agents.<name>`). */
 export interface AgentSpec extends ResponderSpecBase {
   readonly kind: 'agent';
   readonly instructions: readonly string[];
@@ -101,6 +103,7 @@ export interface AgentSpec extends ResponderSpecBase {
   readonly roomThreadModes: Readonly<Record<string, 'thread' | 'room'>>;
 }
 
+/** The effective spec of one team (`teams.<name>`); members are referenced by name only. */
 export interface TeamSpec extends ResponderSpecBase {
   readonly kind: 'team';
   /** Member agent names, in config order. */
@@ -144,6 +147,7 @@ export interface ResolvedAuthorization {
   >;
 }
 
+/** The effective spec of the router: everything it routes between, creates and authorizes. */
 export interface RouterSpec extends EntitySpecBase {
   readonly kind: 'router';
   /** Every agent and team, by name. */

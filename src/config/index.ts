@@ -4,6 +4,8 @@
  */
 export { diffConfigFiles, validateConfigFile } from './config-commands.js';
 export type { CommandOutcome } from './config-commands.js';
+export { chokidarWatchSource, ConfigWatcher, DEFAULT_CONFIG_QUIET_MS } from './config-watcher.js';
+export type { ConfigWatcherDeps, WatchSource, WatchSourceFactory } from './config-watcher.js';
 export type {
   AgentSpec,
   EntityKind,

@@ -24,6 +24,7 @@ export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 /** Reads a `NAME_FILE` secret file; injectable so tests need no files. */
 export type SecretFileReader = (path: string) => string;
 
+/** Where `${NAME}` references resolve from. */
 export interface InterpolationOptions {
   readonly env: ConfigEnv;
   /** The config file; relative `NAME_FILE` paths resolve from its directory. */
@@ -88,6 +89,7 @@ export function findLiteralSecrets(data: unknown, source: YamlSource): ConfigIss
   return issues;
 }
 
+/** The data with references resolved, and a problem per reference that could not be. */
 export interface InterpolationResult {
   readonly data: unknown;
   readonly issues: readonly ConfigIssue[];

@@ -62,6 +62,22 @@ describe('unsupported MindRoom settings', () => {
     expect(result.warnings.map((warning) => warning.path)).toEqual(['agents.a.learning']);
   });
 
+  it('warns about lazy tool-loading flags in both tool-entry forms', () => {
+    const result = parseConfig(
+      `${MINIMAL}agents:\n  a:\n    display_name: A\n    tools:\n      - {name: file, defer: true}\n      - shell: {defer: true, initial: true, timeout: 5}\n`,
+      { env: {} },
+    );
+    expect(result.ok && result.config.agents['a']?.tools).toEqual([
+      { name: 'file', overrides: {} },
+      { name: 'shell', overrides: { timeout: 5 } },
+    ]);
+    expect(result.warnings.map((warning) => warning.path)).toEqual([
+      'agents.a.tools[0].defer',
+      'agents.a.tools[1].shell.defer',
+      'agents.a.tools[1].shell.initial',
+    ]);
+  });
+
   it('treats a tool-approval script rule as requiring approval, with a warning', () => {
     const result = parseConfig(
       `${MINIMAL}tool_approval:\n  rules:\n    - match: run_shell_*\n      script: ./review.py\n    - match: slack_*\n      action: auto_approve\n`,

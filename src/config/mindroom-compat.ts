@@ -82,6 +82,11 @@ export const UNSUPPORTED_MINDROOM_KEYS: readonly UnsupportedKeys[] = [
       'thread_summary_subsequent_interval',
     ],
   },
+  // Lazy tool loading flags, in the named and the compact tool-entry forms.
+  { at: ['agents', '*', 'tools', '[]'], keys: ['defer', 'initial'] },
+  { at: ['agents', '*', 'tools', '[]', '*'], keys: ['defer', 'initial'] },
+  { at: ['defaults', 'tools', '[]'], keys: ['defer', 'initial'] },
+  { at: ['defaults', 'tools', '[]', '*'], keys: ['defer', 'initial'] },
   { at: ['authorization'], keys: ['config_command_enabled'] },
   { at: ['rooms', '*'], keys: ['encrypted'] },
   { at: ['mcp_servers', '*'], keys: ['auth', 'description'] },
@@ -108,6 +113,7 @@ export const REMOVED_MINDROOM_KEY_HINTS: Readonly<Record<string, string>> = {
   initial_toolkits: "was removed in MindRoom; list the tools in 'tools'",
 };
 
+/** The config data without unsupported MindRoom keys, and the warnings naming them. */
 export interface StrippedConfig {
   /** A copy of the input without the unsupported keys. */
   readonly data: unknown;

@@ -21,6 +21,7 @@ import { configSchema } from './schema.js';
 import { fromZodIssues, knownKeysFromSchema } from './zod-issues.js';
 import { parseYamlSource } from './yaml-source.js';
 
+/** Inputs to `parseConfig` besides the text. */
 export interface ParseConfigOptions {
   /** The environment `${NAME}` references resolve against. */
   readonly env: ConfigEnv;

@@ -30,11 +30,13 @@ export const PROVIDER_NAMES = [
   'synthetic',
 ] as const;
 
+/** A `models.<name>.provider` value. */
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** The wire protocol an `llm/` adapter speaks to the provider. */
 export type ModelWire = 'openai' | 'anthropic';
 
+/** How Quorum reaches one provider. */
 export interface ProviderInfo {
   /** `undefined` when Quorum cannot reach this provider yet. */
   readonly wire: ModelWire | undefined;

@@ -23,6 +23,7 @@ import type { AgentConfig, QuorumConfig, TeamConfig } from './schema.js';
 import type { ToolEntry } from './schema-primitives.js';
 import { isRoomKey, ROUTER_NAME } from './schema-primitives.js';
 
+/** Deployment facts a spec depends on that are not in the config file. */
 export interface ResolveOptions {
   /** The homeserver's server name: room names become `#name:<serverName>`. */
   readonly serverName: string;

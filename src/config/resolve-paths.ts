@@ -4,6 +4,7 @@
 import { dirname, resolve } from 'node:path';
 import type { ConfigEnv } from './interpolate-env.js';
 
+/** Command-line values, environment and working directory to resolve paths from. */
 export interface ResolvePathsInput {
   /** `--config` from the command line. */
   readonly argvConfig?: string | undefined;
@@ -14,6 +15,7 @@ export interface ResolvePathsInput {
   readonly cwd: string;
 }
 
+/** Absolute paths of the config file and the data directory. */
 export interface ResolvedPaths {
   /** Absolute path of `config.yaml`. */
   readonly configPath: string;

@@ -26,13 +26,17 @@ export function isRoomRef(value: string): boolean {
   return ROOM_KEY.test(value) || FULL_ALIAS.test(value) || ROOM_ID.test(value);
 }
 
+/** The message for a value that is not a room reference. */
 export const ROOM_REF_MESSAGE =
   'expected a room name (lobby), a room alias (#room:server) or a room id (!id:server)';
 
+/** A string that is not empty after trimming (and is trimmed). */
 export const nonEmptyString = z.string().trim().min(1, { error: 'must not be empty' });
 
+/** A room name, full alias or room id (see `isRoomRef`). */
 export const roomRefSchema = z.string().refine(isRoomRef, { error: ROOM_REF_MESSAGE });
 
+/** A concrete Matrix user id (`@user:server`). */
 export const userIdSchema = z
   .string()
   .refine((value) => USER_ID.test(value), { error: 'expected a Matrix user id (@user:server)' });
@@ -56,6 +60,7 @@ export function isValidTimeZone(value: string): boolean {
   }
 }
 
+/** An IANA time zone name (see `isValidTimeZone`). */
 export const timeZoneSchema = z.string().refine(isValidTimeZone, {
   error: "expected an IANA time zone such as 'UTC' or 'Europe/Amsterdam'",
 });

@@ -22,6 +22,7 @@ export interface YamlSource {
   locate(path: readonly PathSegment[], target?: PositionTarget): { line: number; column: number };
 }
 
+/** A parsed YAML source, or the YAML problems that prevent using it. */
 export type YamlParseResult =
   | { readonly ok: true; readonly source: YamlSource }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
@@ -109,7 +110,7 @@ class DocumentSource implements YamlSource {
         if (item === undefined || item === null) return this.position(lastKey ?? node);
         node = item;
       } else {
-        return this.position(lastKey ?? asNode(node));
+        return this.position(asNode(node) ?? lastKey);
       }
     }
     return this.position(asNode(node) ?? lastKey);

@@ -349,6 +349,33 @@ describe('BotSdkClient rooms and profiles', () => {
   });
 });
 
+describe('BotSdkClient membership and typing', () => {
+  it('calls the client-server API directly, without a whoami first', async () => {
+    server.on('POST', '/_matrix/client/v3/join/#lobby:example.org', { body: { room_id: room } });
+    server.on('POST', /\/(leave|invite)$/, { body: {} });
+    server.on('PUT', /\/typing\//, { body: {} });
+    server.on('PUT', /\/displayname$/, { body: {} });
+    expect(await client.joinRoom(asRoomAlias('#lobby:example.org'))).toBe(room);
+    await client.invite(room, asUserId('@human:example.org'));
+    await client.setTyping(room, true, 20_000);
+    await client.setTyping(room, false, 0);
+    await client.setDisplayName('Coder');
+    await client.leaveRoom(room);
+    expect(server.received('POST', /\/invite$/)[0]?.body).toEqual({
+      user_id: '@human:example.org',
+    });
+    expect(server.received('PUT', /\/typing\//).map((r) => [r.path, r.body])).toEqual([
+      [`/_matrix/client/v3/rooms/${room}/typing/${me}`, { typing: true, timeout: 20_000 }],
+      [`/_matrix/client/v3/rooms/${room}/typing/${me}`, { typing: false }],
+    ]);
+    expect(server.received('PUT', /\/displayname$/)[0]?.path).toBe(
+      `/_matrix/client/v3/profile/${me}/displayname`,
+    );
+    expect(server.received('POST', /\/leave$/)).toHaveLength(1);
+    expect(server.received('GET', /whoami/)).toEqual([]);
+  });
+});
+
 describe('BotSdkClient with encryption', () => {
   const encrypted = {
     event_id: '$enc',

@@ -194,34 +194,43 @@ export class BotSdkClient implements BotClient {
   }
 
   async setTyping(roomId: RoomId, isTyping: boolean, timeoutMs: number): Promise<void> {
-    await this.request('PUT /typing', (client) => client.setTyping(roomId, isTyping, timeoutMs));
+    const path = `${roomPath(roomId)}/typing/${encodeURIComponent(this.userId)}`;
+    const body = isTyping ? { typing: true, timeout: timeoutMs } : { typing: false };
+    await this.http('PUT /typing', 'PUT', path, { body });
   }
 
   // --- rooms ---
+  // Raw calls rather than the SDK's helpers, which start with a hidden whoami request.
 
   async joinRoom(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId> {
-    const roomId = await this.request('POST /join', (client) => client.joinRoom(roomIdOrAlias));
-    return branded(roomId, asRoomId, 'POST /join');
+    const path = `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}`;
+    const raw = await this.http('POST /join', 'POST', path, { body: {} });
+    return branded(asRecord(raw, 'POST /join')['room_id'], asRoomId, 'POST /join');
   }
 
   async leaveRoom(roomId: RoomId): Promise<void> {
-    await this.request('POST /leave', (client) => client.leaveRoom(roomId));
+    await this.http('POST /leave', 'POST', `${roomPath(roomId)}/leave`, { body: {} });
   }
 
   async invite(roomId: RoomId, userId: UserId): Promise<void> {
-    await this.request('POST /invite', (client) => client.inviteUser(userId, roomId));
+    await this.http('POST /invite', 'POST', `${roomPath(roomId)}/invite`, {
+      body: { user_id: userId },
+    });
   }
 
   async getJoinedRooms(): Promise<readonly RoomId[]> {
-    const rooms = await this.request('GET /joined_rooms', (client) => client.getJoinedRooms());
-    return rooms.map((roomId) => branded(roomId, asRoomId, 'GET /joined_rooms'));
+    const raw = await this.http('GET /joined_rooms', 'GET', '/_matrix/client/v3/joined_rooms');
+    const rooms = asRecord(raw, 'GET /joined_rooms')['joined_rooms'];
+    if (!Array.isArray(rooms)) {
+      throw new MatrixRequestError('invalid_response', 'GET /joined_rooms answered no list');
+    }
+    return rooms.map((roomId: unknown) => branded(roomId, asRoomId, 'GET /joined_rooms'));
   }
 
   async getJoinedMembers(roomId: RoomId): Promise<readonly UserId[]> {
-    const members = await this.request('GET /joined_members', (client) =>
-      client.getJoinedRoomMembers(roomId),
-    );
-    return members.map((userId) => branded(userId, asUserId, 'GET /joined_members'));
+    const raw = await this.http('GET /joined_members', 'GET', `${roomPath(roomId)}/joined_members`);
+    const joined = asRecord(asRecord(raw, 'GET /joined_members')['joined'], 'GET /joined_members');
+    return Object.keys(joined).map((userId) => branded(userId, asUserId, 'GET /joined_members'));
   }
 
   async resolveAlias(alias: RoomAlias): Promise<RoomId | undefined> {
@@ -237,8 +246,8 @@ export class BotSdkClient implements BotClient {
   }
 
   async createRoom(options: CreateRoomOptions): Promise<RoomId> {
-    const roomId = await this.request('POST /createRoom', (client) =>
-      client.createRoom({
+    const raw = await this.http('POST /createRoom', 'POST', '/_matrix/client/v3/createRoom', {
+      body: {
         preset: options.isPublic === true ? 'public_chat' : 'private_chat',
         room_alias_name: options.aliasLocalpart,
         name: options.name,
@@ -251,15 +260,16 @@ export class BotSdkClient implements BotClient {
             content: { history_visibility: 'shared' },
           },
         ],
-      }),
-    );
-    return branded(roomId, asRoomId, 'POST /createRoom');
+      },
+    });
+    return branded(asRecord(raw, 'POST /createRoom')['room_id'], asRoomId, 'POST /createRoom');
   }
 
   // --- profile and lifecycle ---
 
   async setDisplayName(displayName: string): Promise<void> {
-    await this.request('PUT /displayname', (client) => client.setDisplayName(displayName));
+    const path = `/_matrix/client/v3/profile/${encodeURIComponent(this.userId)}/displayname`;
+    await this.http('PUT /displayname', 'PUT', path, { body: { displayname: displayName } });
   }
 
   async getDisplayName(userId: UserId): Promise<string | undefined> {
@@ -283,15 +293,6 @@ export class BotSdkClient implements BotClient {
 
   // --- internals ---
 
-  /** Every SDK call goes through here: abortable (by `signal` and by close) and error-mapped. */
-  private request<T>(
-    what: string,
-    call: (client: MatrixClient) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    return runAbortable(what, () => call(this.client), [this.closing.signal, signal]);
-  }
-
   /** A raw client-server API call through the SDK's `doRequest` (auth header, JSON, its HTTP agent). */
   private http(
     what: string,
@@ -304,17 +305,18 @@ export class BotSdkClient implements BotClient {
       readonly signal?: AbortSignal;
     } = {},
   ): Promise<unknown> {
-    return this.request(
+    // Every call goes through here: abortable (by `signal` and by close) and error-mapped.
+    return runAbortable(
       what,
-      (client) =>
-        client.doRequest(
+      () =>
+        this.client.doRequest(
           method,
           path,
           options.query ?? null,
           options.body ?? null,
           options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
         ) as Promise<unknown>,
-      options.signal,
+      [this.closing.signal, options.signal],
     );
   }
 

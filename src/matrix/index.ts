@@ -1,3 +1,7 @@
+/**
+ * The Matrix layer: capability interfaces, the matrix-bot-sdk adapter, account provisioning,
+ * Markdown rendering and event decoding. The only folder that imports matrix-bot-sdk.
+ */
 export type {
   AccountCredentials,
   BackfillOptions,
@@ -20,20 +24,23 @@ export type {
   TimelineSource,
   TypingIndicator,
 } from './types.js';
-export { decodeEvent } from './event-decoder.js';
+export {
+  MatrixRequestError,
+  isTransientMatrixError,
+  matrixErrorFromResponse,
+  toMatrixRequestError,
+} from './errors.js';
+export type { MatrixErrorCode, MatrixRequestErrorDetails } from './errors.js';
+export { loadBotSdk } from './bot-sdk-loader.js';
 export type {
-  DecodedEdit,
-  DecodedEvent,
-  DecodedMembership,
-  DecodedMessage,
-  DecodedReaction,
-  DecodedRedaction,
-  MessageMentions,
-  MessageText,
-} from './event-decoder.js';
-export { MatrixRequestError, isTransientMatrixError } from './errors.js';
-export type { MatrixErrorCode } from './errors.js';
-export { STREAM_STATUS_KEY } from './message-content.js';
+  EncryptionSupport,
+  LoadBotSdkOptions,
+  LoadedBotSdk,
+  ModuleRequire,
+} from './bot-sdk-loader.js';
+export { BotSdkClient, SYNC_HTTP_MARGIN_MS } from './bot-sdk-client.js';
+export { createBotSdkClient } from './create-bot-sdk-client.js';
+export type { BotSdkClientOptions } from './create-bot-sdk-client.js';
 export { provisionAccount } from './account-provisioner.js';
 export type {
   ProvisionAccountOptions,
@@ -41,7 +48,30 @@ export type {
   ProvisionOutcome,
   RegistrationOptions,
 } from './account-provisioner.js';
-export { loadBotSdk } from './bot-sdk-loader.js';
-export type { EncryptionSupport, LoadedBotSdk } from './bot-sdk-loader.js';
-export { createBotSdkClient } from './create-bot-sdk-client.js';
-export type { BotSdkClientOptions } from './create-bot-sdk-client.js';
+export type { FetchLike } from './matrix-http.js';
+export { pillHref, renderMarkdown, renderPlain } from './markdown.js';
+export type { RenderedText, RenderOptions } from './markdown.js';
+export {
+  STREAM_STATUS_KEY,
+  buildEditContent,
+  buildMessageContent,
+  buildReactionContent,
+} from './message-content.js';
+export type { EventContent } from './message-content.js';
+export { decodeEvent, isQuorumStreaming, pillsIn, streamStatusOf } from './event-decoder.js';
+export type {
+  DecodedEdit,
+  DecodedEncrypted,
+  DecodedEnvelope,
+  DecodedEvent,
+  DecodedMalformed,
+  DecodedMembership,
+  DecodedMessage,
+  DecodedOther,
+  DecodedReaction,
+  DecodedRedaction,
+  Membership,
+  MessageMentions,
+  MessageText,
+} from './event-decoder.js';
+export { DEFAULT_TIMELINE_LIMIT, TIMELINE_EVENT_TYPES } from './sync-response.js';

@@ -1,0 +1,531 @@
+import {
+  AbortReason,
+  asEventId,
+  asRoomAlias,
+  asRoomId,
+  asUserId,
+  linkSignal,
+  systemClock,
+} from '../../src/shared/index.js';
+import type { Clock, EventId, RoomAlias, RoomId, UserId } from '../../src/shared/index.js';
+import { MatrixRequestError } from '../../src/matrix/index.js';
+import type {
+  BotClient,
+  CreateRoomOptions,
+  JoinedRoomUpdate,
+  RawEvent,
+  RoomInvite,
+  SyncBatch,
+} from '../../src/matrix/index.js';
+import { FakeBotClient } from './fake-bot-client.js';
+
+/** A method of BotClient whose next calls can be made to fail. */
+export type FakeOperation = Exclude<
+  keyof BotClient,
+  'userId' | 'deviceId' | 'isEncryptionEnabled' | 'close'
+>;
+
+type Membership = 'join' | 'invite' | 'leave' | 'ban';
+
+interface StoredEvent {
+  readonly pos: number;
+  raw: RawEvent;
+}
+
+interface FakeRoom {
+  readonly roomId: RoomId;
+  readonly isPublic: boolean;
+  readonly members: Map<UserId, Membership>;
+  readonly events: StoredEvent[];
+  /** Latest state event per `type|state_key`. */
+  readonly state: Map<string, StoredEvent>;
+}
+
+/** One `setTyping` call, as recorded. */
+export interface TypingRecord {
+  readonly userId: UserId;
+  readonly roomId: RoomId;
+  readonly isTyping: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface FakeHomeserverOptions {
+  readonly serverName?: string;
+  /** Drives `origin_server_ts` and long-poll timeouts; a FakeClock makes tests instant. */
+  readonly clock?: Clock;
+  /** Timeline events per room per sync before the batch is `limited`; default 50. */
+  readonly timelineLimit?: number;
+}
+
+/**
+ * An in-memory homeserver for component tests. It hands out {@link FakeBotClient}s (the full
+ * `BotClient` contract) for bots and humans alike, and routes everything between them in
+ * memory: rooms, aliases, membership and invites, messages, edits, reactions and redactions as
+ * events, thread relations, txnId idempotency, typing records and long-poll `/sync`.
+ * Deterministic: ids come from counters and time from the injected clock.
+ *
+ * Sync tokens are `s<n>`: "everything up to stream position n". A timeline's `prevBatch` and
+ * backfill's `end` use the same form, so `backfill({ from: prevBatch, to: since })` fills a
+ * `limited` gap exactly.
+ */
+export class FakeHomeserver {
+  readonly serverName: string;
+  /** Every `setTyping` call, in order. */
+  readonly typing: TypingRecord[] = [];
+  private readonly clock: Clock;
+  private readonly timelineLimit: number;
+  private readonly rooms = new Map<RoomId, FakeRoom>();
+  private readonly aliases = new Map<RoomAlias, RoomId>();
+  private readonly displayNames = new Map<UserId, string>();
+  private readonly transactions = new Map<string, EventId>();
+  private readonly failures: {
+    userId: UserId;
+    operation: FakeOperation;
+    error: MatrixRequestError;
+    remaining: number;
+  }[] = [];
+  private readonly waiters = new Set<() => void>();
+  private position = 0;
+  private roomCounter = 0;
+
+  constructor(options: FakeHomeserverOptions = {}) {
+    this.serverName = options.serverName ?? 'fake.test';
+    this.clock = options.clock ?? systemClock;
+    this.timelineLimit = options.timelineLimit ?? 50;
+  }
+
+  /** `@localpart:serverName`, with a display name when given. */
+  registerUser(localpart: string, displayName?: string): UserId {
+    const userId = asUserId(`@${localpart}:${this.serverName}`);
+    if (displayName !== undefined) this.displayNames.set(userId, displayName);
+    return userId;
+  }
+
+  /** A client acting as `userId` (a bot or a human); each call returns a new client. */
+  createClient(userId: UserId, deviceId = 'FAKEDEVICE'): FakeBotClient {
+    return new FakeBotClient(this, userId, deviceId);
+  }
+
+  /** The next `times` calls of `operation` by `userId` reject with `error`. */
+  failNext(userId: UserId, operation: FakeOperation, error: MatrixRequestError, times = 1): void {
+    this.failures.push({ userId, operation, error, remaining: times });
+  }
+
+  /** The next `times` syncs of `userId` reject with `error`. */
+  failNextSyncs(userId: UserId, times: number, error: MatrixRequestError): void {
+    this.failNext(userId, 'sync', error, times);
+  }
+
+  /** The next `times` calls of `operation` are rate limited with `retryAfterMs`. */
+  rateLimitNext(userId: UserId, operation: FakeOperation, retryAfterMs: number, times = 1): void {
+    const error = new MatrixRequestError('rate_limited', `${operation} rate limited (fake)`, {
+      httpStatus: 429,
+      errcode: 'M_LIMIT_EXCEEDED',
+      retryAfterMs,
+    });
+    this.failNext(userId, operation, error, times);
+  }
+
+  /** Timeline events of all rooms (or those matching `filter`), oldest first, as copies. */
+  events(filter: { roomId?: RoomId; sender?: UserId; type?: string } = {}): RawEvent[] {
+    return [...this.rooms.values()]
+      .flatMap((room) => room.events)
+      .sort((a, b) => a.pos - b.pos)
+      .map((stored) => stored.raw)
+      .filter(
+        (raw) =>
+          (filter.roomId === undefined || raw.room_id === filter.roomId) &&
+          (filter.sender === undefined || raw.sender === filter.sender) &&
+          (filter.type === undefined || raw.type === filter.type),
+      )
+      .map((raw) => structuredClone(raw));
+  }
+
+  /** Invites `invitee` as `sender`, optionally as a DM (`is_direct`), as Element does for DMs. */
+  inviteAs(
+    sender: UserId,
+    roomId: RoomId,
+    invitee: UserId,
+    options: { isDirect?: boolean } = {},
+  ): void {
+    const room = this.joinedRoom(sender, roomId);
+    const current = room.members.get(invitee);
+    if (current === 'join' || current === 'ban') {
+      throw new MatrixRequestError('forbidden', `${invitee} cannot be invited`, {
+        httpStatus: 403,
+      });
+    }
+    this.setMembership(
+      room,
+      sender,
+      invitee,
+      'invite',
+      options.isDirect === true ? { is_direct: true } : {},
+    );
+  }
+
+  // --- operations FakeBotClient delegates to (all synchronous but sync) ---
+
+  /** Throws the next injected failure for this call, if any. */
+  checkFailure(userId: UserId, operation: FakeOperation): void {
+    const failure = this.failures.find(
+      (f) => f.userId === userId && f.operation === operation && f.remaining > 0,
+    );
+    if (failure === undefined) return;
+    failure.remaining--;
+    throw failure.error;
+  }
+
+  /** Appends an event sent by `sender` under `txnId`; the same txnId returns the first event id. */
+  send(
+    sender: UserId,
+    deviceId: string,
+    roomId: RoomId,
+    type: string,
+    content: Record<string, unknown>,
+    txnId: string,
+    extra: Partial<RawEvent> = {},
+  ): EventId {
+    const key = `${sender}|${deviceId}|${txnId}`;
+    const known = this.transactions.get(key);
+    if (known !== undefined) return known;
+    const room = this.joinedRoom(sender, roomId);
+    const eventId = this.append(room, { sender, type, content, ...extra });
+    this.transactions.set(key, eventId);
+    return eventId;
+  }
+
+  redact(
+    sender: UserId,
+    deviceId: string,
+    roomId: RoomId,
+    targetId: EventId,
+    txnId: string,
+    reason: string | undefined,
+  ): EventId {
+    const room = this.joinedRoom(sender, roomId);
+    const target = room.events.find((stored) => stored.raw.event_id === targetId);
+    if (target === undefined) throw notFound(`event ${targetId}`);
+    const content = reason === undefined ? { redacts: targetId } : { redacts: targetId, reason };
+    const redactionId = this.send(sender, deviceId, roomId, 'm.room.redaction', content, txnId, {
+      redacts: targetId,
+    });
+    const kept =
+      target.raw.type === 'm.room.member' ? { membership: target.raw.content['membership'] } : {};
+    target.raw = {
+      ...target.raw,
+      content: kept,
+      unsigned: { ...target.raw.unsigned, redacted_because: { event_id: redactionId, sender } },
+    };
+    return redactionId;
+  }
+
+  createRoom(creator: UserId, options: CreateRoomOptions): RoomId {
+    const alias = asRoomAlias(`#${options.aliasLocalpart}:${this.serverName}`);
+    if (this.aliases.has(alias)) {
+      throw new MatrixRequestError('room_in_use', `alias ${alias} exists`, {
+        httpStatus: 400,
+        errcode: 'M_ROOM_IN_USE',
+      });
+    }
+    const roomId = asRoomId(`!room${++this.roomCounter}:${this.serverName}`);
+    const room: FakeRoom = {
+      roomId,
+      isPublic: options.isPublic === true,
+      members: new Map(),
+      events: [],
+      state: new Map(),
+    };
+    this.rooms.set(roomId, room);
+    this.aliases.set(alias, roomId);
+    this.append(room, {
+      sender: creator,
+      type: 'm.room.create',
+      state_key: '',
+      content: { creator },
+    });
+    this.setMembership(room, creator, creator, 'join', {});
+    this.append(room, {
+      sender: creator,
+      type: 'm.room.name',
+      state_key: '',
+      content: { name: options.name },
+    });
+    if (options.topic !== undefined) {
+      this.append(room, {
+        sender: creator,
+        type: 'm.room.topic',
+        state_key: '',
+        content: { topic: options.topic },
+      });
+    }
+    this.append(room, {
+      sender: creator,
+      type: 'm.room.history_visibility',
+      state_key: '',
+      content: { history_visibility: 'shared' },
+    });
+    this.append(room, {
+      sender: creator,
+      type: 'm.room.canonical_alias',
+      state_key: '',
+      content: { alias },
+    });
+    for (const invitee of options.invite) this.setMembership(room, creator, invitee, 'invite', {});
+    return roomId;
+  }
+
+  join(userId: UserId, roomIdOrAlias: RoomId | RoomAlias): RoomId {
+    const roomId = roomIdOrAlias.startsWith('#')
+      ? this.aliases.get(roomIdOrAlias as RoomAlias)
+      : (roomIdOrAlias as RoomId);
+    const room = roomId === undefined ? undefined : this.rooms.get(roomId);
+    if (room === undefined) throw notFound(`room ${roomIdOrAlias}`);
+    const current = room.members.get(userId);
+    if (current === 'join') return room.roomId;
+    if (current !== 'invite' && !room.isPublic) {
+      throw new MatrixRequestError('forbidden', `${userId} is not invited to ${room.roomId}`, {
+        httpStatus: 403,
+        errcode: 'M_FORBIDDEN',
+      });
+    }
+    this.setMembership(room, userId, userId, 'join', {});
+    return room.roomId;
+  }
+
+  leave(userId: UserId, roomId: RoomId): void {
+    const room = this.rooms.get(roomId);
+    const current = room?.members.get(userId);
+    if (room === undefined || (current !== 'join' && current !== 'invite')) {
+      throw new MatrixRequestError('forbidden', `${userId} is not in ${roomId}`, {
+        httpStatus: 403,
+        errcode: 'M_FORBIDDEN',
+      });
+    }
+    this.setMembership(room, userId, userId, 'leave', {});
+  }
+
+  joinedRooms(userId: UserId): RoomId[] {
+    return [...this.rooms.values()]
+      .filter((room) => room.members.get(userId) === 'join')
+      .map((room) => room.roomId);
+  }
+
+  joinedMembers(userId: UserId, roomId: RoomId): UserId[] {
+    const room = this.joinedRoom(userId, roomId);
+    return [...room.members]
+      .filter(([, membership]) => membership === 'join')
+      .map(([member]) => member);
+  }
+
+  resolveAlias(alias: RoomAlias): RoomId | undefined {
+    return this.aliases.get(alias);
+  }
+
+  getEvent(userId: UserId, roomId: RoomId, eventId: EventId): RawEvent {
+    const stored = this.joinedRoom(userId, roomId).events.find((e) => e.raw.event_id === eventId);
+    if (stored === undefined) throw notFound(`event ${eventId}`);
+    return structuredClone(stored.raw);
+  }
+
+  thread(userId: UserId, roomId: RoomId, rootId: EventId, limit: number): RawEvent[] {
+    const root = this.getEvent(userId, roomId, rootId);
+    const replies = this.joinedRoom(userId, roomId).events.filter((stored) => {
+      const relation = stored.raw.content['m.relates_to'] as Record<string, unknown> | undefined;
+      return relation?.['rel_type'] === 'm.thread' && relation['event_id'] === rootId;
+    });
+    return [root, ...replies.slice(-limit).map((stored) => structuredClone(stored.raw))];
+  }
+
+  backfill(
+    userId: UserId,
+    roomId: RoomId,
+    from: string,
+    to: string | undefined,
+    limit: number,
+  ): { events: RawEvent[]; end: string | undefined } {
+    const upper = positionOf(from);
+    const lower = to === undefined ? 0 : positionOf(to);
+    const inRange = this.joinedRoom(userId, roomId).events.filter(
+      (e) => e.pos <= upper && e.pos > lower,
+    );
+    const page = inRange.slice(-limit).reverse();
+    const oldest = page.at(-1);
+    const hasMore = oldest !== undefined && inRange.some((e) => e.pos < oldest.pos);
+    return {
+      events: page.map((e) => structuredClone(e.raw)),
+      end: hasMore ? `s${oldest.pos - 1}` : undefined,
+    };
+  }
+
+  setDisplayName(userId: UserId, displayName: string): void {
+    this.displayNames.set(userId, displayName);
+  }
+
+  displayName(userId: UserId): string | undefined {
+    return this.displayNames.get(userId);
+  }
+
+  /**
+   * Long-polls for `userId`: resolves at once when something happened since `since`, else
+   * when an event arrives, or empty after `timeoutMs` on the clock. Rejects with the signal's
+   * reason on abort.
+   */
+  async sync(
+    userId: UserId,
+    since: string | undefined,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<SyncBatch> {
+    signal.throwIfAborted();
+    const immediate = this.batchFor(userId, since);
+    if (immediate !== undefined || timeoutMs <= 0) return immediate ?? this.emptyBatch();
+    const linked = linkSignal(signal);
+    let wake: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (wake = resolve));
+    this.waiters.add(wake);
+    try {
+      await Promise.race([arrived, this.clock.sleep(timeoutMs, linked.signal)]);
+    } catch (error) {
+      // A clock may reject with its own AbortError; callers expect the signal's reason.
+      signal.throwIfAborted();
+      throw error;
+    } finally {
+      this.waiters.delete(wake);
+      // Ends the sleep so no timer outlives the call.
+      if (!linked.signal.aborted) linked.abort(new AbortReason('stopped', 'sync returned'));
+      linked.cleanup();
+    }
+    signal.throwIfAborted();
+    return this.batchFor(userId, since) ?? this.emptyBatch();
+  }
+
+  // --- internals ---
+
+  private batchFor(userId: UserId, since: string | undefined): SyncBatch | undefined {
+    const after = since === undefined ? -1 : positionOf(since);
+    const joined: JoinedRoomUpdate[] = [];
+    const invited: RoomInvite[] = [];
+    const left: RoomId[] = [];
+    for (const room of this.rooms.values()) {
+      const membership = room.members.get(userId);
+      const own = room.state.get(`m.room.member|${userId}`);
+      const changedNow = own !== undefined && own.pos > after;
+      if (membership === 'join') {
+        const update = this.joinedUpdate(room, after, since === undefined || changedNow);
+        if (update !== undefined) joined.push(update);
+      } else if (membership === 'invite' && (since === undefined || changedNow)) {
+        invited.push({
+          roomId: room.roomId,
+          inviter: own === undefined ? undefined : asUserId(own.raw.sender),
+          isDirect: own?.raw.content['is_direct'] === true,
+        });
+      } else if (
+        (membership === 'leave' || membership === 'ban') &&
+        since !== undefined &&
+        changedNow
+      ) {
+        left.push(room.roomId);
+      }
+    }
+    if (since !== undefined && joined.length === 0 && invited.length === 0 && left.length === 0)
+      return undefined;
+    return { nextBatch: `s${this.position}`, joined, invited, left };
+  }
+
+  private joinedUpdate(
+    room: FakeRoom,
+    after: number,
+    isNewToUser: boolean,
+  ): JoinedRoomUpdate | undefined {
+    const fresh = room.events.filter((e) => e.pos > after);
+    if (fresh.length === 0 && !isNewToUser) return undefined;
+    const timeline = fresh.slice(-this.timelineLimit);
+    const first = timeline[0];
+    const state = isNewToUser
+      ? [...room.state.values()]
+          .filter((e) => !timeline.includes(e))
+          .map((e) => structuredClone(e.raw))
+      : [];
+    return {
+      roomId: room.roomId,
+      timeline: timeline.map((e) => structuredClone(e.raw)),
+      limited:
+        fresh.length > timeline.length || (after === -1 && room.events.length > timeline.length),
+      prevBatch: first === undefined ? `s${this.position}` : `s${first.pos - 1}`,
+      state,
+    };
+  }
+
+  private emptyBatch(): SyncBatch {
+    return { nextBatch: `s${this.position}`, joined: [], invited: [], left: [] };
+  }
+
+  private joinedRoom(userId: UserId, roomId: RoomId): FakeRoom {
+    const room = this.rooms.get(roomId);
+    if (room === undefined) throw notFound(`room ${roomId}`);
+    if (room.members.get(userId) !== 'join') {
+      throw new MatrixRequestError('forbidden', `${userId} is not joined to ${roomId}`, {
+        httpStatus: 403,
+        errcode: 'M_FORBIDDEN',
+      });
+    }
+    return room;
+  }
+
+  private setMembership(
+    room: FakeRoom,
+    sender: UserId,
+    target: UserId,
+    membership: Membership,
+    extra: Record<string, unknown>,
+  ): void {
+    const displayname = this.displayNames.get(target);
+    room.members.set(target, membership);
+    this.append(room, {
+      sender,
+      type: 'm.room.member',
+      state_key: target,
+      content: { membership, ...(displayname === undefined ? {} : { displayname }), ...extra },
+    });
+  }
+
+  private append(
+    room: FakeRoom,
+    event: Omit<RawEvent, 'event_id' | 'origin_server_ts' | 'room_id'>,
+  ): EventId {
+    const pos = ++this.position;
+    const eventId = asEventId(`$ev${pos}:${this.serverName}`);
+    const stored: StoredEvent = {
+      pos,
+      raw: {
+        ...event,
+        event_id: eventId,
+        room_id: room.roomId,
+        origin_server_ts: this.clock.now(),
+      },
+    };
+    room.events.push(stored);
+    if (event.state_key !== undefined) room.state.set(`${event.type}|${event.state_key}`, stored);
+    for (const wake of this.waiters) wake();
+    return eventId;
+  }
+}
+
+function positionOf(token: string): number {
+  const match = /^s(\d+)$/.exec(token);
+  if (match?.[1] === undefined) {
+    throw new MatrixRequestError('bad_request', `not a fake token: ${token}`, {
+      httpStatus: 400,
+      errcode: 'M_INVALID_PARAM',
+    });
+  }
+  return Number(match[1]);
+}
+
+function notFound(what: string): MatrixRequestError {
+  return new MatrixRequestError('not_found', `${what} not found`, {
+    httpStatus: 404,
+    errcode: 'M_NOT_FOUND',
+  });
+}

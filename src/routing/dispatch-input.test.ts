@@ -38,6 +38,7 @@ describe('toDispatchInput', () => {
       mentionedUserIds: ['@quorum_scribe:hs', '@quorum_calc:hs'],
       originTs: 10,
       isFinal: true,
+      isNotice: false,
     });
   });
 

@@ -40,6 +40,7 @@ export function toDispatchInput(
         mentionedUserIds: mentioned(decoded.mentions),
         originTs: decoded.originServerTs,
         isFinal: decoded.content[STREAM_STATUS_KEY] !== 'streaming',
+        isNotice: decoded.msgtype === 'm.notice',
       };
     case 'edit': {
       const target = lookupTarget(decoded.targetId);

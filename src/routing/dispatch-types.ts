@@ -28,6 +28,8 @@ export interface MessageInput {
   readonly originTs: number;
   /** False while an agent's reply is still streaming (`io.quorum.stream_status: streaming`). */
   readonly isFinal: boolean;
+  /** `m.notice`: status output of a bot, never acted on when an entity sent it. */
+  readonly isNotice: boolean;
 }
 
 /** An edit (`m.replace`) of an earlier message. */
@@ -116,6 +118,7 @@ export type IgnoreReason =
   | 'unauthorized'
   | 'own-entity-message'
   | 'agent-not-mentioning'
+  | 'entity-notice'
   | 'streaming-partial'
   | 'no-mention'
   | 'multi-human-thread'

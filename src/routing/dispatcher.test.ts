@@ -60,6 +60,7 @@ function message(overrides: Partial<MessageInput> = {}): MessageInput {
     mentionedUserIds: [],
     originTs: NOW - 1000,
     isFinal: true,
+    isNotice: false,
     ...overrides,
   };
 }
@@ -194,6 +195,24 @@ describe('dispatcher: messages', () => {
       responders: ['calc'],
       requester: scribe.userId,
     });
+  });
+
+  it('never acts on an agent’s notices or on plain-text mentions in its prose', () => {
+    expect(
+      decide(
+        message({ sender: router.userId, body: '- @calc: does maths', isNotice: true }),
+        context(),
+      ),
+    ).toEqual({
+      kind: 'ignore',
+      reason: 'entity-notice',
+    });
+    expect(decide(message({ sender: scribe.userId, body: 'see `@calc` docs' }), context())).toEqual(
+      {
+        kind: 'ignore',
+        reason: 'agent-not-mentioning',
+      },
+    );
   });
 
   it('answers in a DM without a mention', () => {
@@ -413,6 +432,7 @@ describe('dispatcher: edits', () => {
       sender: scribe.userId,
       targetSender: scribe.userId,
       newBody: 'over to you @calc',
+      mentionedUserIds: [calc.userId],
       targetThreadRoot: '$root',
     };
     expect(decide({ ...agentEdit, isFinal: false }, context())).toEqual({

@@ -37,6 +37,7 @@ export function decide(input: DispatchInput, context: DispatchContext): Decision
           threadRoot: input.threadRoot ?? input.eventId,
           mentionedUserIds: input.mentionedUserIds,
           isFinal: input.isFinal,
+          isNotice: input.isNotice,
           roomId: input.roomId,
         },
         context,
@@ -58,18 +59,25 @@ interface MessageFacts {
   readonly threadRoot: string;
   readonly mentionedUserIds: readonly string[];
   readonly isFinal: boolean;
+  readonly isNotice: boolean;
   readonly roomId: string;
 }
 
 function decideMessage(message: MessageFacts, context: DispatchContext): Decision {
   const senderEntity = entityByUserId(context, message.sender);
+  if (senderEntity !== undefined && message.isNotice) return ignore('entity-notice');
   const mentionable = context.entities.filter(
     (entity) =>
       entity.kind !== 'router' &&
       entity.userId !== message.sender &&
       context.room.joinedEntities.has(entity.name),
   );
-  const mentioned = findMentionedEntities(message, mentionable);
+  // Quorum's own accounts mention each other only explicitly (m.mentions / pills), so an
+  // agent quoting "@calc" in prose or code does not start a turn.
+  const mentioned = findMentionedEntities(
+    senderEntity === undefined ? message : { body: '', mentionedUserIds: message.mentionedUserIds },
+    mentionable,
+  );
   const respond = (
     responders: readonly string[],
     via: 'mention' | 'direct' | 'thread' | 'only-agent',
@@ -198,6 +206,7 @@ function decideEdit(input: EditInput, context: DispatchContext): Decision {
       threadRoot: input.targetThreadRoot ?? input.targetId,
       mentionedUserIds: input.mentionedUserIds,
       isFinal: input.isFinal,
+      isNotice: false,
       roomId: input.roomId,
     },
     context,

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FleetHarness } from '../../test/support/fleet-harness.js';
+import { ScriptedChatModel, step } from '../../test/support/scripted-chat-model.js';
+import { asEventId } from '../shared/index.js';
+
+const YAML = `
+models:
+  default:
+    provider: openai
+    id: scripted
+agents:
+  calc:
+    display_name: Calculator
+    role: Does arithmetic.
+    rooms: [lobby]
+  scribe:
+    display_name: Scribe
+    role: Writes things down.
+    rooms: [lobby]
+authorization:
+  global_users: ["@alice:hs.test"]
+`;
+
+let harness: FleetHarness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+async function boot(model: ScriptedChatModel, yaml = YAML): Promise<FleetHarness> {
+  harness = new FleetHarness({ yaml, models: { default: model } });
+  await harness.orchestrator.start();
+  return harness;
+}
+
+describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
+  it('boots the router first, creates the room, and every bot becomes ready', async () => {
+    const fleet = await boot(new ScriptedChatModel());
+    const report = fleet.orchestrator.readiness();
+    expect(report.ready).toBe(true);
+    expect(report.entities.map((entity) => [entity.name, entity.state])).toEqual([
+      ['router', 'syncing'],
+      ['calc', 'syncing'],
+      ['scribe', 'syncing'],
+    ]);
+    const lobby = fleet.roomId('lobby');
+    expect(fleet.homeserver.joinedMembers(fleet.userId('quorum_router'), lobby).sort()).toEqual(
+      [
+        fleet.userId('quorum_calc'),
+        fleet.userId('quorum_router'),
+        fleet.userId('quorum_scribe'),
+      ].sort(),
+    );
+  });
+
+  it('answers a mention with a threaded reply from that agent only', async () => {
+    const model = new ScriptedChatModel({ steps: [step.chunks(['The answer ', 'is 4.'])] });
+    const fleet = await boot(model);
+    const alice = fleet.human('alice');
+    const lobby = fleet.roomId('lobby');
+    await alice.joinRoom(lobby);
+    const question = await fleet.send(alice, lobby, {
+      body: 'Calculator: what is 2+2?',
+      format: 'plain',
+      mentions: [fleet.userId('quorum_calc')],
+    });
+    const reply = await fleet.waitFor(
+      () => fleet.replies(lobby, fleet.userId('quorum_calc')).find((r) => r.status === 'final'),
+      'the final reply',
+    );
+    expect(reply.text).toBe('The answer is 4.');
+    expect(reply.event.content['m.relates_to']).toMatchObject({
+      rel_type: 'm.thread',
+      event_id: question,
+    });
+    await fleet.orchestrator.idle();
+    expect(fleet.replies(lobby, fleet.userId('quorum_scribe'))).toEqual([]);
+    expect(model.requests).toHaveLength(1);
+    expect(JSON.stringify(model.requests[0]?.messages)).toContain('what is 2+2?');
+  });
+
+  it('ignores an unauthorized user', async () => {
+    const model = new ScriptedChatModel();
+    const fleet = await boot(model);
+    const mallory = fleet.human('mallory');
+    const lobby = fleet.roomId('lobby');
+    const alice = fleet.human('alice');
+    await alice.joinRoom(lobby);
+    fleet.homeserver.inviteAs(alice.userId, lobby, mallory.userId);
+    await mallory.joinRoom(lobby);
+    await fleet.send(mallory, lobby, {
+      body: 'hey',
+      format: 'plain',
+      mentions: [fleet.userId('quorum_calc')],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await fleet.orchestrator.idle();
+    expect(fleet.replies(lobby, fleet.userId('quorum_calc'))).toEqual([]);
+    expect(model.calls).toHaveLength(0);
+  });
+
+  it('regenerates the reply in place when the question is edited', async () => {
+    const model = new ScriptedChatModel({
+      steps: [step.text('first answer'), step.text('second answer')],
+    });
+    const fleet = await boot(model);
+    const alice = fleet.human('alice');
+    const lobby = fleet.roomId('lobby');
+    await alice.joinRoom(lobby);
+    const question = await fleet.send(alice, lobby, {
+      body: 'q1',
+      format: 'plain',
+      mentions: [fleet.userId('quorum_calc')],
+    });
+    await fleet.waitFor(
+      () =>
+        fleet
+          .replies(lobby, fleet.userId('quorum_calc'))
+          .find((r) => r.text === 'first answer' && r.status === 'final'),
+      'the first answer',
+    );
+    await alice.editText(
+      lobby,
+      asEventId(question),
+      { body: 'q2', format: 'plain', mentions: [fleet.userId('quorum_calc')] },
+      { txnId: 'edit-1' },
+    );
+    await fleet.waitFor(
+      () =>
+        fleet.replies(lobby, fleet.userId('quorum_calc')).find((r) => r.text === 'second answer'),
+      'the regenerated answer',
+    );
+    expect(fleet.replies(lobby, fleet.userId('quorum_calc'))).toHaveLength(1);
+    expect(JSON.stringify(model.requests[1]?.messages)).toContain('q2');
+  });
+
+  it('answers !help without calling a model', async () => {
+    const model = new ScriptedChatModel();
+    const fleet = await boot(model);
+    const alice = fleet.human('alice');
+    const lobby = fleet.roomId('lobby');
+    await alice.joinRoom(lobby);
+    await fleet.send(alice, lobby, { body: '!agents', format: 'plain' });
+    const reply = await fleet.waitFor(
+      () => fleet.replies(lobby, fleet.userId('quorum_router'))[0],
+      'the router reply',
+    );
+    expect(reply.text).toContain('Calculator');
+    expect(reply.text).toContain('Scribe');
+    expect(model.calls).toHaveLength(0);
+  });
+});

@@ -111,7 +111,7 @@ export class FleetHarness {
           : (latest.content['m.new_content'] as Record<string, unknown>);
       return {
         event,
-        text: String(content['body'] ?? ''),
+        text: typeof content['body'] === 'string' ? content['body'] : '',
         status: content['io.quorum.stream_status'],
       };
     });

@@ -57,7 +57,7 @@ const OUTCOME_SUFFIX: Record<ReplyOutcome, string> = {
   completed: '',
   failed: '',
   stopped: '\n\n_⏹ Stopped._',
-  interrupted: '\n\n_(Cut short: Quorum is shutting down.)_',
+  interrupted: '\n\n_(Cut short: Quorum is restarting this agent.)_',
 };
 
 /**

@@ -94,6 +94,10 @@ async function runUntilSignalled(
   try {
     const daemon = await runDaemon(command, env, log);
     stop = () => daemon.shutdown();
+    process.on('SIGHUP', () => {
+      log.info('SIGHUP: reloading the config');
+      daemon.reload();
+    });
     if (signals > 0) await daemon.shutdown();
   } catch (error: unknown) {
     if (error instanceof CliError) {

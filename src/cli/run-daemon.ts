@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatWarnings, loadConfigFile, resolvePaths, formatIssues } from '../config/index.js';
+import {
+  ConfigWatcher,
+  formatIssues,
+  formatWarnings,
+  loadConfigFile,
+  resolvePaths,
+} from '../config/index.js';
 import { HttpServer } from '../http/index.js';
 import { ModelRegistry } from '../llm/index.js';
 import { createBotSdkClient, loadBotSdk, provisionAccount } from '../matrix/index.js';
@@ -16,6 +22,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** A running daemon; `shutdown` stops it in order and is idempotent. */
 export interface RunningDaemon {
   shutdown(): Promise<void>;
+  /** Re-reads the config file now (SIGHUP). */
+  reload(): void;
   readonly apiPort: number;
 }
 
@@ -112,9 +120,37 @@ export async function runDaemon(
     e2ee: sdk.encryption.isAvailable,
   });
 
+  const watcher = new ConfigWatcher({
+    path: paths.configPath,
+    env,
+    appliedContentHash: loaded.contentHash,
+    log: log.child({ component: 'config-watcher' }),
+    onConfig: async (result) => {
+      if (!result.ok) {
+        log.error('config is invalid; the running config stays in effect', {
+          problems: formatIssues(result.issues, paths.configPath),
+        });
+        return;
+      }
+      if (result.warnings.length > 0) {
+        log.warn('config has settings Quorum does not support yet', {
+          warnings: formatWarnings(result.warnings, paths.configPath),
+        });
+      }
+      try {
+        await orchestrator.reload(result.config);
+      } catch (error: unknown) {
+        log.error('could not apply the new config', { error });
+      }
+    },
+  });
+  const watching = new AbortController();
+
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
+      watching.abort();
+      await watcher.stop();
       await orchestrator.stop();
       await http.stop();
       store.close();
@@ -123,11 +159,19 @@ export async function runDaemon(
   };
   try {
     await orchestrator.start();
+    // Watching starts after boot; its first check catches edits made while booting.
+    await watcher.start(watching.signal);
   } catch (error: unknown) {
     await shutdown();
     throw error;
   }
-  return { shutdown, apiPort: http.port };
+  return {
+    shutdown,
+    reload: () => {
+      watcher.trigger();
+    },
+    apiPort: http.port,
+  };
 }
 
 /** An error that ends the CLI with a message for the operator and an exit code. */

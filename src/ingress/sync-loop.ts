@@ -46,12 +46,16 @@ export class SyncLoop {
   async run(signal: AbortSignal): Promise<void> {
     const { bot, client, journal, log } = this.options;
     const isStopped = (): boolean => isAborted(signal);
+    // The first sync of a run does not long-poll: it returns what is new at once, so a
+    // (re)started bot is ready in one round trip instead of after a poll timeout.
+    let timeoutMs = 0;
     for (;;) {
       if (isStopped()) return;
       const since = journal.syncToken(bot);
       let batch: SyncBatch;
       try {
-        batch = await client.sync({ since, timeoutMs: this.options.pollTimeoutMs, signal });
+        batch = await client.sync({ since, timeoutMs, signal });
+        timeoutMs = this.options.pollTimeoutMs;
       } catch (error: unknown) {
         if (isStopped()) return;
         throw error;

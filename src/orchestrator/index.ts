@@ -5,3 +5,4 @@ export { MultiAgentOrchestrator } from './multi-agent-orchestrator.js';
 export type { ModelCatalog, OrchestratorDeps } from './multi-agent-orchestrator.js';
 export { TurnCoordinator } from './turn-coordinator.js';
 export { txnPrefixFor } from './txn-ids.js';
+export type { ReloadOutcome } from './fleet-reloader.js';

@@ -25,6 +25,7 @@ import type { QuorumStore } from '../storage/index.js';
 import { FleetDecisionExecutor, type RouteResolver } from './decision-executor.js';
 import { EntityBot } from './entity-bot.js';
 import { EventPipeline } from './event-pipeline.js';
+import { applyReload, type ReloadOutcome, type ReloadTarget } from './fleet-reloader.js';
 import { Fleet } from './fleet.js';
 import type { MatrixConnector } from './matrix-connector.js';
 import type { ModelProvider, ModelScope } from './model-provider.js';
@@ -68,6 +69,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly commands: CommandRouter;
   private isStopping = false;
   private isBooted = false;
+  private reloads: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
 
   constructor(
@@ -187,6 +189,19 @@ export class MultiAgentOrchestrator implements HealthSource {
     });
   }
 
+  /**
+   * Applies a new config snapshot (see `applyReload`): only what changed is restarted.
+   * Reloads run one at a time, in the order they were asked for.
+   */
+  reload(config: QuorumConfig): Promise<ReloadOutcome> {
+    const run = this.reloads.then(async () => {
+      if (this.isStopping) throw new Error('the fleet is stopping');
+      return applyReload(config, this.reloadTarget());
+    });
+    this.reloads = run.catch(() => undefined);
+    return run;
+  }
+
   readiness(): ReadinessReport {
     const entities: EntityHealth[] = [...this.bots.values()].map((bot) => {
       const status = bot.status();
@@ -219,6 +234,33 @@ export class MultiAgentOrchestrator implements HealthSource {
   async idle(): Promise<void> {
     await this.pipeline.idle();
     await this.coordinator.settled();
+  }
+
+  private reloadTarget(): ReloadTarget {
+    return {
+      fleet: this.currentFleet(),
+      coordinator: this.coordinator,
+      bot: (name) => this.bots.get(name),
+      startBot: (plan) => {
+        if (plan.spec === undefined) throw new Error(`no spec to start ${plan.name}`);
+        return this.startBot(plan.spec);
+      },
+      removeBot: (name) => {
+        this.bots.delete(name);
+        this.registry.forget(name);
+      },
+      install: (fleet) => {
+        this.config = fleet.config;
+        this.fleet = fleet;
+        this.catalog = this.deps.models(fleet.config);
+      },
+      provisionRooms: async () => {
+        const client = this.bots.get('router')?.client;
+        if (client !== undefined)
+          await provisionRooms(client, this.currentFleet(), this.registry, this.log);
+      },
+      log: this.log,
+    };
   }
 
   private currentFleet(): Fleet {

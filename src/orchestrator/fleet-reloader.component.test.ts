@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FleetHarness } from '../../test/support/fleet-harness.js';
+import { ScriptedChatModel, step } from '../../test/support/scripted-chat-model.js';
+import { parseConfig } from '../config/index.js';
+
+const base = (agents: string, models = '') => `
+models:
+  default:
+    provider: openai
+    id: scripted
+  other:
+    provider: openai
+    id: scripted-other
+${models}
+agents:
+${agents}
+authorization:
+  global_users: ["@alice:hs.test"]
+`;
+
+const CALC = `  calc:
+    display_name: Calculator
+    rooms: [lobby]
+`;
+const SCRIBE = `  scribe:
+    display_name: Scribe
+    rooms: [lobby]
+`;
+
+function config(yaml: string) {
+  const parsed = parseConfig(yaml, { env: {} });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return parsed.config;
+}
+
+let harness: FleetHarness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+function startedAt(fleet: FleetHarness): Record<string, string | null> {
+  return Object.fromEntries(
+    fleet.orchestrator.readiness().entities.map((e) => [e.name, e.started_at]),
+  );
+}
+
+describe('live reload (component)', () => {
+  it('starts an added agent that then answers, touching nothing else', async () => {
+    const models = {
+      default: new ScriptedChatModel({ steps: [step.text('hello from scribe')] }),
+      other: new ScriptedChatModel(),
+    };
+    harness = new FleetHarness({ yaml: base(CALC), models });
+    await harness.orchestrator.start();
+    const before = startedAt(harness);
+    const outcome = await harness.orchestrator.reload(config(base(CALC + SCRIBE)));
+    expect(outcome.plan.entities.map((e) => [e.name, e.action])).toEqual([
+      ['router', 'update'],
+      ['calc', 'unchanged'],
+      ['scribe', 'start'],
+    ]);
+    const after = startedAt(harness);
+    expect(after['calc']).toBe(before['calc']);
+    expect(after['router']).toBe(before['router']);
+    expect(harness.orchestrator.readiness()).toMatchObject({ ready: true, config_generation: 2 });
+
+    const alice = harness.human('alice');
+    const lobby = harness.roomId('lobby');
+    await alice.joinRoom(lobby);
+    await harness.send(alice, lobby, {
+      body: 'hi',
+      format: 'plain',
+      mentions: [harness.userId('quorum_scribe')],
+    });
+    const reply = await harness.waitFor(
+      () => harness?.replies(lobby, harness.userId('quorum_scribe'))[0],
+      'scribe reply',
+    );
+    expect(reply.text).toBe('hello from scribe');
+  });
+
+  it('restarts only the agent whose model changed, and its next reply uses the new model', async () => {
+    const models = {
+      default: new ScriptedChatModel(),
+      other: new ScriptedChatModel({ steps: [step.text('from other')] }),
+    };
+    harness = new FleetHarness({ yaml: base(CALC + SCRIBE), models });
+    await harness.orchestrator.start();
+    const before = startedAt(harness);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const changed = CALC.replace(
+      'display_name: Calculator',
+      'display_name: Calculator\n    model: other',
+    );
+    const outcome = await harness.orchestrator.reload(config(base(changed + SCRIBE)));
+    expect(outcome.plan.entities.find((e) => e.name === 'calc')?.action).toBe('restart');
+    const after = startedAt(harness);
+    expect(after['calc']).not.toBe(before['calc']);
+    expect(after['scribe']).toBe(before['scribe']);
+
+    const alice = harness.human('alice');
+    const lobby = harness.roomId('lobby');
+    await alice.joinRoom(lobby);
+    await harness.send(alice, lobby, {
+      body: 'hi',
+      format: 'plain',
+      mentions: [harness.userId('quorum_calc')],
+    });
+    const reply = await harness.waitFor(
+      () => harness?.replies(lobby, harness.userId('quorum_calc'))[0],
+      'calc reply',
+    );
+    expect(reply.text).toBe('from other');
+    expect(models.default.calls).toHaveLength(0);
+  });
+
+  it('stops a removed agent and makes it leave its rooms, keeping its account', async () => {
+    const models = { default: new ScriptedChatModel(), other: new ScriptedChatModel() };
+    harness = new FleetHarness({ yaml: base(CALC + SCRIBE), models });
+    await harness.orchestrator.start();
+    const lobby = harness.roomId('lobby');
+    await harness.orchestrator.reload(config(base(CALC)));
+    expect(harness.orchestrator.readiness().entities.map((e) => e.name)).toEqual([
+      'router',
+      'calc',
+    ]);
+    expect(harness.homeserver.joinedMembers(harness.userId('quorum_router'), lobby)).not.toContain(
+      harness.userId('quorum_scribe'),
+    );
+    expect(harness.store.accounts.get('scribe')).toBeDefined();
+  });
+});

@@ -131,8 +131,6 @@ ensure_root() {
 }
 
 build_root() {
-  [[ $(id -u) == 0 ]] || die "building the Synapse root needs root (mmdebstrap and chroot); run as root, \
-start Docker, or point the tests at an existing homeserver with MATRIX_HOMESERVER and MATRIX_REGISTRATION_SHARED_SECRET"
   if ! command -v mmdebstrap >/dev/null 2>&1; then
     say "installing mmdebstrap"
     apt-get install -y mmdebstrap >&2 || { apt-get update >&2 && apt-get install -y mmdebstrap >&2; }
@@ -337,6 +335,8 @@ cmd_start() {
     return
   fi
   if [[ $backend == chroot ]]; then
+    [[ $(id -u) == 0 ]] || die "without Docker, Synapse runs in a chroot, which needs root; run as root, \
+start Docker, or point the tests at an existing homeserver with MATRIX_HOMESERVER and MATRIX_REGISTRATION_SHARED_SECRET"
     command -v unshare >/dev/null && command -v chroot >/dev/null || die "needs unshare and chroot (util-linux, coreutils)"
     ensure_root
   fi

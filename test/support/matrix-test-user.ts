@@ -11,8 +11,7 @@
  * const askedId = await alice.sendMention(roomId, { userId: botUserId, displayName: 'Bot' }, 'hi');
  * expect(isInThread(await answered, askedId)).toBe(true);
  */
-import type { WaitOptions } from './event-log.js';
-import type { EventLog } from './event-log.js';
+import type { EventLog, WaitOptions } from './event-log.js';
 import type { MatrixEvent, MentionTarget } from './matrix-events.js';
 import {
   editContent,
@@ -44,7 +43,7 @@ export interface CreateRoomOptions {
 /** Options of the send methods. */
 export interface SendOptions {
   readonly mentions?: readonly MentionTarget[];
-  /** A real reply to this event (in the thread, when `threadRootId` is given too). */
+  /** Makes the message a real reply to this event (inside the thread, for a thread reply). */
   readonly replyToEventId?: string;
 }
 

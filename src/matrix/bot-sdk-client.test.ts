@@ -376,6 +376,23 @@ describe('BotSdkClient membership and typing', () => {
   });
 });
 
+describe('createBotSdkClient', () => {
+  it('runs without encryption when the crypto binary is missing, even with a store dir', () => {
+    const withoutCrypto = {
+      sdk: loaded.sdk,
+      encryption: { isAvailable: false, missingBinary: 'x', reason: 'x', fix: 'x' },
+    } as const;
+    const plain = createBotSdkClient(withoutCrypto, {
+      homeserverUrl: server.url,
+      credentials: { userId: me, accessToken: 't', deviceId: 'D' },
+      logger: silentLogger,
+      cryptoStoreDir: '/nonexistent/never-created',
+    });
+    expect(plain.isEncryptionEnabled).toBe(false);
+    expect(client.isEncryptionEnabled).toBe(false);
+  });
+});
+
 describe('BotSdkClient with encryption', () => {
   const encrypted = {
     event_id: '$enc',

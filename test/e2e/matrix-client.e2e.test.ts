@@ -209,6 +209,41 @@ describe('Matrix layer on Synapse', () => {
     expect((await human.getEvent(roomId, replyId)).sender).toBe(bot.userId);
   });
 
+  it('fills a limited sync gap exactly with backfill from prev_batch to since', async () => {
+    const account = await provision(`gap-${run}`, 'Gap');
+    const narrow = createBotSdkClient(loaded, {
+      homeserverUrl,
+      credentials: account.credentials,
+      logger: silentLogger,
+      timelineLimit: 2,
+    });
+    await bot.invite(roomId, narrow.userId);
+    await narrow.joinRoom(roomId);
+    const start = await narrow.sync({ since: undefined, timeoutMs: 0, signal: never });
+    const sent: string[] = [];
+    for (const n of [1, 2, 3, 4, 5]) {
+      sent.push(
+        await human.sendText(roomId, { body: `m${n}`, format: 'plain' }, { txnId: `g${n}-${run}` }),
+      );
+    }
+    // Waits until all five are visible, then re-reads the same range as one (limited) batch.
+    await syncUntil(narrow, start.nextBatch, (events) =>
+      events.some((e) => e.event_id === sent[4]),
+    );
+    const batch = await narrow.sync({ since: start.nextBatch, timeoutMs: 0, signal: never });
+    const update = batch.joined.find((room) => room.roomId === roomId)!;
+    expect(update.limited).toBe(true);
+    expect(update.timeline.map((e) => e.event_id)).toEqual(sent.slice(3));
+    const gap = await narrow.backfill(roomId, {
+      from: update.prevBatch!,
+      to: start.nextBatch,
+      limit: 50,
+      signal: never,
+    });
+    expect(gap.events.map((e) => e.event_id)).toEqual([sent[2], sent[1], sent[0]]);
+    await narrow.close();
+  });
+
   it('maps homeserver refusals to MatrixRequestError codes', async () => {
     const privateRoom = await bot.createRoom({
       aliasLocalpart: `private-${run}`,

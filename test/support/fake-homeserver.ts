@@ -66,6 +66,7 @@ export class FakeHomeserver {
   private readonly waiters = new Set<() => void>();
   private position = 0;
   private roomCounter = 0;
+  private txnCounter = 0;
 
   constructor(options: FakeHomeserverOptions = {}) {
     this.serverName = options.serverName ?? 'fake.test';
@@ -144,6 +145,11 @@ export class FakeHomeserver {
   }
 
   // --- operations FakeBotClient delegates to (all synchronous but sync) ---
+
+  /** A transaction id no client has used, for test helpers that send on a human's behalf. */
+  freshTxnId(prefix: string): string {
+    return `${prefix}-${++this.txnCounter}`;
+  }
 
   /** Throws the next injected failure for this call, if any. */
   checkFailure(userId: UserId, operation: FakeOperation): void {

@@ -28,6 +28,7 @@ export interface TypingRecord {
   readonly timeoutMs: number;
 }
 
+/** Options of {@link FakeHomeserver}; all optional. */
 export interface FakeHomeserverOptions {
   readonly serverName?: string;
   /** Drives `origin_server_ts` and long-poll timeouts; a FakeClock makes tests instant. */

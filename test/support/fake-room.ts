@@ -7,14 +7,17 @@ import type { EventId, RoomId, UserId } from '../../src/shared/index.js';
 import { MatrixRequestError } from '../../src/matrix/index.js';
 import type { JoinedRoomUpdate, RawEvent, RoomInvite, SyncBatch } from '../../src/matrix/index.js';
 
+/** A user's membership in a fake room. */
 export type FakeMembership = 'join' | 'invite' | 'leave' | 'ban';
 
+/** An event as the fake server keeps it. */
 export interface StoredEvent {
   /** Stream position, shared by all rooms of the server. */
   readonly pos: number;
   raw: RawEvent;
 }
 
+/** One room of the fake server. */
 export interface FakeRoom {
   readonly roomId: RoomId;
   readonly isPublic: boolean;
@@ -125,6 +128,7 @@ export function threadReplies(room: FakeRoom, rootId: EventId, limit: number): R
   return replies.slice(-limit).map((stored) => structuredClone(stored.raw));
 }
 
+/** The stream position of a fake token `s<n>`; `bad_request` for anything else. */
 export function positionOf(token: string): number {
   const match = /^s(\d+)$/.exec(token);
   if (match?.[1] === undefined) {

@@ -20,6 +20,7 @@ export interface RegistrationOptions {
   readonly token?: string;
 }
 
+/** Inputs of {@link provisionAccount}; `signal` aborts any request in flight. */
 export interface ProvisionAccountOptions {
   readonly homeserverUrl: string;
   readonly localpart: string;
@@ -39,6 +40,7 @@ export interface ProvisionAccountOptions {
 /** What {@link provisionAccount} did. */
 export type ProvisionOutcome = 'reused' | 'logged_in' | 'registered';
 
+/** The result of {@link provisionAccount}. */
 export interface ProvisionedAccount {
   /** Persist these (they may differ from `stored`) before using them. */
   readonly credentials: AccountCredentials;

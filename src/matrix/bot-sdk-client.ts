@@ -38,6 +38,7 @@ const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
 /** Thread pages requested from `/relations` (Synapse caps a page at 100). */
 const RELATIONS_PAGE_SIZE = 100;
 
+/** What a {@link BotSdkClient} is built from; `createBotSdkClient` assembles it from credentials. */
 export interface BotSdkClientDeps {
   readonly userId: UserId;
   readonly deviceId: string;
@@ -47,7 +48,11 @@ export interface BotSdkClientDeps {
   readonly timelineLimit: number;
 }
 
-/** {@link BotClient} on an SDK MatrixClient. Every rejection is a MatrixRequestError or an abort reason. */
+/**
+ * {@link BotClient} on an SDK MatrixClient. Every rejection is a MatrixRequestError or an abort
+ * reason. Build it with `createBotSdkClient`; the constructor is the seam tests use to inject a
+ * fake {@link RoomCrypto}. The owner calls `close()`.
+ */
 export class BotSdkClient implements BotClient {
   readonly userId: UserId;
   readonly deviceId: string;

@@ -50,6 +50,7 @@ export interface LoadedBotSdk {
   readonly encryption: EncryptionSupport;
 }
 
+/** Inputs of {@link loadBotSdk}. */
 export interface LoadBotSdkOptions {
   /** Receives the SDK's log lines and the one "encryption disabled" warning. */
   readonly logger: Logger;

@@ -13,6 +13,7 @@ import type { AccountCredentials } from './types.js';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- StoreType is a const enum, unusable under isolatedModules; 1 is StoreType.Sqlite in crypto-nodejs 0.1.0-beta.6
 const SQLITE_CRYPTO_STORE = 1 as RustSdkCryptoStoreType;
 
+/** Inputs of {@link createBotSdkClient}. */
 export interface BotSdkClientOptions {
   /** Client-server API base URL, e.g. `https://matrix.example.org`. */
   readonly homeserverUrl: string;

@@ -10,6 +10,7 @@ import type { RoomCrypto } from './room-crypto.js';
 import type { ParsedSync } from './sync-response.js';
 import type { JoinedRoomUpdate, RawEvent, SyncBatch } from './types.js';
 
+/** What a {@link CryptoSession} needs from its client. */
 export interface CryptoSessionDeps {
   readonly crypto: RoomCrypto;
   readonly log: Logger;

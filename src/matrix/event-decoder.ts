@@ -38,6 +38,7 @@ export interface MessageText {
   readonly mentions: MessageMentions;
 }
 
+/** An `m.room.message` that is not an edit. */
 export interface DecodedMessage extends DecodedEnvelope, MessageText {
   readonly kind: 'message';
   /** The thread this message belongs to (`rel_type: m.thread`), if any. */
@@ -49,6 +50,7 @@ export interface DecodedMessage extends DecodedEnvelope, MessageText {
   readonly content: Readonly<Record<string, unknown>>;
 }
 
+/** An `m.room.message` replacing `targetId` (`rel_type: m.replace`). */
 export interface DecodedEdit extends DecodedEnvelope {
   readonly kind: 'edit';
   readonly targetId: EventId;
@@ -58,20 +60,24 @@ export interface DecodedEdit extends DecodedEnvelope {
   readonly rawNewContent: Readonly<Record<string, unknown>>;
 }
 
+/** An `m.reaction` annotating `targetId` with `key`. */
 export interface DecodedReaction extends DecodedEnvelope {
   readonly kind: 'reaction';
   readonly targetId: EventId;
   readonly key: string;
 }
 
+/** An `m.room.redaction` of `redactsId`. */
 export interface DecodedRedaction extends DecodedEnvelope {
   readonly kind: 'redaction';
   readonly redactsId: EventId;
   readonly reason: string | undefined;
 }
 
+/** The `membership` of an `m.room.member` event. */
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 
+/** An `m.room.member` event: someone joined, was invited, left, was kicked or banned. */
 export interface DecodedMembership extends DecodedEnvelope {
   readonly kind: 'membership';
   /** Whose membership changed (the state key); differs from `sender` for invites and kicks. */
@@ -89,6 +95,7 @@ export interface DecodedEncrypted extends DecodedEnvelope {
   readonly kind: 'encrypted';
 }
 
+/** Any other event, or a known type whose content did not fit (a redacted message). */
 export interface DecodedOther extends DecodedEnvelope {
   readonly kind: 'other';
   readonly type: string;
@@ -101,6 +108,7 @@ export interface DecodedMalformed {
   readonly raw: RawEvent;
 }
 
+/** What {@link decodeEvent} returns; switch on `kind`. */
 export type DecodedEvent =
   | DecodedMessage
   | DecodedEdit

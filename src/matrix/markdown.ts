@@ -17,6 +17,7 @@ export interface RenderedText {
   readonly formattedBody: string | undefined;
 }
 
+/** Options of {@link renderMarkdown} and {@link renderPlain}. */
 export interface RenderOptions {
   /**
    * Users to turn into pills (`<a href="https://matrix.to/#/@user:server">`) wherever their id

@@ -8,6 +8,7 @@ import { matrixErrorFromResponse, toMatrixRequestError } from './errors.js';
 /** The `fetch` the provisioner uses; the global one by default, a fake in tests. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
+/** One client-server API request for {@link sendMatrixRequest}. */
 export interface MatrixHttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT';
   readonly path: string;
@@ -18,6 +19,7 @@ export interface MatrixHttpRequest {
   readonly what: string;
 }
 
+/** The answer to a {@link MatrixHttpRequest}, whatever its status. */
 export interface MatrixHttpResponse {
   readonly status: number;
   /** Parsed JSON, or `undefined` when the body was empty or not JSON. */

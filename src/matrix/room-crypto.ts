@@ -10,6 +10,7 @@ import type { BotSdkModule } from './bot-sdk-loader.js';
 import type { SyncCryptoData } from './sync-response.js';
 import type { RawEvent } from './types.js';
 
+/** The end-to-end encryption operations a client needs; see the module comment. */
 export interface RoomCrypto {
   /** Opens the crypto store, uploads device keys when needed and checks the joined rooms. Once. */
   prepare(joinedRoomIds: readonly RoomId[]): Promise<void>;

@@ -66,6 +66,7 @@ export interface SyncCryptoData {
   readonly leftDeviceUsers: readonly string[];
 }
 
+/** The result of {@link parseSyncResponse}. */
 export interface ParsedSync {
   readonly batch: SyncBatch;
   readonly crypto: SyncCryptoData;

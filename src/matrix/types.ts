@@ -18,6 +18,7 @@ export interface RawEvent {
   readonly unsigned?: Readonly<Record<string, unknown>>;
 }
 
+/** What changed in one joined room during a sync. */
 export interface JoinedRoomUpdate {
   readonly roomId: RoomId;
   /**
@@ -34,6 +35,7 @@ export interface JoinedRoomUpdate {
   readonly state: readonly RawEvent[];
 }
 
+/** A pending invite of this account to a room. */
 export interface RoomInvite {
   readonly roomId: RoomId;
   /** Sender of our `m.room.member` invite event in the invite state. */
@@ -52,6 +54,7 @@ export interface SyncBatch {
   readonly left: readonly RoomId[];
 }
 
+/** Inputs of one `/sync` long-poll. */
 export interface SyncOptions {
   /** The stored `next_batch` of the previous batch; absent for the first sync. */
   readonly since: string | undefined;
@@ -71,6 +74,7 @@ export interface SyncSource {
   sync(options: SyncOptions): Promise<SyncBatch>;
 }
 
+/** Inputs of one `/messages` page. */
 export interface BackfillOptions {
   /** Pagination token to start from (a `prevBatch`). */
   readonly from: string;
@@ -131,10 +135,12 @@ export interface SendOptions {
   readonly txnId: string;
 }
 
+/** Sends new messages. */
 export interface MessageSender {
   sendText(roomId: RoomId, message: OutgoingText, options: SendOptions): Promise<EventId>;
 }
 
+/** Edits messages this account sent. */
 export interface MessageEditor {
   /**
    * Replaces `targetId`'s content (`m.replace` with the full `m.new_content` and a `* `
@@ -149,6 +155,7 @@ export interface MessageEditor {
   ): Promise<EventId>;
 }
 
+/** Reacts to and redacts events. */
 export interface Reactor {
   react(roomId: RoomId, targetId: EventId, key: string, options: SendOptions): Promise<EventId>;
   redact(
@@ -158,11 +165,13 @@ export interface Reactor {
   ): Promise<EventId>;
 }
 
+/** Shows that the account is typing. */
 export interface TypingIndicator {
   /** Shows (or clears) the typing notification for `timeoutMs` milliseconds. */
   setTyping(roomId: RoomId, isTyping: boolean, timeoutMs: number): Promise<void>;
 }
 
+/** Joins, leaves and invites; lists rooms and members. */
 export interface RoomMembership {
   /** Joins a room we are invited to (or a public one) and returns its id. */
   joinRoom(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId>;
@@ -172,6 +181,7 @@ export interface RoomMembership {
   getJoinedMembers(roomId: RoomId): Promise<readonly UserId[]>;
 }
 
+/** What {@link RoomDirectory.createRoom} creates. */
 export interface CreateRoomOptions {
   /** Local part of the alias to create (`lobby` for `#lobby:server`). */
   readonly aliasLocalpart: string;
@@ -182,6 +192,7 @@ export interface CreateRoomOptions {
   readonly isPublic?: boolean;
 }
 
+/** Aliases and room creation. */
 export interface RoomDirectory {
   /** The room an alias points at, or `undefined` when the alias does not exist. */
   resolveAlias(alias: RoomAlias): Promise<RoomId | undefined>;
@@ -193,6 +204,7 @@ export interface RoomDirectory {
   createRoom(options: CreateRoomOptions): Promise<RoomId>;
 }
 
+/** Display names. */
 export interface ProfileEditor {
   setDisplayName(displayName: string): Promise<void>;
   /** The user's global display name, or `undefined` when unset or the user is unknown. */

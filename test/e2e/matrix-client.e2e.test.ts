@@ -1,7 +1,7 @@
 /**
  * The Matrix layer against a real Synapse: provisioning, rooms, sync, threaded sends with
  * mentions, edits, reactions, redactions, backfill and threads, checked through a second
- * account. Values come from test/support/global-setup-synapse.ts through vitest `inject`.
+ * account. The homeserver comes from the e2e global setup through vitest `inject`.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,17 +15,46 @@ import type { BotClient, DecodedEvent, RawEvent } from '../../src/matrix/index.j
 import { asRoomAlias, silentLogger } from '../../src/shared/index.js';
 import type { EventId, RoomId } from '../../src/shared/index.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    matrixHomeserver: string;
-    matrixSharedSecret: string;
-    matrixServerName: string;
-  }
+interface RunHomeserver {
+  readonly url: string;
+  readonly serverName: string;
+  readonly sharedSecret: string;
 }
 
-const homeserverUrl = inject('matrixHomeserver');
-const sharedSecret = inject('matrixSharedSecret');
-const serverName = inject('matrixServerName');
+/**
+ * The homeserver of this run, from the e2e global setup. The harness
+ * (test/support/global-setup-synapse.ts) provides `quorumHomeserver` ({ url, serverName,
+ * registrationSharedSecret }, null when skipped); the flat `matrixHomeserver`,
+ * `matrixSharedSecret` and `matrixServerName` are read as a fallback. Read untyped, so this
+ * file does not depend on which setup declared its ProvidedContext keys.
+ */
+function homeserverOfRun(): RunHomeserver | { readonly skipReason: string } {
+  const read = inject as unknown as (key: string) => unknown;
+  const skipReason = read('quorumE2eSkipReason');
+  if (typeof skipReason === 'string') return { skipReason };
+  const harness = read('quorumHomeserver') as Partial<Record<string, unknown>> | null | undefined;
+  const url = harness?.['url'] ?? read('matrixHomeserver');
+  const serverName = harness?.['serverName'] ?? read('matrixServerName');
+  const sharedSecret = harness?.['registrationSharedSecret'] ?? read('matrixSharedSecret');
+  if (
+    typeof url !== 'string' ||
+    typeof serverName !== 'string' ||
+    typeof sharedSecret !== 'string'
+  ) {
+    throw new Error(
+      'the e2e global setup provided no homeserver (url, server name, shared secret)',
+    );
+  }
+  return { url, serverName, sharedSecret };
+}
+
+const provided = homeserverOfRun();
+const describeOnHomeserver = 'skipReason' in provided ? describe.skip : describe;
+const {
+  url: homeserverUrl,
+  serverName,
+  sharedSecret,
+} = 'skipReason' in provided ? { url: '', serverName: '', sharedSecret: '' } : provided;
 /** Synapse keeps its database between runs, so every run uses fresh names. */
 const run = randomUUID().slice(0, 8);
 const never = new AbortController().signal;
@@ -64,7 +93,7 @@ function byId(events: readonly RawEvent[], eventId: string): DecodedEvent {
   return decodeEvent(event!);
 }
 
-describe('Matrix layer on Synapse', () => {
+describeOnHomeserver('Matrix layer on Synapse', () => {
   const loaded = loadBotSdk({ logger: silentLogger });
   let bot: BotClient;
   let human: BotClient;
@@ -207,6 +236,41 @@ describe('Matrix layer on Synapse', () => {
     const thread = await human.getThread(roomId, rootId, { limit: 10 });
     expect(thread.map((e) => e.event_id)).toEqual([rootId, replyId]);
     expect((await human.getEvent(roomId, replyId)).sender).toBe(bot.userId);
+  });
+
+  it('fills a limited sync gap exactly with backfill from prev_batch to since', async () => {
+    const account = await provision(`gap-${run}`, 'Gap');
+    const narrow = createBotSdkClient(loaded, {
+      homeserverUrl,
+      credentials: account.credentials,
+      logger: silentLogger,
+      timelineLimit: 2,
+    });
+    await bot.invite(roomId, narrow.userId);
+    await narrow.joinRoom(roomId);
+    const start = await narrow.sync({ since: undefined, timeoutMs: 0, signal: never });
+    const sent: string[] = [];
+    for (const n of [1, 2, 3, 4, 5]) {
+      sent.push(
+        await human.sendText(roomId, { body: `m${n}`, format: 'plain' }, { txnId: `g${n}-${run}` }),
+      );
+    }
+    // Waits until all five are visible, then re-reads the same range as one (limited) batch.
+    await syncUntil(narrow, start.nextBatch, (events) =>
+      events.some((e) => e.event_id === sent[4]),
+    );
+    const batch = await narrow.sync({ since: start.nextBatch, timeoutMs: 0, signal: never });
+    const update = batch.joined.find((room) => room.roomId === roomId)!;
+    expect(update.limited).toBe(true);
+    expect(update.timeline.map((e) => e.event_id)).toEqual(sent.slice(3));
+    const gap = await narrow.backfill(roomId, {
+      from: update.prevBatch!,
+      to: start.nextBatch,
+      limit: 50,
+      signal: never,
+    });
+    expect(gap.events.map((e) => e.event_id)).toEqual([sent[2], sent[1], sent[0]]);
+    await narrow.close();
   });
 
   it('maps homeserver refusals to MatrixRequestError codes', async () => {

@@ -25,7 +25,6 @@ import type { FakeHomeserver, FakeOperation } from './fake-homeserver.js';
 export class FakeBotClient implements BotClient {
   readonly isEncryptionEnabled = false;
   private readonly closing = new AbortController();
-  private said = 0;
 
   constructor(
     private readonly server: FakeHomeserver,
@@ -38,7 +37,7 @@ export class FakeBotClient implements BotClient {
     return this.sendText(
       roomId,
       { body, format: 'plain', ...extra },
-      { txnId: `say-${++this.said}` },
+      { txnId: this.server.freshTxnId('say') },
     );
   }
 

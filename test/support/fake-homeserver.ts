@@ -9,37 +9,16 @@ import {
 } from '../../src/shared/index.js';
 import type { Clock, EventId, RoomAlias, RoomId, UserId } from '../../src/shared/index.js';
 import { MatrixRequestError } from '../../src/matrix/index.js';
-import type {
-  BotClient,
-  CreateRoomOptions,
-  JoinedRoomUpdate,
-  RawEvent,
-  RoomInvite,
-  SyncBatch,
-} from '../../src/matrix/index.js';
+import type { BotClient, CreateRoomOptions, RawEvent, SyncBatch } from '../../src/matrix/index.js';
 import { FakeBotClient } from './fake-bot-client.js';
+import { backfillPage, notFound, syncBatchFor, threadReplies } from './fake-room.js';
+import type { FakeMembership, FakeRoom, StoredEvent } from './fake-room.js';
 
 /** A method of BotClient whose next calls can be made to fail. */
 export type FakeOperation = Exclude<
   keyof BotClient,
   'userId' | 'deviceId' | 'isEncryptionEnabled' | 'close'
 >;
-
-type Membership = 'join' | 'invite' | 'leave' | 'ban';
-
-interface StoredEvent {
-  readonly pos: number;
-  raw: RawEvent;
-}
-
-interface FakeRoom {
-  readonly roomId: RoomId;
-  readonly isPublic: boolean;
-  readonly members: Map<UserId, Membership>;
-  readonly events: StoredEvent[];
-  /** Latest state event per `type|state_key`. */
-  readonly state: Map<string, StoredEvent>;
-}
 
 /** One `setTyping` call, as recorded. */
 export interface TypingRecord {
@@ -49,6 +28,7 @@ export interface TypingRecord {
   readonly timeoutMs: number;
 }
 
+/** Options of {@link FakeHomeserver}; all optional. */
 export interface FakeHomeserverOptions {
   readonly serverName?: string;
   /** Drives `origin_server_ts` and long-poll timeouts; a FakeClock makes tests instant. */
@@ -87,6 +67,7 @@ export class FakeHomeserver {
   private readonly waiters = new Set<() => void>();
   private position = 0;
   private roomCounter = 0;
+  private txnCounter = 0;
 
   constructor(options: FakeHomeserverOptions = {}) {
     this.serverName = options.serverName ?? 'fake.test';
@@ -166,6 +147,11 @@ export class FakeHomeserver {
 
   // --- operations FakeBotClient delegates to (all synchronous but sync) ---
 
+  /** A transaction id no client has used, for test helpers that send on a human's behalf. */
+  freshTxnId(prefix: string): string {
+    return `${prefix}-${++this.txnCounter}`;
+  }
+
   /** Throws the next injected failure for this call, if any. */
   checkFailure(userId: UserId, operation: FakeOperation): void {
     const failure = this.failures.find(
@@ -195,6 +181,7 @@ export class FakeHomeserver {
     return eventId;
   }
 
+  /** Redacts `targetId` (its content is emptied, as the redaction algorithm does) under `txnId`. */
   redact(
     sender: UserId,
     deviceId: string,
@@ -220,6 +207,7 @@ export class FakeHomeserver {
     return redactionId;
   }
 
+  /** Creates a room with its alias, name, topic, shared history and invites; `room_in_use` if the alias exists. */
   createRoom(creator: UserId, options: CreateRoomOptions): RoomId {
     const alias = asRoomAlias(`#${options.aliasLocalpart}:${this.serverName}`);
     if (this.aliases.has(alias)) {
@@ -275,6 +263,7 @@ export class FakeHomeserver {
     return roomId;
   }
 
+  /** Joins when invited or the room is public (idempotent); `forbidden` otherwise, `not_found` for unknown rooms. */
   join(userId: UserId, roomIdOrAlias: RoomId | RoomAlias): RoomId {
     const roomId = roomIdOrAlias.startsWith('#')
       ? this.aliases.get(roomIdOrAlias as RoomAlias)
@@ -293,6 +282,7 @@ export class FakeHomeserver {
     return room.roomId;
   }
 
+  /** Leaves a joined room or rejects an invite; `forbidden` when not in the room. */
   leave(userId: UserId, roomId: RoomId): void {
     const room = this.rooms.get(roomId);
     const current = room?.members.get(userId);
@@ -305,12 +295,14 @@ export class FakeHomeserver {
     this.setMembership(room, userId, userId, 'leave', {});
   }
 
+  /** Rooms `userId` is joined to, in creation order. */
   joinedRooms(userId: UserId): RoomId[] {
     return [...this.rooms.values()]
       .filter((room) => room.members.get(userId) === 'join')
       .map((room) => room.roomId);
   }
 
+  /** Joined members of a room `userId` is joined to. */
   joinedMembers(userId: UserId, roomId: RoomId): UserId[] {
     const room = this.joinedRoom(userId, roomId);
     return [...room.members]
@@ -318,25 +310,25 @@ export class FakeHomeserver {
       .map(([member]) => member);
   }
 
+  /** The room an alias points at, `undefined` if none. */
   resolveAlias(alias: RoomAlias): RoomId | undefined {
     return this.aliases.get(alias);
   }
 
+  /** A copy of one event of a room `userId` is joined to; `not_found` when unknown. */
   getEvent(userId: UserId, roomId: RoomId, eventId: EventId): RawEvent {
     const stored = this.joinedRoom(userId, roomId).events.find((e) => e.raw.event_id === eventId);
     if (stored === undefined) throw notFound(`event ${eventId}`);
     return structuredClone(stored.raw);
   }
 
+  /** The root, then the newest `limit` thread events, oldest first. */
   thread(userId: UserId, roomId: RoomId, rootId: EventId, limit: number): RawEvent[] {
     const root = this.getEvent(userId, roomId, rootId);
-    const replies = this.joinedRoom(userId, roomId).events.filter((stored) => {
-      const relation = stored.raw.content['m.relates_to'] as Record<string, unknown> | undefined;
-      return relation?.['rel_type'] === 'm.thread' && relation['event_id'] === rootId;
-    });
-    return [root, ...replies.slice(-limit).map((stored) => structuredClone(stored.raw))];
+    return [root, ...threadReplies(this.joinedRoom(userId, roomId), rootId, limit)];
   }
 
+  /** A `/messages` page backwards (see fake-room.ts `backfillPage`). */
   backfill(
     userId: UserId,
     roomId: RoomId,
@@ -344,24 +336,15 @@ export class FakeHomeserver {
     to: string | undefined,
     limit: number,
   ): { events: RawEvent[]; end: string | undefined } {
-    const upper = positionOf(from);
-    const lower = to === undefined ? 0 : positionOf(to);
-    const inRange = this.joinedRoom(userId, roomId).events.filter(
-      (e) => e.pos <= upper && e.pos > lower,
-    );
-    const page = inRange.slice(-limit).reverse();
-    const oldest = page.at(-1);
-    const hasMore = oldest !== undefined && inRange.some((e) => e.pos < oldest.pos);
-    return {
-      events: page.map((e) => structuredClone(e.raw)),
-      end: hasMore ? `s${oldest.pos - 1}` : undefined,
-    };
+    return backfillPage(this.joinedRoom(userId, roomId), from, to, limit);
   }
 
+  /** Sets the global display name of `userId`. */
   setDisplayName(userId: UserId, displayName: string): void {
     this.displayNames.set(userId, displayName);
   }
 
+  /** The display name of `userId`, `undefined` when unset. */
   displayName(userId: UserId): string | undefined {
     return this.displayNames.get(userId);
   }
@@ -378,7 +361,13 @@ export class FakeHomeserver {
     signal: AbortSignal,
   ): Promise<SyncBatch> {
     signal.throwIfAborted();
-    const immediate = this.batchFor(userId, since);
+    const immediate = syncBatchFor(
+      this.rooms.values(),
+      userId,
+      since,
+      this.position,
+      this.timelineLimit,
+    );
     if (immediate !== undefined || timeoutMs <= 0) return immediate ?? this.emptyBatch();
     const linked = linkSignal(signal);
     let wake: () => void = () => undefined;
@@ -397,65 +386,13 @@ export class FakeHomeserver {
       linked.cleanup();
     }
     signal.throwIfAborted();
-    return this.batchFor(userId, since) ?? this.emptyBatch();
+    return (
+      syncBatchFor(this.rooms.values(), userId, since, this.position, this.timelineLimit) ??
+      this.emptyBatch()
+    );
   }
 
   // --- internals ---
-
-  private batchFor(userId: UserId, since: string | undefined): SyncBatch | undefined {
-    const after = since === undefined ? -1 : positionOf(since);
-    const joined: JoinedRoomUpdate[] = [];
-    const invited: RoomInvite[] = [];
-    const left: RoomId[] = [];
-    for (const room of this.rooms.values()) {
-      const membership = room.members.get(userId);
-      const own = room.state.get(`m.room.member|${userId}`);
-      const changedNow = own !== undefined && own.pos > after;
-      if (membership === 'join') {
-        const update = this.joinedUpdate(room, after, since === undefined || changedNow);
-        if (update !== undefined) joined.push(update);
-      } else if (membership === 'invite' && (since === undefined || changedNow)) {
-        invited.push({
-          roomId: room.roomId,
-          inviter: own === undefined ? undefined : asUserId(own.raw.sender),
-          isDirect: own?.raw.content['is_direct'] === true,
-        });
-      } else if (
-        (membership === 'leave' || membership === 'ban') &&
-        since !== undefined &&
-        changedNow
-      ) {
-        left.push(room.roomId);
-      }
-    }
-    if (since !== undefined && joined.length === 0 && invited.length === 0 && left.length === 0)
-      return undefined;
-    return { nextBatch: `s${this.position}`, joined, invited, left };
-  }
-
-  private joinedUpdate(
-    room: FakeRoom,
-    after: number,
-    isNewToUser: boolean,
-  ): JoinedRoomUpdate | undefined {
-    const fresh = room.events.filter((e) => e.pos > after);
-    if (fresh.length === 0 && !isNewToUser) return undefined;
-    const timeline = fresh.slice(-this.timelineLimit);
-    const first = timeline[0];
-    const state = isNewToUser
-      ? [...room.state.values()]
-          .filter((e) => !timeline.includes(e))
-          .map((e) => structuredClone(e.raw))
-      : [];
-    return {
-      roomId: room.roomId,
-      timeline: timeline.map((e) => structuredClone(e.raw)),
-      limited:
-        fresh.length > timeline.length || (after === -1 && room.events.length > timeline.length),
-      prevBatch: first === undefined ? `s${this.position}` : `s${first.pos - 1}`,
-      state,
-    };
-  }
 
   private emptyBatch(): SyncBatch {
     return { nextBatch: `s${this.position}`, joined: [], invited: [], left: [] };
@@ -477,7 +414,7 @@ export class FakeHomeserver {
     room: FakeRoom,
     sender: UserId,
     target: UserId,
-    membership: Membership,
+    membership: FakeMembership,
     extra: Record<string, unknown>,
   ): void {
     const displayname = this.displayNames.get(target);
@@ -510,22 +447,4 @@ export class FakeHomeserver {
     for (const wake of this.waiters) wake();
     return eventId;
   }
-}
-
-function positionOf(token: string): number {
-  const match = /^s(\d+)$/.exec(token);
-  if (match?.[1] === undefined) {
-    throw new MatrixRequestError('bad_request', `not a fake token: ${token}`, {
-      httpStatus: 400,
-      errcode: 'M_INVALID_PARAM',
-    });
-  }
-  return Number(match[1]);
-}
-
-function notFound(what: string): MatrixRequestError {
-  return new MatrixRequestError('not_found', `${what} not found`, {
-    httpStatus: 404,
-    errcode: 'M_NOT_FOUND',
-  });
 }

@@ -24,6 +24,7 @@ export interface ScriptedResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** Answers one recorded request. */
 export type Handler = (request: RecordedRequest) => ScriptedResponse | Promise<ScriptedResponse>;
 
 interface Route {

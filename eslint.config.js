@@ -71,6 +71,7 @@ const folders = [
   'src/llm',
   'src/tools/mcp',
   'src/tools',
+  'src/skills',
   'src/memory',
   'src/knowledge',
   'src/agents',

@@ -17,6 +17,7 @@ const RANK: Record<string, number> = {
   matrix: 2,
   llm: 2,
   tools: 2,
+  skills: 2,
   memory: 3,
   outbox: 3,
   ingress: 3,

@@ -22,6 +22,8 @@ export type {
 } from './entity-spec.js';
 export type { ConfigErrorCode } from './errors.js';
 export { canonicalJson, fingerprintOf } from './fingerprint.js';
+export { parseFrontMatter } from './front-matter.js';
+export type { FrontMatterResult } from './front-matter.js';
 export type { ConfigEnv, SecretFileReader } from './interpolate-env.js';
 export { formatIssues, formatPath, formatWarnings } from './issues.js';
 export type { ConfigIssue, ConfigWarning, PathSegment } from './issues.js';

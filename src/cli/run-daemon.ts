@@ -12,6 +12,7 @@ import { ModelRegistry } from '../llm/index.js';
 import { createBotSdkClient, loadBotSdk, provisionAccount } from '../matrix/index.js';
 import { MultiAgentOrchestrator, type MatrixConnector } from '../orchestrator/index.js';
 import { QuorumMetrics, systemClock, type Logger } from '../shared/index.js';
+import { SkillLibrary } from '../skills/index.js';
 import { QuorumStore } from '../storage/index.js';
 import type { CliCommand } from './argv.js';
 import { toLlmModelConfigs } from './model-configs.js';
@@ -105,6 +106,7 @@ export async function runDaemon(
     clock: systemClock,
     log,
     metrics,
+    skills: new SkillLibrary({ clock: systemClock, log: log.child({ component: 'skills' }) }),
   });
   const http = new HttpServer({
     host: command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1',

@@ -86,7 +86,11 @@ export class Fleet {
     return new Set(this.router()?.botAccounts ?? []);
   }
 
-  profile(name: string): AgentProfile | undefined {
+  /** The agent profile for prompts; `skillsFor` resolves the skill names an agent lists. */
+  profile(
+    name: string,
+    skillsFor: (names: readonly string[], agent: string) => AgentProfile['skills'] = () => [],
+  ): AgentProfile | undefined {
     const spec = this.byName.get(name);
     if (spec === undefined || spec.kind === 'router') return undefined;
     return {
@@ -100,7 +104,7 @@ export class Fleet {
       showStopButton: spec.showStopButton,
       historyMessages: historyMessages(spec.history),
       tools: spec.kind === 'agent' ? spec.tools.map((tool) => tool.name) : [],
-      skills: [],
+      skills: spec.kind === 'agent' ? skillsFor(spec.skills, spec.name) : [],
       timezone: spec.timezone,
     };
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   agentsCommand,
   CommandRouter,
@@ -21,7 +22,9 @@ import {
   type QuorumMetrics,
   type UserId,
 } from '../shared/index.js';
+import type { SkillLibrary } from '../skills/index.js';
 import type { QuorumStore } from '../storage/index.js';
+import { createToolRunner, type AgentMessaging, type AgentToolRunner } from '../tools/index.js';
 import { FleetDecisionExecutor, type RouteResolver } from './decision-executor.js';
 import { EntityBot } from './entity-bot.js';
 import { EventPipeline } from './event-pipeline.js';
@@ -51,6 +54,8 @@ export interface OrchestratorDeps {
   readonly metrics: QuorumMetrics;
   /** Long-poll timeout of every sync (default 30 s). */
   readonly pollTimeoutMs?: number;
+  /** Skills agents may list (`skills/<name>/SKILL.md`); started and stopped with the fleet. */
+  readonly skills?: SkillLibrary;
 }
 
 /**
@@ -70,6 +75,9 @@ export class MultiAgentOrchestrator implements HealthSource {
   private isStopping = false;
   private isBooted = false;
   private reloads: Promise<unknown> = Promise.resolve();
+  /** Tool runners per agent, built once per fleet generation. */
+  private toolRunners = new Map<string, AgentToolRunner | undefined>();
+  private readonly skillsRunning = new AbortController();
   private readonly log: Logger;
 
   constructor(
@@ -85,7 +93,12 @@ export class MultiAgentOrchestrator implements HealthSource {
       models: this.modelProvider(),
       environment: {
         bot: (name) => (this.isStopping ? undefined : this.bots.get(name)),
-        profile: (name) => this.currentFleet().profile(name),
+        profile: (name) =>
+          this.currentFleet().profile(name, (names, agent) =>
+            names.length === 0
+              ? []
+              : (this.deps.skills?.skillsFor(names, { agentName: agent }) ?? []),
+          ),
         peersIn: (roomId, except) => this.currentFleet().peersIn(roomId, except, this.registry),
         nameOf: (userId) => this.nameOf(userId),
         mentionsIn: (text, except) => this.mentionsIn(text, except),
@@ -93,7 +106,7 @@ export class MultiAgentOrchestrator implements HealthSource {
           const spec = this.currentFleet().spec(name);
           return spec === undefined || spec.kind === 'router' ? 'thread' : spec.threadMode;
         },
-        toolsFor: () => undefined,
+        toolsFor: (name) => this.toolsFor(name),
       },
       clock: deps.clock,
       log: deps.log,
@@ -144,6 +157,7 @@ export class MultiAgentOrchestrator implements HealthSource {
    * dispatched after boot, and open turns are resumed as their bots start.
    */
   async start(): Promise<void> {
+    if (this.deps.skills !== undefined) await this.deps.skills.start(this.skillsRunning.signal);
     const fleet = await this.resolveFleet(this.config, 1);
     this.fleet = fleet;
     this.log.info('starting the fleet', {
@@ -183,6 +197,8 @@ export class MultiAgentOrchestrator implements HealthSource {
     ]);
     const remaining = Math.max(250, deadlineMs - (this.deps.clock.now() - startedAt));
     await Promise.all(bots.map((bot) => bot.close(remaining)));
+    this.skillsRunning.abort();
+    await this.deps.skills?.stop();
     this.log.info('fleet stopped', {
       durationMs: this.deps.clock.now() - startedAt,
       turnsLeft: this.coordinator.size,
@@ -252,6 +268,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       install: (fleet) => {
         this.config = fleet.config;
         this.fleet = fleet;
+        this.toolRunners = new Map();
         this.catalog = this.deps.models(fleet.config);
       },
       provisionRooms: async () => {
@@ -320,6 +337,51 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.bots.set(spec.name, bot);
     bot.start();
     return bot;
+  }
+
+  /** The agent's tool runner (built once per fleet generation), or undefined when it has none. */
+  private toolsFor(name: string): AgentToolRunner | undefined {
+    if (this.toolRunners.has(name)) return this.toolRunners.get(name);
+    const spec = this.currentFleet().spec(name);
+    let runner: AgentToolRunner | undefined;
+    if (spec?.kind === 'agent' && spec.tools.length > 0) {
+      runner = createToolRunner(
+        spec.tools.map((tool) => tool.name),
+        {
+          clock: this.deps.clock,
+          log: this.log.child({ agent: name }),
+          timezone: spec.timezone,
+          messaging: this.messagingFor(name),
+        },
+      );
+      if (runner.definitions.length === 0) runner = undefined;
+    }
+    this.toolRunners.set(name, runner);
+    return runner;
+  }
+
+  /** What `matrix_message` may do as `name`: list its rooms and post in them. */
+  private messagingFor(name: string): AgentMessaging {
+    return {
+      joinedRooms: () =>
+        this.registry.roomsOf(name).map((roomId) => {
+          const alias = this.registry.aliasOf(roomId);
+          const key = alias?.slice(1, alias.indexOf(':'));
+          return {
+            roomId,
+            aliases: [alias, key].filter((value): value is string => value !== undefined),
+          };
+        }),
+      postMessage: async (roomId, markdown) => {
+        const bot = this.bots.get(name);
+        if (bot === undefined) throw new Error(`${name} is not running`);
+        return bot.outbox.sendText(
+          asRoomId(roomId),
+          { body: markdown, format: 'markdown' },
+          `qt.${randomUUID()}`,
+        );
+      },
+    };
   }
 
   private nameOf(userId: string): string {

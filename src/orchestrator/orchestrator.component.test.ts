@@ -134,6 +134,38 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
     expect(JSON.stringify(model.requests[1]?.messages)).toContain('q2');
   });
 
+  it('runs a tool call and puts its result and a trace in the reply', async () => {
+    const model = new ScriptedChatModel({
+      steps: [
+        step.toolCalls([{ name: 'calculator', arguments: { expression: '6*7' } }]),
+        step.text('It is 42.'),
+      ],
+    });
+    const yaml = YAML.replace(
+      '    role: Does arithmetic.',
+      '    role: Does arithmetic.\n    tools: [calculator]',
+    );
+    const fleet = await boot(model, yaml);
+    const alice = fleet.human('alice');
+    const lobby = fleet.roomId('lobby');
+    await alice.joinRoom(lobby);
+    await fleet.send(alice, lobby, {
+      body: 'what is 6*7',
+      format: 'plain',
+      mentions: [fleet.userId('quorum_calc')],
+    });
+    const reply = await fleet.waitFor(
+      () => fleet.replies(lobby, fleet.userId('quorum_calc')).find((r) => r.status === 'final'),
+      'the final reply',
+    );
+    expect(reply.text).toContain('calculator');
+    expect(reply.text).toContain('→ 42');
+    expect(reply.text).toContain('It is 42.');
+    const toolMessage = model.requests[1]?.messages.find((message) => message.role === 'tool');
+    expect(toolMessage).toMatchObject({ role: 'tool', content: '42' });
+    expect(model.requests[0]?.tools?.map((tool) => tool.name)).toEqual(['calculator']);
+  });
+
   it('answers !help without calling a model', async () => {
     const model = new ScriptedChatModel();
     const fleet = await boot(model);

@@ -290,7 +290,7 @@ launch() {
   if [[ $backend == docker ]]; then
     docker rm -f "$(container_name)" >/dev/null 2>&1 || true
     docker run -d --name "$(container_name)" -v "$DATA_DIR:/data" -p "127.0.0.1:$port:8008" \
-      -e "UID=$(id -u)" -e "GID=$(id -g)" "$IMAGE" run "${configs[@]}" >/dev/null
+      -e "UID=$(id -u)" -e "GID=$(id -g)" "$IMAGE" run "${configs[@]}" >/dev/null 9>&-
   else
     rm -f "$PID_FILE"
     printf '\n=== synapse.sh start %s ===\n' "$(date -Is)" >>"$LOG_FILE"

@@ -1,5 +1,5 @@
 # Quorum daemon image. Built by docker-compose.yml; runs
-#   node dist/cli/main.js run --config /config/config.yaml --data-dir /data --api-port 8765
+#   node dist/cli/main.js run --config /config/config.yaml --data-dir /data --api-port 8765 --api-host 0.0.0.0
 # with the config mounted at /config/config.yaml and state in the /data volume.
 
 # Compile TypeScript. Install scripts are skipped: tsc needs no native modules.
@@ -27,9 +27,11 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+COPY skills ./skills
+COPY bin ./bin
 # A named volume mounted at /data starts out with this directory's owner.
 RUN mkdir -p /data /config && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8765
-CMD ["node", "dist/cli/main.js", "run", "--config", "/config/config.yaml", "--data-dir", "/data", "--api-port", "8765"]
+CMD ["node", "dist/cli/main.js", "run", "--config", "/config/config.yaml", "--data-dir", "/data", "--api-port", "8765", "--api-host", "0.0.0.0"]

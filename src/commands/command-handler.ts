@@ -10,11 +10,28 @@ export interface CommandEntityInfo {
   readonly isInRoom: boolean;
 }
 
+/** Token totals for one key (an agent, a room or a user). */
+export interface UsageLine {
+  readonly key: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly calls: number;
+}
+
 /** What command handling needs from the running daemon. */
 export interface CommandContext {
   /** Posts a notice in the command's thread, from the handling entity. */
   reply(decision: CommandDecision, markdown: string): Promise<void>;
   entities(roomId: string): readonly CommandEntityInfo[];
+  /** Configured model names. */
+  modelNames(): readonly string[];
+  /** The thread's `!model` choice, if any. */
+  threadModel(roomId: string, threadRoot: string): string | undefined;
+  /** Sets (or, with undefined, clears) the thread's model choice. */
+  setThreadModel(roomId: string, threadRoot: string, model: string | undefined): void;
+  /** Token usage since `sinceMs`, grouped by agent, room or user. */
+  usage(by: 'responder' | 'room' | 'user', sinceMs: number): readonly UsageLine[];
+  now(): number;
 }
 
 export type CommandDecision = Extract<Decision, { kind: 'command' }> & { readonly roomId: string };

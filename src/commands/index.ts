@@ -5,4 +5,7 @@ export type {
   CommandContext,
   CommandDecision,
   CommandEntityInfo,
+  UsageLine,
 } from './command-handler.js';
+export { modelCommand } from './model-command.js';
+export { usageCommand } from './usage-command.js';

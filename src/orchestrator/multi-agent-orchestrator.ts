@@ -3,6 +3,8 @@ import {
   agentsCommand,
   CommandRouter,
   helpCommand,
+  modelCommand,
+  usageCommand,
   type CommandContext,
 } from '../commands/index.js';
 import { resolveEntitySpecs, type EntitySpec, type QuorumConfig } from '../config/index.js';
@@ -113,7 +115,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       metrics: deps.metrics,
     });
     this.commands = new CommandRouter(
-      [helpCommand(() => this.commands), agentsCommand],
+      [helpCommand(() => this.commands), agentsCommand, modelCommand, usageCommand],
       this.commandContext(),
     );
     const executor = new FleetDecisionExecutor({
@@ -446,6 +448,19 @@ export class MultiAgentOrchestrator implements HealthSource {
           `${txnPrefixFor(`command:${decision.handler}`, decision.sourceEventId)}.reply`,
         );
       },
+      modelNames: () => this.catalog.names(),
+      threadModel: (roomId, threadRoot) =>
+        this.deps.store.threadSettings.get(roomId, threadRoot, 'model'),
+      setThreadModel: (roomId, threadRoot, model) => {
+        if (model === undefined) this.deps.store.threadSettings.delete(roomId, threadRoot, 'model');
+        else this.deps.store.threadSettings.set(roomId, threadRoot, 'model', model);
+      },
+      usage: (by, sinceMs) =>
+        this.deps.store.usage.totals(
+          by === 'room' ? 'room_id' : by === 'user' ? 'user_id' : 'responder',
+          sinceMs,
+        ),
+      now: () => this.deps.clock.now(),
       entities: (roomId) => {
         const fleet = this.currentFleet();
         const joined = this.registry.joinedEntities(roomId);

@@ -166,6 +166,56 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
     expect(model.requests[0]?.tools?.map((tool) => tool.name)).toEqual(['calculator']);
   });
 
+  it('switches the model for one thread with !model', async () => {
+    const main = new ScriptedChatModel({ steps: [step.text('from default')] });
+    const fast = new ScriptedChatModel({ steps: [step.text('from fast')] });
+    const yaml = YAML.replace(
+      '    id: scripted\n',
+      '    id: scripted\n  fast:\n    provider: openai\n    id: scripted-fast\n',
+    );
+    harness = new FleetHarness({ yaml, models: { default: main, fast } });
+    await harness.orchestrator.start();
+    const fleet = harness;
+    const alice = fleet.human('alice');
+    const lobby = fleet.roomId('lobby');
+    await alice.joinRoom(lobby);
+    const root = await fleet.send(alice, lobby, { body: 'thread starter', format: 'plain' });
+    await fleet.send(alice, lobby, {
+      body: '!model fast',
+      format: 'plain',
+      thread: { rootId: asEventId(root) },
+    });
+    await fleet.waitFor(
+      () =>
+        fleet
+          .replies(lobby, fleet.userId('quorum_router'))
+          .find((r) => r.text.includes('now use `fast`')),
+      'the !model confirmation',
+    );
+    await fleet.send(alice, lobby, {
+      body: 'in the thread',
+      format: 'plain',
+      thread: { rootId: asEventId(root) },
+      mentions: [fleet.userId('quorum_calc')],
+    });
+    await fleet.waitFor(
+      () => fleet.replies(lobby, fleet.userId('quorum_calc')).find((r) => r.text === 'from fast'),
+      'the fast reply',
+    );
+    await fleet.send(alice, lobby, {
+      body: 'elsewhere',
+      format: 'plain',
+      mentions: [fleet.userId('quorum_calc')],
+    });
+    await fleet.waitFor(
+      () =>
+        fleet.replies(lobby, fleet.userId('quorum_calc')).find((r) => r.text === 'from default'),
+      'the default reply',
+    );
+    expect(main.calls).toHaveLength(1);
+    expect(fast.calls).toHaveLength(1);
+  });
+
   it('answers !help without calling a model', async () => {
     const model = new ScriptedChatModel();
     const fleet = await boot(model);

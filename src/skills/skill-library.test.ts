@@ -42,7 +42,10 @@ async function writeSkill(dir: string, name: string, body: string, base = root):
 /** Lets one poll period pass and waits until the library is asleep again. */
 async function pollOnce(): Promise<void> {
   await clock.advance(POLL_MS);
-  for (let turn = 0; turn < 1_000 && clock.pendingSleeps === 0; turn++) await nextMacrotask();
+  // The poll reads real files, which under load takes many event-loop turns: wait on real
+  // time (up to 10 s), not on a turn count.
+  const deadline = Date.now() + 10_000;
+  while (clock.pendingSleeps === 0 && Date.now() < deadline) await nextMacrotask();
   expect(clock.pendingSleeps).toBe(1);
 }
 

@@ -23,7 +23,7 @@
 #
 # Environment:
 #   QUORUM_SYNAPSE_DIR      data dir (default <repo>/.synapse): config, SQLite, logs, pid, env
-#   QUORUM_SYNAPSE_PORT     port on 127.0.0.1 (default: remembered per data dir; first free from 18008)
+#   QUORUM_SYNAPSE_PORT     port on 127.0.0.1 (default: the data dir's last port if free, else the first free from 18008)
 #   QUORUM_CACHE_DIR        cache for the Debian root (default $HOME/.cache/quorum)
 #   QUORUM_SYNAPSE_BACKEND  auto (default), docker or chroot; remembered per data dir
 #   QUORUM_SYNAPSE_IMAGE    image for the docker backend (default matrixdotorg/synapse:v1.160.0)
@@ -98,7 +98,7 @@ versions_answer() {
 choose_port() {
   if [[ -n ${QUORUM_SYNAPSE_PORT:-} ]]; then
     echo "$QUORUM_SYNAPSE_PORT"
-  elif [[ -f $DATA_DIR/port ]]; then
+  elif [[ -f $DATA_DIR/port ]] && ! port_in_use "$(cat "$DATA_DIR/port")"; then
     cat "$DATA_DIR/port"
   else
     # Other checkouts on this machine may run their own Synapse: take the first free port.

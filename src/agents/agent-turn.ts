@@ -52,6 +52,8 @@ export interface AgentTurnInput {
   readonly existingReplyId: EventId | undefined;
   readonly recorder: TurnRecorder;
   readonly mentionsFor?: (text: string) => readonly UserId[];
+  /** Markdown shown at the top of the reply (notes about attachments the agent could not read). */
+  readonly preamble?: string;
   readonly signal: AbortSignal;
 }
 
@@ -95,7 +97,9 @@ export async function runAgentTurn(
   });
   const trace: ToolTraceEntry[] = [];
   let answer = '';
-  const visible = (): string => formatToolTrace(trace) + answer;
+  const preamble =
+    input.preamble === undefined || input.preamble === '' ? '' : `${input.preamble.trim()}\n\n`;
+  const visible = (): string => preamble + formatToolTrace(trace) + answer;
   const typing = startTyping(deps, input.roomId, log);
 
   let ending: Ending;

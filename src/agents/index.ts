@@ -10,3 +10,5 @@ export type { HistoryRequest, ThreadReader } from './thread-history.js';
 export type { ToolCallContext, ToolResult, ToolRunner } from './tool-runner.js';
 export { formatToolTrace } from './tool-trace.js';
 export type { ToolTraceEntry } from './tool-trace.js';
+export { DEFAULT_ATTACHMENT_LIMITS, readAttachment } from './message-attachments.js';
+export type { AttachmentLimits, AttachmentResult } from './message-attachments.js';

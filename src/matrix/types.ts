@@ -211,6 +211,25 @@ export interface ProfileEditor {
   getDisplayName(userId: UserId): Promise<string | undefined>;
 }
 
+/** A downloaded attachment. */
+export interface DownloadedMedia {
+  readonly bytes: Buffer;
+  /** The `Content-Type` the homeserver served, e.g. `image/png`. */
+  readonly contentType: string;
+}
+
+/** Reads attachments (`mxc://` URLs) through the authenticated media API. */
+export interface MediaReader {
+  /**
+   * Downloads `mxcUrl`. Rejects with `MatrixRequestError` (`not_found`, `forbidden`, ...),
+   * or `bad_request` when the media is larger than `maxBytes`.
+   */
+  downloadMedia(
+    mxcUrl: string,
+    options: { readonly maxBytes: number; readonly signal?: AbortSignal },
+  ): Promise<DownloadedMedia>;
+}
+
 /** Everything one bot account can do; most code should take only the capability it needs. */
 export interface BotClient
   extends
@@ -222,7 +241,8 @@ export interface BotClient
     TypingIndicator,
     RoomMembership,
     RoomDirectory,
-    ProfileEditor {
+    ProfileEditor,
+    MediaReader {
   readonly userId: UserId;
   readonly deviceId: string;
   /** True when the crypto binary loaded and this client encrypts and decrypts. */

@@ -216,6 +216,43 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
     expect(fast.calls).toHaveLength(1);
   });
 
+  it('sends an image in a DM to the model as an image part', async () => {
+    const model = new ScriptedChatModel({ steps: [step.text('A cat.')] });
+    const fleet = await boot(model);
+    const alice = fleet.human('alice');
+    const dm = await alice.createRoom({
+      aliasLocalpart: 'alice-dm',
+      name: 'DM',
+      invite: [fleet.userId('quorum_calc')],
+    });
+    fleet.homeserver.inviteAs(alice.userId, dm, fleet.userId('quorum_calc'), { isDirect: true });
+    await fleet.waitFor(
+      () =>
+        fleet.homeserver.joinedMembers(alice.userId, dm).includes(fleet.userId('quorum_calc'))
+          ? true
+          : undefined,
+      'calc to join the DM',
+    );
+    const url = fleet.homeserver.putMedia(Buffer.from('png-bytes'), 'image/png');
+    fleet.homeserver.send(
+      alice.userId,
+      'ALICE',
+      dm,
+      'm.room.message',
+      { msgtype: 'm.image', body: 'cat.png', url, info: { mimetype: 'image/png' } },
+      'img-1',
+    );
+    await fleet.waitFor(() => fleet.replies(dm, fleet.userId('quorum_calc'))[0], 'the reply');
+    const content = model.requests[0]?.messages.at(-1)?.content;
+    expect(content).toEqual([
+      { type: 'text', text: 'alice: cat.png' },
+      {
+        type: 'image',
+        url: `data:image/png;base64,${Buffer.from('png-bytes').toString('base64')}`,
+      },
+    ]);
+  });
+
   it('answers !help without calling a model', async () => {
     const model = new ScriptedChatModel();
     const fleet = await boot(model);

@@ -3,7 +3,9 @@ import {
   buildSystemPrompt,
   buildThreadHistory,
   latestText,
+  readAttachment,
   runAgentTurn,
+  type AttachmentResult,
   type AgentProfile,
   type PeerProfile,
   type ReplyOutcome,
@@ -18,7 +20,8 @@ import {
   type QuorumMetrics,
   type UserId,
 } from '../shared/index.js';
-import type { QuorumStore, TurnRecord } from '../storage/index.js';
+import type { MediaReader } from '../matrix/index.js';
+import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
 import type { EntityBot } from './entity-bot.js';
 import type { ModelProvider } from './model-provider.js';
 import { txnPrefixFor } from './txn-ids.js';
@@ -76,6 +79,17 @@ export class TurnLauncher {
     );
   }
 
+  private attachmentsFor(
+    turn: TurnRecord,
+    source: JournalEntry,
+    client: MediaReader,
+    signal: AbortSignal,
+  ): Promise<AttachmentResult> {
+    const root =
+      turn.threadRoot === source.eventId ? undefined : this.deps.store.journal.get(turn.threadRoot);
+    return collectAttachments(turn, source, root, client, this.deps.log, signal);
+  }
+
   private async run(
     turn: TurnRecord,
     bot: EntityBot,
@@ -104,9 +118,17 @@ export class TurnLauncher {
       maxMessages: profile.historyMessages,
       nameOf: (userId) => environment.nameOf(userId),
     });
+    const attachments = await this.attachmentsFor(turn, source, client, signal);
+    const userText = `${environment.nameOf(turn.requester)}: ${text}`;
     const messages: ChatMessage[] = [
       ...history,
-      { role: 'user', content: `${environment.nameOf(turn.requester)}: ${text}` },
+      {
+        role: 'user',
+        content:
+          attachments.parts.length === 0
+            ? userText
+            : [{ type: 'text', text: userText }, ...attachments.parts],
+      },
     ];
     const system = buildSystemPrompt({
       agent: profile,
@@ -150,6 +172,7 @@ export class TurnLauncher {
           },
         },
         mentionsFor: (replyText) => environment.mentionsIn(replyText, turn.responder),
+        preamble: attachments.notes.join('\n'),
         signal,
       },
       {
@@ -189,6 +212,25 @@ export class TurnLauncher {
       durationMs: clock.now() - startedAt,
     });
   }
+}
+
+/** Reads the source message's attachment, and the thread root's when the source replies to it. */
+async function collectAttachments(
+  turn: TurnRecord,
+  source: JournalEntry,
+  root: JournalEntry | undefined,
+  client: MediaReader,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<AttachmentResult> {
+  const results = [await readAttachment(source.event.content, client, { log, signal })];
+  if (root !== undefined && root.eventId !== source.eventId && root.sender === turn.requester) {
+    results.unshift(await readAttachment(root.event.content, client, { log, signal }));
+  }
+  return {
+    parts: results.flatMap((result) => result.parts),
+    notes: results.flatMap((result) => result.notes),
+  };
 }
 
 /** The reply a turn posted before a crash, found in the thread by its source marker. */

@@ -23,15 +23,25 @@ describeE2e('daemon: agents on a real homeserver', () => {
   let roomId: string;
 
   const events = (): MatrixEvent[] => alice.eventsIn(roomId);
-  async function finalReply(from: string, questionId: string, timeoutMs = 20_000): Promise<MatrixEvent> {
-    const reply = await alice.waitFor((e) => e.sender === from && isInThread(e, questionId) && e.type === 'm.room.message', { timeoutMs });
+  async function finalReply(
+    from: string,
+    questionId: string,
+    timeoutMs = 20_000,
+  ): Promise<MatrixEvent> {
+    const reply = await alice.waitFor(
+      (e) => e.sender === from && isInThread(e, questionId) && e.type === 'm.room.message',
+      { timeoutMs },
+    );
     await alice.waitFor(() => streamStatus(events(), reply.event_id) === 'final', { timeoutMs });
     return reply;
   }
 
   beforeAll(async () => {
     llm = await ScriptedLlmServer.start({ defaultReply: llmReply.text('ok') });
-    alice = await MatrixTestUser.register(homeserver, { localpart: `alice${suffix}`, displayName: 'Alice' });
+    alice = await MatrixTestUser.register(homeserver, {
+      localpart: `alice${suffix}`,
+      displayName: 'Alice',
+    });
     await alice.startSync();
     const config = `
 models:
@@ -84,7 +94,10 @@ quorum:
 
   it('streams a reply as edits ending in one complete final text', async () => {
     const text = 'Counting: one two three four five six seven eight nine ten.';
-    llm.when({ lastUserMessageIncludes: 'count to ten' }, llmReply.text(text, { chunkSize: 4, chunkDelayMs: 120 }));
+    llm.when(
+      { lastUserMessageIncludes: 'count to ten' },
+      llmReply.text(text, { chunkSize: 4, chunkDelayMs: 120 }),
+    );
     const questionId = await alice.sendMention(roomId, calc, 'Calculator, count to ten slowly');
     const reply = await finalReply(calc.userId, questionId);
     const edits = events().filter((e) => isEditOf(e, reply.event_id));
@@ -99,7 +112,10 @@ quorum:
       llmReply.toolCalls([{ name: 'calculator', arguments: { expression: '12*34' } }]),
       { times: 1 },
     );
-    llm.when({ when: (r) => JSON.stringify(r.messages).includes('"408"') }, llmReply.text('12 × 34 = 408.'));
+    llm.when(
+      { when: (r) => JSON.stringify(r.messages).includes('"408"') },
+      llmReply.text('12 × 34 = 408.'),
+    );
     const questionId = await alice.sendMention(roomId, calc, 'Calculator, multiply 12 by 34');
     const reply = await finalReply(calc.userId, questionId);
     const body = latestBody(events(), reply.event_id) ?? '';
@@ -108,25 +124,38 @@ quorum:
   });
 
   it('stops a slow stream within a second of a 🛑 from the asker, aborting the model request', async () => {
-    llm.when({ lastUserMessageIncludes: 'ramble on' }, llmReply.text('blah '.repeat(300), { chunkSize: 5, chunkDelayMs: 200 }));
+    llm.when(
+      { lastUserMessageIncludes: 'ramble on' },
+      llmReply.text('blah '.repeat(300), { chunkSize: 5, chunkDelayMs: 200 }),
+    );
     const questionId = await alice.sendMention(roomId, calc, 'Calculator, ramble on');
-    const reply = await alice.waitFor((e) => e.sender === calc.userId && isInThread(e, questionId), { timeoutMs: 15_000 });
+    const reply = await alice.waitFor(
+      (e) => e.sender === calc.userId && isInThread(e, questionId),
+      { timeoutMs: 15_000 },
+    );
     const disconnected = llm.waitForDisconnect({ timeoutMs: 10_000 });
     const reactedAt = Date.now();
     await alice.react(roomId, reply.event_id, '🛑');
     const disconnect = await disconnected;
     expect(disconnect.atMs - reactedAt).toBeLessThan(1_000);
-    await alice.waitFor(() => latestBody(events(), reply.event_id)?.includes('Stopped') === true, { timeoutMs: 10_000 });
+    await alice.waitFor(() => latestBody(events(), reply.event_id)?.includes('Stopped') === true, {
+      timeoutMs: 10_000,
+    });
     expect(streamStatus(events(), reply.event_id)).toBe('final');
   });
 
   it('retries one 500 and answers once', async () => {
     llm.when({ lastUserMessageIncludes: 'flaky question' }, llmReply.failure(500), { times: 1 });
-    llm.when({ lastUserMessageIncludes: 'flaky question' }, llmReply.text('answered after a retry'));
+    llm.when(
+      { lastUserMessageIncludes: 'flaky question' },
+      llmReply.text('answered after a retry'),
+    );
     const questionId = await alice.sendMention(roomId, calc, 'Calculator, a flaky question');
     const reply = await finalReply(calc.userId, questionId);
     expect(latestBody(events(), reply.event_id)).toBe('answered after a retry');
-    expect(messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, questionId))).toHaveLength(1);
+    expect(
+      messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, questionId)),
+    ).toHaveLength(1);
   });
 
   it('reports a persistent failure with one clear message', async () => {
@@ -136,7 +165,9 @@ quorum:
     const body = latestBody(events(), reply.event_id) ?? '';
     expect(body).toContain('⚠️');
     expect(body).not.toMatch(/at .*\.ts:\d+|Error:|sk-/);
-    expect(messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, questionId))).toHaveLength(1);
+    expect(
+      messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, questionId)),
+    ).toHaveLength(1);
   });
 
   it('streams and calls tools through the Anthropic API too', async () => {
@@ -145,7 +176,10 @@ quorum:
       llmReply.toolCalls([{ name: 'calculator', arguments: { expression: '7*6' } }]),
       { times: 1 },
     );
-    llm.when({ api: 'anthropic', when: (r) => JSON.stringify(r.messages).includes('42') }, llmReply.text('Six sevens make forty-two, my friend.', { chunkSize: 6, chunkDelayMs: 60 }));
+    llm.when(
+      { api: 'anthropic', when: (r) => JSON.stringify(r.messages).includes('42') },
+      llmReply.text('Six sevens make forty-two, my friend.', { chunkSize: 6, chunkDelayMs: 60 }),
+    );
     const questionId = await alice.sendMention(roomId, poet, 'Poet, a verse about 7*6');
     const reply = await finalReply(poet.userId, questionId);
     expect(latestBody(events(), reply.event_id)).toContain('Six sevens make forty-two, my friend.');
@@ -162,10 +196,14 @@ quorum:
     const before = llm.requests.length;
     await alice.sendThreadReply(roomId, rootId, 'what was my number?');
     await alice.waitFor(
-      () => messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, rootId)).length === 2,
+      () =>
+        messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, rootId)).length ===
+        2,
       { timeoutMs: 20_000 },
     );
-    const followUp = llm.requests.slice(before).find((r) => r.lastUserText.includes('what was my number'));
+    const followUp = llm.requests
+      .slice(before)
+      .find((r) => r.lastUserText.includes('what was my number'));
     const history = JSON.stringify(followUp?.messages);
     expect(history).toContain('my number is 7');
     expect(history).toContain('Noted: 7.');
@@ -175,18 +213,28 @@ quorum:
     const rootId = await alice.sendMention(roomId, calc, 'Calculator, start a thread');
     await finalReply(calc.userId, rootId);
     await alice.sendThreadReply(roomId, rootId, '!model fast');
-    await alice.waitFor((e) => isInThread(e, rootId) && e.sender === names.userId('router') && JSON.stringify(e.content).includes('fast'), {
-      timeoutMs: 15_000,
-    });
+    await alice.waitFor(
+      (e) =>
+        isInThread(e, rootId) &&
+        e.sender === names.userId('router') &&
+        JSON.stringify(e.content).includes('fast'),
+      {
+        timeoutMs: 15_000,
+      },
+    );
     const before = llm.requests.length;
     await alice.sendThreadReply(roomId, rootId, 'and now?');
     await alice.waitFor(
-      () => messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, rootId)).length === 2,
+      () =>
+        messagesFrom(events(), roomId, calc.userId).filter((e) => isInThread(e, rootId)).length ===
+        2,
       { timeoutMs: 20_000 },
     );
     const otherId = await alice.sendMention(roomId, calc, 'Calculator, a different thread');
     await finalReply(calc.userId, otherId);
-    const models = llm.requests.slice(before).map((r) => [r.lastUserText.includes('and now') ? 'thread' : 'other', r.model]);
+    const models = llm.requests
+      .slice(before)
+      .map((r) => [r.lastUserText.includes('and now') ? 'thread' : 'other', r.model]);
     expect(models).toContainEqual(['thread', 'e2e-fast']);
     expect(models).toContainEqual(['other', 'e2e-model']);
   });

@@ -1,6 +1,7 @@
 import { AbortReason, linkSignal } from '../../src/shared/index.js';
 import type { EventId, RoomAlias, RoomId, UserId } from '../../src/shared/index.js';
 import {
+  MatrixRequestError,
   buildEditContent,
   buildMessageContent,
   buildReactionContent,
@@ -9,6 +10,7 @@ import type {
   BackfillOptions,
   BotClient,
   CreateRoomOptions,
+  DownloadedMedia,
   OutgoingText,
   RawEvent,
   SendOptions,
@@ -185,6 +187,18 @@ export class FakeBotClient implements BotClient {
   async getDisplayName(userId: UserId): Promise<string | undefined> {
     await this.guard('getDisplayName');
     return this.server.displayName(userId);
+  }
+
+  async downloadMedia(
+    mxcUrl: string,
+    options: { readonly maxBytes: number },
+  ): Promise<DownloadedMedia> {
+    await this.guard('downloadMedia');
+    const media = this.server.media(mxcUrl);
+    if (media.bytes.length > options.maxBytes) {
+      throw new MatrixRequestError('bad_request', 'media too large', { httpStatus: 413 });
+    }
+    return media;
   }
 
   close(): Promise<void> {

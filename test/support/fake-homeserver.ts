@@ -9,7 +9,13 @@ import {
 } from '../../src/shared/index.js';
 import type { Clock, EventId, RoomAlias, RoomId, UserId } from '../../src/shared/index.js';
 import { MatrixRequestError } from '../../src/matrix/index.js';
-import type { BotClient, CreateRoomOptions, RawEvent, SyncBatch } from '../../src/matrix/index.js';
+import type {
+  BotClient,
+  CreateRoomOptions,
+  DownloadedMedia,
+  RawEvent,
+  SyncBatch,
+} from '../../src/matrix/index.js';
 import { FakeBotClient } from './fake-bot-client.js';
 import { backfillPage, notFound, syncBatchFor, threadReplies } from './fake-room.js';
 import type { FakeMembership, FakeRoom, StoredEvent } from './fake-room.js';
@@ -66,6 +72,7 @@ export class FakeHomeserver {
   }[] = [];
   private readonly waiters = new Set<() => void>();
   private position = 0;
+  private readonly mediaStore = new Map<string, DownloadedMedia>();
   private roomCounter = 0;
   private txnCounter = 0;
 
@@ -73,6 +80,21 @@ export class FakeHomeserver {
     this.serverName = options.serverName ?? 'fake.test';
     this.clock = options.clock ?? systemClock;
     this.timelineLimit = options.timelineLimit ?? 50;
+  }
+
+  /** Stores an attachment and returns its `mxc://` URL (what an upload would do). */
+  putMedia(bytes: Buffer, contentType: string): string {
+    const url = `mxc://${this.serverName}/media${this.mediaStore.size + 1}`;
+    this.mediaStore.set(url, { bytes, contentType });
+    return url;
+  }
+
+  /** An attachment stored with `putMedia`; `not_found` otherwise. */
+  media(mxcUrl: string): DownloadedMedia {
+    const media = this.mediaStore.get(mxcUrl);
+    if (media === undefined)
+      throw new MatrixRequestError('not_found', `no media ${mxcUrl}`, { httpStatus: 404 });
+    return media;
   }
 
   /** `@localpart:serverName`, with a display name when given. */

@@ -35,6 +35,7 @@ import { Fleet } from './fleet.js';
 import type { MatrixConnector } from './matrix-connector.js';
 import type { ModelProvider, ModelScope } from './model-provider.js';
 import { provisionRooms } from './room-provisioner.js';
+import { startRetention } from './retention.js';
 import { RoomRegistry } from './room-registry.js';
 import { recoverOpenTurns } from './turn-recovery.js';
 import { TurnCoordinator } from './turn-coordinator.js';
@@ -79,6 +80,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private reloads: Promise<unknown> = Promise.resolve();
   /** Tool runners per agent, built once per fleet generation. */
   private toolRunners = new Map<string, AgentToolRunner | undefined>();
+  /** Aborted at shutdown: ends the skill library and the retention task. */
   private readonly skillsRunning = new AbortController();
   private readonly log: Logger;
 
@@ -160,6 +162,7 @@ export class MultiAgentOrchestrator implements HealthSource {
    */
   async start(): Promise<void> {
     if (this.deps.skills !== undefined) await this.deps.skills.start(this.skillsRunning.signal);
+    startRetention(this.deps.store, this.deps.clock, this.log, this.skillsRunning.signal);
     const fleet = await this.resolveFleet(this.config, 1);
     this.fleet = fleet;
     this.log.info('starting the fleet', {

@@ -150,6 +150,13 @@ export class ResponseTracker {
       .map((row) => row.responder);
   }
 
+  /** Deletes finished turns last updated before `beforeMs`; returns how many were removed. */
+  pruneFinished(beforeMs: number): number {
+    return this.db
+      .prepare(`DELETE FROM turns WHERE updated_at < ? AND state NOT IN ('claimed', 'replying')`)
+      .run(beforeMs).changes;
+  }
+
   /** Records the reply event (first send) and moves the turn to `replying`. */
   recordReply(responder: string, sourceEventId: string, replyEventId: string): void {
     this.db

@@ -183,3 +183,31 @@ describe('UsageStore and ThreadSettingsStore', () => {
     expect(threadSettings.get('!r:hs', '$t', 'model')).toBeUndefined();
   });
 });
+
+describe('retention', () => {
+  it('prunes old journal events and finished turns, never open ones', () => {
+    let now = 1_000;
+    const store = memoryStore(() => now);
+    store.journal.admit('router', 's1', [message('$old')]);
+    const base = { roomId: '!r:hs', threadRoot: '$t', requester: '@a:hs' };
+    store.turns.claim({
+      ...base,
+      responder: 'calc',
+      sourceEventId: '$done',
+      sourceVersion: '$done',
+    });
+    store.turns.finish('calc', '$done', 'completed');
+    store.turns.claim({
+      ...base,
+      responder: 'calc',
+      sourceEventId: '$open',
+      sourceVersion: '$open',
+    });
+    now = 5_000;
+    store.journal.admit('router', 's2', [message('$new')]);
+    expect(store.journal.prune(2_000)).toBe(1);
+    expect(store.turns.pruneFinished(2_000)).toBe(1);
+    expect(store.journal.get('$new')).toBeDefined();
+    expect(store.turns.get('calc', '$open')).toBeDefined();
+  });
+});

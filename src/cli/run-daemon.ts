@@ -10,7 +10,7 @@ import {
 import { HttpServer } from '../http/index.js';
 import { ModelRegistry } from '../llm/index.js';
 import { createBotSdkClient, loadBotSdk, provisionAccount } from '../matrix/index.js';
-import { MultiAgentOrchestrator, type MatrixConnector } from '../orchestrator/index.js';
+import { MultiAgentOrchestrator, Supervisor, type MatrixConnector } from '../orchestrator/index.js';
 import { QuorumMetrics, systemClock, type Logger } from '../shared/index.js';
 import { SkillLibrary } from '../skills/index.js';
 import { QuorumStore } from '../storage/index.js';
@@ -122,37 +122,52 @@ export async function runDaemon(
     e2ee: sdk.encryption.isAvailable,
   });
 
-  const watcher = new ConfigWatcher({
-    path: paths.configPath,
-    env,
-    appliedContentHash: loaded.contentHash,
-    log: log.child({ component: 'config-watcher' }),
-    onConfig: async (result) => {
-      if (!result.ok) {
-        log.error('config is invalid; the running config stays in effect', {
-          problems: formatIssues(result.issues, paths.configPath),
-        });
-        return;
-      }
-      if (result.warnings.length > 0) {
-        log.warn('config has settings Quorum does not support yet', {
-          warnings: formatWarnings(result.warnings, paths.configPath),
-        });
-      }
-      try {
-        await orchestrator.reload(result.config);
-      } catch (error: unknown) {
-        log.error('could not apply the new config', { error });
-      }
+  // The config watcher is supervised like a bot: if it fails on its own, a new one starts
+  // after a linear backoff, remembering the last content it applied.
+  let appliedHash = loaded.contentHash;
+  let watcher: ConfigWatcher | undefined;
+  const watcherSupervisor = new Supervisor({
+    name: 'config-watcher',
+    clock: systemClock,
+    log,
+    stallAfterMs: undefined,
+    run: async (signal, onStarted) => {
+      const current = new ConfigWatcher({
+        path: paths.configPath,
+        env,
+        appliedContentHash: appliedHash,
+        log: log.child({ component: 'config-watcher' }),
+        onConfig: async (result) => {
+          if (!result.ok) {
+            log.error('config is invalid; the running config stays in effect', {
+              problems: formatIssues(result.issues, paths.configPath),
+            });
+            return;
+          }
+          if (result.warnings.length > 0) {
+            log.warn('config has settings Quorum does not support yet', {
+              warnings: formatWarnings(result.warnings, paths.configPath),
+            });
+          }
+          try {
+            await orchestrator.reload(result.config);
+            appliedHash = result.contentHash;
+          } catch (error: unknown) {
+            log.error('could not apply the new config', { error });
+          }
+        },
+      });
+      watcher = current;
+      await current.start(signal);
+      onStarted();
+      await current.finished();
     },
   });
-  const watching = new AbortController();
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
-      watching.abort();
-      await watcher.stop();
+      await watcherSupervisor.stop();
       await orchestrator.stop();
       await http.stop();
       store.close();
@@ -162,7 +177,8 @@ export async function runDaemon(
   try {
     await orchestrator.start();
     // Watching starts after boot; its first check catches edits made while booting.
-    await watcher.start(watching.signal);
+    watcherSupervisor.start();
+    await watcherSupervisor.whenSettled();
   } catch (error: unknown) {
     await shutdown();
     throw error;
@@ -170,7 +186,7 @@ export async function runDaemon(
   return {
     shutdown,
     reload: () => {
-      watcher.trigger();
+      watcher?.trigger();
     },
     apiPort: http.port,
   };

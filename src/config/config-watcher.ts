@@ -10,6 +10,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import type { Clock, LinkedSignal, Logger } from '../shared/index.js';
 import {
+  toError,
   AbortReason,
   isAbortError,
   linkSignal,
@@ -100,6 +101,7 @@ export class ConfigWatcher {
   private linked: LinkedSignal | undefined;
   private source: WatchSource | undefined;
   private loopDone: Promise<void> | undefined;
+  private failure: unknown;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly deps: ConfigWatcherDeps) {
@@ -190,8 +192,17 @@ export class ConfigWatcher {
       }
     } catch (error: unknown) {
       if (signal.aborted || isAbortError(error)) return;
-      this.deps.log.error('config watcher failed', { path: this.path, error });
+      this.failure = error;
     }
+  }
+
+  /**
+   * Resolves when the watcher has stopped, and rejects with the error that ended it when it
+   * failed on its own (so a supervisor can restart it with a new watcher).
+   */
+  async finished(): Promise<void> {
+    await this.loopDone;
+    if (this.failure !== undefined) throw toError(this.failure);
   }
 
   private nextEvent(signal: AbortSignal): Promise<void> {

@@ -15,7 +15,7 @@ import {
   type RoomId,
 } from '../shared/index.js';
 import type { QuorumStore } from '../storage/index.js';
-import { BotSupervisor, type BotStatus } from './bot-supervisor.js';
+import { Supervisor, type SupervisedStatus } from './supervisor.js';
 import type { MatrixConnector } from './matrix-connector.js';
 import type { RoomRegistry } from './room-registry.js';
 
@@ -45,7 +45,7 @@ export class EntityBot {
   private currentSpec: EntitySpec;
   private currentClient: BotClient | undefined;
   readonly outbox: Outbox;
-  private readonly supervisor: BotSupervisor;
+  private readonly supervisor: Supervisor;
   private readonly log: Logger;
 
   constructor(
@@ -62,7 +62,7 @@ export class EntityBot {
         deps.metrics.rateLimited.inc({ bot: spec.name });
       },
     });
-    this.supervisor = new BotSupervisor({
+    this.supervisor = new Supervisor({
       name: spec.name,
       clock: deps.clock,
       log: this.log,
@@ -92,7 +92,7 @@ export class EntityBot {
     return this.currentClient?.userId ?? this.deps.store.accounts.get(this.name)?.userId;
   }
 
-  status(): BotStatus {
+  status(): SupervisedStatus {
     return this.supervisor.snapshot();
   }
 

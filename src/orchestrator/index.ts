@@ -1,5 +1,10 @@
-export { BotSupervisor } from './bot-supervisor.js';
-export type { BotRunner, BotState, BotStatus, BotSupervisorOptions } from './bot-supervisor.js';
+export { Supervisor } from './supervisor.js';
+export type {
+  SupervisedRun,
+  SupervisedState,
+  SupervisedStatus,
+  SupervisorOptions,
+} from './supervisor.js';
 export type { MatrixConnector, ProvisionRequest } from './matrix-connector.js';
 export { MultiAgentOrchestrator } from './multi-agent-orchestrator.js';
 export type { ModelCatalog, OrchestratorDeps } from './multi-agent-orchestrator.js';

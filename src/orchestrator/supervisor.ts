@@ -9,28 +9,35 @@ import {
   type Logger,
 } from '../shared/index.js';
 
-export type BotState = 'starting' | 'syncing' | 'backoff' | 'stopped' | 'failed';
+export type SupervisedState = 'starting' | 'syncing' | 'backoff' | 'stopped' | 'failed';
 
-/** One attempt at running a bot: provision, join, then sync until the signal aborts or it fails. */
-export type BotRunner = (signal: AbortSignal, onSynced: () => void) => Promise<void>;
+/**
+ * One attempt at running a supervised task (a bot: provision, join, then sync; or an auxiliary
+ * task such as the config watcher) until the signal aborts or it fails. `onSynced` reports
+ * progress: the first call marks the task healthy, later calls feed the stall watchdog.
+ */
+export type SupervisedRun = (signal: AbortSignal, onSynced: () => void) => Promise<void>;
 
-export interface BotSupervisorOptions {
+export interface SupervisorOptions {
   readonly name: string;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly run: BotRunner;
+  readonly run: SupervisedRun;
   /** Linear backoff step and cap: 5 s, 10 s, 15 s … 60 s by default. */
   readonly backoffStepMs?: number;
   readonly backoffMaxMs?: number;
   /** Running this long without failing resets the backoff count. */
   readonly healthyAfterMs?: number;
-  /** No sync response for this long counts as a stall: the attempt is aborted and restarted. */
-  readonly stallAfterMs: number;
+  /**
+   * No sync response for this long counts as a stall: the attempt is aborted and restarted.
+   * Undefined for tasks that do not report progress (no watchdog).
+   */
+  readonly stallAfterMs: number | undefined;
   readonly onRestart?: () => void;
 }
 
-export interface BotStatus {
-  readonly state: BotState;
+export interface SupervisedStatus {
+  readonly state: SupervisedState;
   readonly startedAt: number | undefined;
   readonly lastSyncAt: number | undefined;
   readonly restarts: number;
@@ -39,14 +46,14 @@ export interface BotStatus {
 }
 
 /**
- * Keeps one bot running: runs it, and when an attempt fails or its sync stalls (a watchdog
+ * Keeps one bot (or auxiliary task) running: runs it, and when an attempt fails or its sync stalls (a watchdog
  * sees no sync response for `stallAfterMs`), restarts it after a linear backoff
  * (`min(step × attempt, max)`, honouring a rate limit's `retryAfterMs`). The attempt count
  * resets after `healthyAfterMs` of healthy running. `stop()` aborts the running attempt and
  * resolves when it has ended.
  */
-export class BotSupervisor {
-  private status: BotStatus = {
+export class Supervisor {
+  private status: SupervisedStatus = {
     state: 'stopped',
     startedAt: undefined,
     lastSyncAt: undefined,
@@ -59,13 +66,13 @@ export class BotSupervisor {
   private firstSyncWaiters: (() => void)[] = [];
   private isSettled = false;
 
-  constructor(private readonly options: BotSupervisorOptions) {}
+  constructor(private readonly options: SupervisorOptions) {}
 
   get name(): string {
     return this.options.name;
   }
 
-  snapshot(): BotStatus {
+  snapshot(): SupervisedStatus {
     return this.status;
   }
 
@@ -147,6 +154,7 @@ export class BotSupervisor {
     abort: (reason: AbortReason) => void;
   }): Promise<void> {
     const { clock, stallAfterMs } = this.options;
+    if (stallAfterMs === undefined) return;
     const checkEveryMs = Math.max(250, Math.floor(stallAfterMs / 4));
     while (!attempt.signal.aborted) {
       await clock.sleep(checkEveryMs, attempt.signal).catch(() => undefined);
@@ -166,7 +174,7 @@ export class BotSupervisor {
     }
   }
 
-  private update(patch: Partial<BotStatus>): void {
+  private update(patch: Partial<SupervisedStatus>): void {
     this.status = { ...this.status, ...patch };
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
 import { DaemonError, silentLogger } from '../shared/index.js';
-import { BotSupervisor, type BotRunner } from './bot-supervisor.js';
+import { Supervisor, type SupervisedRun } from './supervisor.js';
 
 /** A runner whose attempts the test scripts: each attempt fails, syncs, or hangs until aborted. */
 class ScriptedRunner {
@@ -11,7 +11,7 @@ class ScriptedRunner {
     private readonly clock: FakeClock,
     private readonly script: ('fail' | 'sync-then-hang' | 'hang' | 'rate-limit')[],
   ) {}
-  readonly run: BotRunner = async (signal, onSynced) => {
+  readonly run: SupervisedRun = async (signal, onSynced) => {
     this.startTimes.push(this.clock.now());
     const step = this.script[this.attempts] ?? 'sync-then-hang';
     this.attempts += 1;
@@ -32,12 +32,8 @@ class ScriptedRunner {
   };
 }
 
-function supervisor(
-  clock: FakeClock,
-  runner: ScriptedRunner,
-  stallAfterMs = 100_000,
-): BotSupervisor {
-  return new BotSupervisor({
+function supervisor(clock: FakeClock, runner: ScriptedRunner, stallAfterMs = 100_000): Supervisor {
+  return new Supervisor({
     name: 'calc',
     clock,
     log: silentLogger,
@@ -46,7 +42,7 @@ function supervisor(
   });
 }
 
-describe('BotSupervisor', () => {
+describe('Supervisor', () => {
   it('restarts a failing bot on linear backoff: 5 s, 10 s, 15 s', async () => {
     const clock = new FakeClock(0);
     const runner = new ScriptedRunner(clock, ['fail', 'fail', 'fail']);

@@ -10,7 +10,6 @@ import { basename, dirname, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import type { Clock, LinkedSignal, Logger } from '../shared/index.js';
 import {
-  toError,
   AbortReason,
   isAbortError,
   linkSignal,

@@ -25,6 +25,10 @@ describe('parseJsonObject', () => {
     expect(parseJsonObject('{not json} then {"agent":"scribe"}')).toEqual({ agent: 'scribe' });
   });
 
+  it('gives up quickly on text full of unbalanced braces', () => {
+    expect(parseJsonObject('{'.repeat(50_000))).toBeUndefined();
+  });
+
   it('returns undefined for arrays, scalars and text without JSON', () => {
     expect(parseJsonObject('["calc"]')).toBeUndefined();
     expect(parseJsonObject('42')).toBeUndefined();

@@ -39,9 +39,20 @@ function asObject(value: unknown): Readonly<Record<string, unknown>> | undefined
     : undefined;
 }
 
+/**
+ * Opening braces tried at most: each try scans to the end of the text, and model output full
+ * of stray braces must not cost quadratic time.
+ */
+const MAX_SPAN_STARTS = 20;
+
 /** Balanced `{…}` spans in order of their opening brace, skipping braces inside strings. */
 function* objectSpans(text: string): Generator<string> {
-  for (let start = text.indexOf('{'); start !== -1; start = text.indexOf('{', start + 1)) {
+  let tries = 0;
+  for (
+    let start = text.indexOf('{');
+    start !== -1 && tries < MAX_SPAN_STARTS;
+    start = text.indexOf('{', start + 1), tries++
+  ) {
     let depth = 0;
     let inString = false;
     let isEscaped = false;

@@ -102,6 +102,11 @@ export class RoutingPolicy {
       timeoutMs: this.deps.timeoutMs ?? ROUTER_TIMEOUT_MS,
     });
     if (choice.kind === 'chosen') {
+      this.deps.log.debug('router model chose', {
+        roomId: request.roomId,
+        threadRoot: request.threadRoot,
+        chosen: choice.name,
+      });
       this.deps.cache.set(request.roomId, request.threadRoot, {
         name: choice.name,
         reason: choice.reason,

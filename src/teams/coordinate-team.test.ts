@@ -235,9 +235,30 @@ describe('runCoordinateTeam', () => {
     );
     expect(result.modelCalls).toBe(3);
     expect(result.delegations).toHaveLength(1);
+    expect(model.requests).toHaveLength(3);
     expect(result.synthesis).toMatch(
       /^⚠️ The team's coordinator stopped before writing a summary; the members' answers above are the team's result\.\n\n_⚠️ Team budget reached/,
     );
+  });
+
+  it('does not run delegations asked for in its last allowed model call', async () => {
+    const model = scripted(
+      step.toolCalls([delegateCall('ghost', '1')]),
+      step.toolCalls([delegateCall('ghost', '2')]),
+      step.toolCalls([delegateCall('research', '3')]),
+    );
+    let delegated = 0;
+    const result = await runCoordinateTeam(
+      input(model, {
+        budget: { maxTurns: 1, maxTokens: 10_000 },
+        delegate: () => {
+          delegated++;
+          return Promise.resolve({ text: 'x', outputTokens: 0 });
+        },
+      }),
+    );
+    expect(delegated).toBe(0);
+    expect(result.synthesis).toBe("⚠️ The team's coordinator stopped before writing a summary.");
   });
 
   it("keeps the members' work when the team's model fails after they answered", async () => {

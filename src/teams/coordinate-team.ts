@@ -155,6 +155,8 @@ export async function runCoordinateTeam(input: CoordinateTeamInput): Promise<Coo
       isFinal = true;
       break;
     }
+    // Delegations nobody would read afterwards are not worth a member turn.
+    if (modelCalls >= maxCalls) break;
     messages.push({ role: 'assistant', content: step.text, toolCalls: step.toolCalls });
     messages.push(...(await runDelegations(step.toolCalls, input, meter, delegations)));
     if (answer.length > 0 && !answer.endsWith('\n')) answer += '\n\n';

@@ -95,6 +95,12 @@ export interface JsonSchemaResponseFormat {
   readonly type: 'json_schema';
   readonly name: string;
   readonly schema: Readonly<Record<string, unknown>>;
+  /**
+   * Ask OpenAI-compatible servers to enforce the schema exactly (`strict: true`). The schema
+   * must then list every property in `required` and set `additionalProperties: false`.
+   * The Anthropic adapter ignores it (a forced tool is already schema-shaped).
+   */
+  readonly strict?: boolean;
 }
 
 /** One call to a model. */

@@ -24,6 +24,7 @@ export type {
   UserMessage,
 } from './chat-model.js';
 export { collectChatStream } from './collect-stream.js';
+export { parseJsonObject } from './json-output.js';
 export {
   ModelError,
   RETRYABLE_MODEL_ERROR_CODES,

@@ -169,6 +169,18 @@ describe('OpenAiChatModel', () => {
     });
   });
 
+  it('asks for strict schema adherence when the format is strict', async () => {
+    server.enqueue(llmReply.json({ agent: 'research' }));
+    const schema = { type: 'object', properties: { agent: { type: 'string' } } };
+    await model().complete({
+      ...hello,
+      responseFormat: { type: 'json_schema', name: 'route', schema, strict: true },
+    });
+    expect(server.requests[0]?.body).toMatchObject({
+      response_format: { type: 'json_schema', json_schema: { name: 'route', strict: true } },
+    });
+  });
+
   it('sends images, attachments, tool calls and tool results in OpenAI shape', async () => {
     server.enqueue(llmReply.text('ok'));
     await model().complete({

@@ -51,6 +51,7 @@ export function toOpenAiBody(
             json_schema: {
               name: request.responseFormat.name,
               schema: { ...request.responseFormat.schema },
+              ...(request.responseFormat.strict === true ? { strict: true } : {}),
             },
           },
         }),

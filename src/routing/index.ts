@@ -19,3 +19,31 @@ export { findMentionedEntities } from './mentions.js';
 export type { MentionSource, MentionTarget } from './mentions.js';
 export { toDispatchInput } from './dispatch-input.js';
 export type { AdmittedEvent, TargetLookup } from './dispatch-input.js';
+export {
+  ROUTER_RECENT_LIMIT,
+  ROUTER_TIMEOUT_MS,
+  chooseResponder,
+  findCandidate,
+  interpretRouterAnswer,
+  routeSchema,
+} from './router-model.js';
+export type {
+  ChooseResponderInput,
+  RouteCandidate,
+  RouteMessage,
+  RouterChoice,
+} from './router-model.js';
+export {
+  ROUTE_CACHE_MAX_ENTRIES,
+  ROUTE_CACHE_TTL_MS,
+  RouterDecisionCache,
+} from './router-decision-cache.js';
+export type { CachedRoute, RouterDecisionCacheDeps } from './router-decision-cache.js';
+export { RoutingPolicy, askToMentionText } from './routing-policy.js';
+export type {
+  RouteRequest,
+  RouteVia,
+  RoutingOutcome,
+  RoutingPolicyDeps,
+} from './routing-policy.js';
+export { routeCandidateFromSpec } from './route-candidates.js';

@@ -1,5 +1,7 @@
 export { AbortReason, abortKindOf, isAbortError, isAborted, linkSignal } from './abort.js';
 export type { AbortReasonKind, LinkedSignal } from './abort.js';
+export { startDeadline } from './deadline.js';
+export type { Deadline } from './deadline.js';
 export { exponentialBackoffMs, linearBackoffMs } from './backoff.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';

@@ -10,3 +10,5 @@ export type { IngressJournal } from './ingress-journal.js';
 export type { ResponseTracker } from './response-tracker.js';
 export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';
+export type { TeamStateStore } from './team-state-store.js';
+export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';

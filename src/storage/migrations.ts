@@ -96,4 +96,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room_id, thread_root, key)
   );
   `,
+  `
+  -- Team state per room and thread: the current topic, decisions made and open questions
+  -- (JSON arrays of strings), extracted after each team reply and given to agents as context.
+  CREATE TABLE team_state (
+    room_id TEXT NOT NULL,
+    thread_root TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    decisions TEXT NOT NULL,
+    open_questions TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, thread_root)
+  );
+  `,
 ];

@@ -63,7 +63,7 @@ export const step = {
   /** A reply that calls tools (ids default to `call_<n>`). */
   toolCalls(
     calls: readonly { id?: string; name: string; arguments: Record<string, unknown> }[],
-    extra: Partial<StepBase> & { text?: string } = {},
+    extra: Partial<StepBase> & { text?: string; usage?: Usage } = {},
   ): ScriptedStep {
     const { text, ...rest } = extra;
     return {

@@ -1,0 +1,54 @@
+/**
+ * teams/: multi-agent work built from agent turns, as functions over narrow injected
+ * callbacks (no Matrix or orchestrator imports): collaborate and coordinate runs with
+ * budgets, handoff rules, ad-hoc team formation, and team state extraction.
+ */
+export { runCollaborateTeam, synthesizeContributions } from './collaborate-team.js';
+export type { CollaborateTeamInput, SynthesisInput, TeamRunResult } from './collaborate-team.js';
+export {
+  DELEGATE_TOOL_NAME,
+  delegateToolDefinition,
+  runCoordinateTeam,
+} from './coordinate-team.js';
+export type { CoordinateTeamInput, CoordinateTeamResult } from './coordinate-team.js';
+export {
+  HANDOFF_TOOL_NAME,
+  HandoffChain,
+  MAX_HANDOFF_DEPTH,
+  formatHandoffContext,
+  handoffTargets,
+  handoffToolDefinition,
+  parseHandoffCall,
+  validateHandoff,
+} from './handoff.js';
+export type { HandoffRefusal, HandoffValidation, ParsedHandoff } from './handoff.js';
+export { BudgetMeter, budgetNote, withBudgetNote } from './team-budget.js';
+export type { BudgetLimit, TeamBudget } from './team-budget.js';
+export { formTeam } from './team-formation.js';
+export type { TeamFormation, TeamFormationInput, TeamMode } from './team-formation.js';
+export { findMember } from './team-member.js';
+export type {
+  AnsweredContribution,
+  MemberContribution,
+  MemberResult,
+  TeamMember,
+} from './team-member.js';
+export { callTeamModel } from './team-model-call.js';
+export type { TeamModelCallOptions, TeamModelStep } from './team-model-call.js';
+export {
+  collaborateMemberPrompt,
+  contributionAttribution,
+  coordinatorInstructions,
+  delegatedTaskPrompt,
+  synthesisPrompt,
+} from './team-prompts.js';
+export {
+  EMPTY_TEAM_STATE,
+  TEAM_STATE_MAX_ITEMS,
+  TEAM_STATE_PROMPT_TITLE,
+  TEAM_STATE_SCHEMA,
+  TEAM_STATE_TIMEOUT_MS,
+  extractTeamState,
+  formatTeamStateForPrompt,
+} from './team-state.js';
+export type { ExchangeMessage, ExtractTeamStateInput, TeamStateExtraction } from './team-state.js';

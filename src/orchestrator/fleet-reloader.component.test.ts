@@ -45,7 +45,24 @@ function startedAt(fleet: FleetHarness): Record<string, string | null> {
   );
 }
 
+function reloadCount(fleet: FleetHarness, outcome: string): number {
+  return fleet.metrics.registry.value('quorum_config_reloads_total', { outcome });
+}
+
 describe('live reload (component)', () => {
+  it('counts a reload that changes nothing as unchanged, keeping the generation', async () => {
+    const models = { default: new ScriptedChatModel(), other: new ScriptedChatModel() };
+    harness = new FleetHarness({ yaml: base(CALC), models });
+    await harness.orchestrator.start();
+    const outcome = await harness.orchestrator.reload(config(base(CALC)));
+    expect(outcome).toMatchObject({ generation: 1, plan: { hasChanges: false } });
+    expect(reloadCount(harness, 'unchanged')).toBe(1);
+    expect(reloadCount(harness, 'applied')).toBe(0);
+    expect(harness.metrics.registry.render()).toContain(
+      'quorum_config_reloads_total{outcome="unchanged"} 1',
+    );
+  });
+
   it('starts an added agent that then answers, touching nothing else', async () => {
     const models = {
       default: new ScriptedChatModel({ steps: [step.text('hello from scribe')] }),
@@ -64,6 +81,7 @@ describe('live reload (component)', () => {
     expect(after['calc']).toBe(before['calc']);
     expect(after['router']).toBe(before['router']);
     expect(harness.orchestrator.readiness()).toMatchObject({ ready: true, config_generation: 2 });
+    expect(reloadCount(harness, 'applied')).toBe(1);
 
     const alice = harness.human('alice');
     const lobby = harness.roomId('lobby');

@@ -207,12 +207,23 @@ export class MultiAgentOrchestrator implements HealthSource {
 
   /**
    * Applies a new config snapshot (see `applyReload`): only what changed is restarted.
-   * Reloads run one at a time, in the order they were asked for.
+   * Reloads run one at a time, in the order they were asked for. Each one counts in
+   * `quorum_config_reloads_total` as `applied`, `unchanged` or `failed` (the caller counts
+   * `invalid` files, which never reach here).
    */
   reload(config: QuorumConfig): Promise<ReloadOutcome> {
     const run = this.reloads.then(async () => {
       if (this.isStopping) throw new Error('the fleet is stopping');
-      return applyReload(config, this.reloadTarget());
+      try {
+        const outcome = await applyReload(config, this.reloadTarget());
+        this.deps.metrics.configReloads.inc({
+          outcome: outcome.plan.hasChanges ? 'applied' : 'unchanged',
+        });
+        return outcome;
+      } catch (error: unknown) {
+        this.deps.metrics.configReloads.inc({ outcome: 'failed' });
+        throw error;
+      }
     });
     this.reloads = run.catch(() => undefined);
     return run;

@@ -229,22 +229,33 @@ export class MultiAgentOrchestrator implements HealthSource {
     return run;
   }
 
+  /**
+   * Every entity of the installed fleet, in config order, then any bot still being stopped by
+   * a reload. An entity of the fleet without a running bot (between its stop and its start in
+   * a reload, or before boot reaches it) is `starting`, so the fleet is never reported ready
+   * with one of its entities missing.
+   */
   readiness(): ReadinessReport {
-    const entities: EntityHealth[] = [...this.bots.values()].map((bot) => {
-      const status = bot.status();
-      return {
-        name: bot.name,
-        kind: bot.spec.kind,
-        user_id: bot.userId ?? null,
-        state: status.state,
-        started_at:
-          status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
-        last_sync_at:
-          status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
-        restarts: status.restarts,
-        last_error: status.lastError ?? null,
-      };
-    });
+    const fleet = this.fleet;
+    const specs = fleet?.specs ?? [];
+    const stopping = [...this.bots.values()].filter((bot) => fleet?.spec(bot.name) === undefined);
+    const entities: EntityHealth[] = [
+      ...specs.map((spec): EntityHealth => {
+        const bot = this.bots.get(spec.name);
+        if (bot !== undefined) return healthOf(bot);
+        return {
+          name: spec.name,
+          kind: spec.kind,
+          user_id: fleet?.userIdOf(spec) ?? null,
+          state: 'starting',
+          started_at: null,
+          last_sync_at: null,
+          restarts: 0,
+          last_error: null,
+        };
+      }),
+      ...stopping.map(healthOf),
+    ];
     const ready =
       this.isBooted &&
       !this.isStopping &&
@@ -477,4 +488,19 @@ export class MultiAgentOrchestrator implements HealthSource {
       },
     };
   }
+}
+
+function healthOf(bot: EntityBot): EntityHealth {
+  const status = bot.status();
+  return {
+    name: bot.name,
+    kind: bot.spec.kind,
+    user_id: bot.userId ?? null,
+    state: status.state,
+    started_at: status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
+    last_sync_at:
+      status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
+    restarts: status.restarts,
+    last_error: status.lastError ?? null,
+  };
 }

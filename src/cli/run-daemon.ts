@@ -139,6 +139,7 @@ export async function runDaemon(
         log: log.child({ component: 'config-watcher' }),
         onConfig: async (result) => {
           if (!result.ok) {
+            metrics.configReloads.inc({ outcome: 'invalid' });
             log.error('config is invalid; the running config stays in effect', {
               problems: formatIssues(result.issues, paths.configPath),
             });

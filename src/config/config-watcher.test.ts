@@ -149,6 +149,31 @@ describe('ConfigWatcher', () => {
     expect(!results[0]?.ok && results[0]?.issues[0]?.path).toBe('agents.a.bogus');
   });
 
+  it('reports an invalid save again when it returns after the good version was restored', async () => {
+    const good = configText('Good');
+    const { dir, clock, results } = await startWatcher({
+      appliedContentHash: hashConfigText(good),
+    });
+    dir.write(INVALID);
+    await advance(clock, 1_000);
+    dir.write(good);
+    await advance(clock, 1_000);
+    dir.write(INVALID);
+    await advance(clock, 1_000);
+    expect(results.map((result) => result.ok)).toEqual([false, false]);
+  });
+
+  it('emits a version again when it returns after another valid version was applied', async () => {
+    const { dir, clock, results } = await startWatcher({
+      appliedContentHash: hashConfigText(configText('One')),
+    });
+    dir.write(configText('Two'));
+    await advance(clock, 1_000);
+    dir.write(configText('One'));
+    await advance(clock, 1_000);
+    expect(displayNames(results)).toEqual(['Two', 'One']);
+  });
+
   it('waits for a vanished file to come back instead of reporting it', async () => {
     const { dir, clock, results } = await startWatcher();
     dir.write(configText('Before'));

@@ -80,7 +80,9 @@ export const chokidarWatchSource: WatchSourceFactory = (directory, onEvent, onEr
  *
  * - Bursts coalesce: the file is read once it has been quiet for `quietMs`.
  * - A vanished file is an in-progress save: nothing is emitted until it comes back.
- * - Content equal to the last applied (valid) or last emitted version emits nothing.
+ * - Content equal to the last applied (valid) version emits nothing, and neither does the
+ *   version emitted last while the file has not been back to the applied one in between (an
+ *   invalid save, reverted and saved again, is reported again).
  * - `trigger()` (SIGHUP) reloads even unchanged content, since the environment may have changed.
  * - Once watching, the file is checked once, so an edit made between loading the config and
  *   starting the watcher is not missed; pass `appliedContentHash` so the config already
@@ -240,7 +242,13 @@ export class ConfigWatcher {
       return;
     }
     const hash = hashConfigText(text);
-    if (!isForced && (hash === this.appliedHash || hash === this.emittedHash)) return;
+    if (!isForced && hash === this.appliedHash) {
+      // Back to the running config: a broken version saved again after this is news, and must
+      // be reported again rather than skipped as already emitted.
+      this.emittedHash = hash;
+      return;
+    }
+    if (!isForced && hash === this.emittedHash) return;
     this.emittedHash = hash;
     const result = parseConfig(text, { env: this.deps.env, filePath: this.path });
     if (result.ok) this.appliedHash = hash;

@@ -212,33 +212,55 @@ export class MultiAgentOrchestrator implements HealthSource {
 
   /**
    * Applies a new config snapshot (see `applyReload`): only what changed is restarted.
-   * Reloads run one at a time, in the order they were asked for.
+   * Reloads run one at a time, in the order they were asked for. Each one counts in
+   * `quorum_config_reloads_total` as `applied`, `unchanged` or `failed` (the caller counts
+   * `invalid` files, which never reach here).
    */
   reload(config: QuorumConfig): Promise<ReloadOutcome> {
     const run = this.reloads.then(async () => {
       if (this.isStopping) throw new Error('the fleet is stopping');
-      return applyReload(config, this.reloadTarget());
+      try {
+        const outcome = await applyReload(config, this.reloadTarget());
+        this.deps.metrics.configReloads.inc({
+          outcome: outcome.plan.hasChanges ? 'applied' : 'unchanged',
+        });
+        return outcome;
+      } catch (error: unknown) {
+        this.deps.metrics.configReloads.inc({ outcome: 'failed' });
+        throw error;
+      }
     });
     this.reloads = run.catch(() => undefined);
     return run;
   }
 
+  /**
+   * Every entity of the installed fleet, in config order, then any bot still being stopped by
+   * a reload. An entity of the fleet without a running bot (between its stop and its start in
+   * a reload, or before boot reaches it) is `starting`, so the fleet is never reported ready
+   * with one of its entities missing.
+   */
   readiness(): ReadinessReport {
-    const entities: EntityHealth[] = [...this.bots.values()].map((bot) => {
-      const status = bot.status();
-      return {
-        name: bot.name,
-        kind: bot.spec.kind,
-        user_id: bot.userId ?? null,
-        state: status.state,
-        started_at:
-          status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
-        last_sync_at:
-          status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
-        restarts: status.restarts,
-        last_error: status.lastError ?? null,
-      };
-    });
+    const fleet = this.fleet;
+    const specs = fleet?.specs ?? [];
+    const stopping = [...this.bots.values()].filter((bot) => fleet?.spec(bot.name) === undefined);
+    const entities: EntityHealth[] = [
+      ...specs.map((spec): EntityHealth => {
+        const bot = this.bots.get(spec.name);
+        if (bot !== undefined) return healthOf(bot);
+        return {
+          name: spec.name,
+          kind: spec.kind,
+          user_id: fleet?.userIdOf(spec) ?? null,
+          state: 'starting',
+          started_at: null,
+          last_sync_at: null,
+          restarts: 0,
+          last_error: null,
+        };
+      }),
+      ...stopping.map(healthOf),
+    ];
     const ready =
       this.isBooted &&
       !this.isStopping &&
@@ -484,4 +506,19 @@ export class MultiAgentOrchestrator implements HealthSource {
       },
     };
   }
+}
+
+function healthOf(bot: EntityBot): EntityHealth {
+  const status = bot.status();
+  return {
+    name: bot.name,
+    kind: bot.spec.kind,
+    user_id: bot.userId ?? null,
+    state: status.state,
+    started_at: status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
+    last_sync_at:
+      status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
+    restarts: status.restarts,
+    last_error: status.lastError ?? null,
+  };
 }

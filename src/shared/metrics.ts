@@ -146,6 +146,16 @@ export class QuorumMetrics {
     'Model tokens, by direction, responder and model.',
   );
   readonly errors = this.registry.counter('quorum_errors_total', 'Errors, by where they happened.');
+  /**
+   * Config reloads, by `outcome`: `applied` (the plan changed something), `unchanged` (a valid
+   * config with nothing to do), `invalid` (the file did not parse or validate; the running
+   * config stays) or `failed` (applying the plan threw). One per new version of the file that
+   * the watcher emits, or per SIGHUP.
+   */
+  readonly configReloads = this.registry.counter(
+    'quorum_config_reloads_total',
+    'Config reloads, by outcome (applied, unchanged, invalid, failed).',
+  );
 
   onTaskFailed(what: string): void {
     this.errors.inc({ where: what });

@@ -52,14 +52,17 @@ type Work =
 
 /**
  * The dispatcher stage: takes admitted events (from every bot's sync loop, already deduped by
- * the journal) one at a time, in arrival order, builds the dispatcher's context from the
- * stores, asks `decide`, executes the decision and records it in the journal. Recording comes
- * after execution, so a crash in between re-decides the event on restart; the turn claim
- * (inside execution) keeps that idempotent.
+ * the journal) and, per room, one at a time in arrival order, builds the dispatcher's context
+ * from the stores, asks `decide`, executes the decision and records it in the journal. Rooms
+ * are independent lanes, so a slow decision (a router model call) holds up only its own room.
+ * Recording comes after execution, so a crash in between re-decides the event on restart;
+ * the turn claim (inside execution) keeps that idempotent.
  */
 export class EventPipeline implements IngressSink {
-  private readonly queue: Work[] = [];
-  private pump: Promise<void> | undefined;
+  /** Work waiting per room, in arrival order. */
+  private readonly lanes = new Map<string, Work[]>();
+  /** The running pump of each room that has work. */
+  private readonly pumps = new Map<string, Promise<void>>();
   private isHeld = false;
 
   constructor(private readonly deps: EventPipelineDeps) {}
@@ -67,14 +70,12 @@ export class EventPipeline implements IngressSink {
   onAdmitted(entries: readonly JournalEntry[]): void {
     for (const entry of entries) {
       this.deps.metrics.eventsReceived.inc({ type: entry.type });
-      this.queue.push({ kind: 'entry', entry });
+      this.enqueue(entry.roomId, { kind: 'entry', entry });
     }
-    this.startPump();
   }
 
   onInvites(invites: readonly RoomInvite[], bot: string): void {
-    for (const invite of invites) this.queue.push({ kind: 'invite', invite, bot });
-    this.startPump();
+    for (const invite of invites) this.enqueue(invite.roomId, { kind: 'invite', invite, bot });
   }
 
   onLeftRooms(roomIds: readonly RoomId[], bot: string): void {
@@ -93,42 +94,51 @@ export class EventPipeline implements IngressSink {
   release(): void {
     this.isHeld = false;
     const undecided = this.deps.store.journal.listUndecided();
-    const queuedInvites = this.queue.filter((work) => work.kind === 'invite');
     const undecidedIds = new Set(undecided.map((entry) => entry.eventId));
-    const queuedHistory = this.queue.filter(
-      (work) => work.kind === 'entry' && !undecidedIds.has(work.entry.eventId),
-    );
-    this.queue.length = 0;
-    this.queue.push(
-      ...queuedHistory,
-      ...undecided.map((entry) => ({ kind: 'entry' as const, entry })),
-      ...queuedInvites,
-    );
-    this.startPump();
+    const queued = [...this.lanes.values()].flat();
+    this.lanes.clear();
+    // Membership history first (it shapes the registry), then the undecided events, then invites.
+    for (const work of queued) {
+      if (work.kind === 'entry' && !undecidedIds.has(work.entry.eventId))
+        this.enqueue(work.entry.roomId, work);
+    }
+    for (const entry of undecided) this.enqueue(entry.roomId, { kind: 'entry', entry });
+    for (const work of queued) if (work.kind === 'invite') this.enqueue(work.invite.roomId, work);
+    for (const roomId of this.lanes.keys()) this.startPump(roomId);
   }
 
-  /** Resolves when the queue is empty. */
+  /** Resolves when every room's queue is empty. */
   async idle(): Promise<void> {
-    while (this.pump !== undefined) await this.pump;
+    while (this.pumps.size > 0) await Promise.all(this.pumps.values());
   }
 
-  private startPump(): void {
-    if (this.pump !== undefined || this.isHeld) return;
-    this.pump = (async () => {
+  private enqueue(roomId: string, work: Work): void {
+    const lane = this.lanes.get(roomId) ?? [];
+    lane.push(work);
+    this.lanes.set(roomId, lane);
+    this.startPump(roomId);
+  }
+
+  private startPump(roomId: string): void {
+    if (this.pumps.has(roomId) || this.isHeld) return;
+    const pump = (async () => {
       try {
-        for (let work = this.queue.shift(); work !== undefined; work = this.queue.shift()) {
+        const lane = this.lanes.get(roomId) ?? [];
+        for (let work = lane.shift(); work !== undefined; work = lane.shift()) {
           try {
             await this.process(work);
           } catch (error: unknown) {
             this.deps.metrics.errors.inc({ where: 'dispatch' });
-            this.deps.log.error('could not dispatch an event', { error });
+            this.deps.log.error('could not dispatch an event', { roomId, error });
           }
         }
+        this.lanes.delete(roomId);
       } finally {
-        this.pump = undefined;
+        this.pumps.delete(roomId);
       }
     })();
-    runTask(this.pump, { log: this.deps.log, what: 'event pipeline' });
+    this.pumps.set(roomId, pump);
+    runTask(pump, { log: this.deps.log, what: 'event pipeline' });
   }
 
   private async process(work: Work): Promise<void> {

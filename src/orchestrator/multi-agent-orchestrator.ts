@@ -24,6 +24,7 @@ import {
   type QuorumMetrics,
   type UserId,
 } from '../shared/index.js';
+import { RouterDecisionCache, RoutingPolicy } from '../routing/index.js';
 import type { SkillLibrary } from '../skills/index.js';
 import type { QuorumStore } from '../storage/index.js';
 import { createToolRunner, type AgentMessaging, type AgentToolRunner } from '../tools/index.js';
@@ -37,6 +38,7 @@ import type { ModelProvider, ModelScope } from './model-provider.js';
 import { provisionRooms } from './room-provisioner.js';
 import { startRetention } from './retention.js';
 import { RoomRegistry } from './room-registry.js';
+import { createRouterResolver } from './router-resolver.js';
 import { recoverOpenTurns } from './turn-recovery.js';
 import { TurnCoordinator } from './turn-coordinator.js';
 import { TurnLauncher } from './turn-launcher.js';
@@ -82,6 +84,8 @@ export class MultiAgentOrchestrator implements HealthSource {
   private toolRunners = new Map<string, AgentToolRunner | undefined>();
   /** Aborted at shutdown: ends the skill library and the retention task. */
   private readonly skillsRunning = new AbortController();
+  /** The router's recent decisions per room and thread (cleared on reload). */
+  private readonly routerCache: RouterDecisionCache;
   private readonly log: Logger;
 
   constructor(
@@ -90,6 +94,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   ) {
     this.log = deps.log;
     this.catalog = deps.models(config);
+    this.routerCache = new RouterDecisionCache({ clock: deps.clock });
     this.coordinator = new TurnCoordinator(deps.log);
     this.launcher = new TurnLauncher({
       store: deps.store,
@@ -296,6 +301,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         this.config = fleet.config;
         this.fleet = fleet;
         this.toolRunners = new Map();
+        this.routerCache.clear();
         this.catalog = this.deps.models(fleet.config);
       },
       provisionRooms: async () => {
@@ -447,11 +453,18 @@ export class MultiAgentOrchestrator implements HealthSource {
     };
   }
 
-  /** Until the router model lands, unmentioned messages with several candidates get no reply. */
+  /** Resolves `route` decisions with the router model (cached per thread, with a fallback). */
   private routeResolver(): RouteResolver {
-    return {
-      choose: () => Promise.resolve(undefined),
-    };
+    return createRouterResolver({
+      policy: new RoutingPolicy({ cache: this.routerCache, clock: this.deps.clock, log: this.log }),
+      store: this.deps.store,
+      fleet: () => this.currentFleet(),
+      catalog: () => this.catalog,
+      bot: (name) => this.bots.get(name),
+      nameOf: (userId) => this.nameOf(userId),
+      log: this.log,
+      metrics: this.deps.metrics,
+    });
   }
 
   private commandContext(): CommandContext {

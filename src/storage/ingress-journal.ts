@@ -197,6 +197,20 @@ export class IngressJournal {
       .map(toEntry);
   }
 
+  /** The room's latest messages (not edits), oldest first, at most `limit`. */
+  recentMessages(roomId: string, limit: number): JournalEntry[] {
+    return this.db
+      .prepare<[string, number], JournalRow>(
+        `SELECT * FROM (
+           SELECT * FROM journal WHERE room_id = ? AND type = 'm.room.message'
+             AND (rel_type IS NULL OR rel_type != 'm.replace')
+           ORDER BY origin_ts DESC LIMIT ?
+         ) ORDER BY origin_ts ASC`,
+      )
+      .all(roomId, limit)
+      .map(toEntry);
+  }
+
   /** Events that relate to `targetId` (edits, reactions), oldest first. */
   related(targetId: string, relType?: string): JournalEntry[] {
     const rows =

@@ -1,0 +1,120 @@
+import { latestText } from '../agents/index.js';
+import type { AgentSpec, TeamSpec } from '../config/index.js';
+import type { Decision } from '../routing/index.js';
+import { routeCandidateFromSpec, type RouteMessage, type RoutingPolicy } from '../routing/index.js';
+import { asEventId, asRoomId, type Logger, type QuorumMetrics } from '../shared/index.js';
+import type { JournalEntry, QuorumStore } from '../storage/index.js';
+import type { RouteResolver } from './decision-executor.js';
+import type { EntityBot } from './entity-bot.js';
+import type { Fleet } from './fleet.js';
+import type { ModelCatalog } from './multi-agent-orchestrator.js';
+import { txnPrefixFor } from './txn-ids.js';
+
+export interface RouterResolverDeps {
+  readonly policy: RoutingPolicy;
+  readonly store: QuorumStore;
+  readonly fleet: () => Fleet;
+  readonly catalog: () => ModelCatalog;
+  readonly bot: (name: string) => EntityBot | undefined;
+  readonly nameOf: (userId: string) => string;
+  readonly log: Logger;
+  readonly metrics: QuorumMetrics;
+}
+
+/** Messages the router model sees before the one it routes. */
+const RECENT_MESSAGES = 6;
+
+/**
+ * Resolves `route` decisions with the router model (through the routing policy: one
+ * candidate needs no call, decisions are cached per thread, a failure falls back). When no
+ * agent can be chosen, the router asks the person to mention one — never silence.
+ */
+export function createRouterResolver(deps: RouterResolverDeps): RouteResolver {
+  return {
+    choose: async (decision) => {
+      const fleet = deps.fleet();
+      const router = fleet.router();
+      const source = deps.store.journal.get(decision.sourceEventId);
+      if (router === undefined || source === undefined) return undefined;
+      const candidates = decision.candidates
+        .map((name) => fleet.spec(name))
+        .filter(
+          (spec): spec is AgentSpec | TeamSpec => spec !== undefined && spec.kind !== 'router',
+        )
+        .map((spec) => routeCandidateFromSpec(spec));
+      const outcome = await deps.policy.route({
+        model: deps.catalog().model(router.model.name),
+        roomId: source.roomId,
+        threadRoot: decision.threadRoot,
+        message: toRouteMessage(source, deps.nameOf),
+        recent: recentContext(deps.store, source, decision.threadRoot).map((entry) =>
+          toRouteMessage(entry, deps.nameOf),
+        ),
+        candidates,
+        signal: new AbortController().signal,
+      });
+      deps.metrics.decisions.inc({
+        kind: 'routed',
+        reason: outcome.kind === 'respond' ? outcome.via : 'ask-to-mention',
+      });
+      if (outcome.kind === 'respond') {
+        deps.log.info('routed a message', {
+          source: decision.sourceEventId,
+          to: outcome.name,
+          via: outcome.via,
+          reason: outcome.reason,
+        });
+        return outcome.name;
+      }
+      deps.log.warn('could not route a message; asking to mention someone', {
+        source: decision.sourceEventId,
+        reason: outcome.reason,
+      });
+      await askToMention(deps, decision, outcome.text);
+      return undefined;
+    },
+  };
+}
+
+function toRouteMessage(entry: JournalEntry, nameOf: (userId: string) => string): RouteMessage {
+  return { senderName: nameOf(entry.sender), body: latestText(entry, []) };
+}
+
+/** The thread's earlier messages, or the room's latest ones when the message starts a thread. */
+function recentContext(
+  store: QuorumStore,
+  source: JournalEntry,
+  threadRoot: string,
+): JournalEntry[] {
+  const earlier =
+    threadRoot === source.eventId
+      ? store.journal.recentMessages(source.roomId, RECENT_MESSAGES + 1)
+      : store.journal.thread(source.roomId, threadRoot, RECENT_MESSAGES + 1);
+  return earlier
+    .filter((entry) => entry.eventId !== source.eventId && entry.type === 'm.room.message')
+    .slice(-RECENT_MESSAGES);
+}
+
+async function askToMention(
+  deps: RouterResolverDeps,
+  decision: Extract<Decision, { kind: 'route' }>,
+  text: string,
+): Promise<void> {
+  const router = deps.bot('router');
+  const source = deps.store.journal.get(decision.sourceEventId);
+  if (router === undefined || source === undefined) return;
+  // A notice without m.mentions: the @names are plain text, so they start no turns.
+  await router.outbox.sendText(
+    asRoomId(source.roomId),
+    {
+      body: text,
+      format: 'markdown',
+      msgtype: 'm.notice',
+      thread: {
+        rootId: asEventId(decision.threadRoot),
+        replyToId: asEventId(decision.sourceEventId),
+      },
+    },
+    `${txnPrefixFor('router', decision.sourceEventId)}.ask`,
+  );
+}

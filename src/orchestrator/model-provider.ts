@@ -19,3 +19,9 @@ export interface ModelProvider {
   /** Every configured model name. */
   names(): readonly string[];
 }
+
+/** Builds the models of a config snapshot (the CLI wires llm's ModelRegistry). */
+export interface ModelCatalog {
+  model(name: string): ChatModel;
+  names(): readonly string[];
+}

@@ -8,7 +8,6 @@ import {
   type CommandContext,
 } from '../commands/index.js';
 import { resolveEntitySpecs, type EntitySpec, type QuorumConfig } from '../config/index.js';
-import type { ChatModel } from '../llm/index.js';
 import {
   AbortReason,
   asEventId,
@@ -34,7 +33,7 @@ import { EventPipeline } from './event-pipeline.js';
 import { applyReload, type ReloadOutcome, type ReloadTarget } from './fleet-reloader.js';
 import { Fleet } from './fleet.js';
 import type { MatrixConnector } from './matrix-connector.js';
-import type { ModelProvider, ModelScope } from './model-provider.js';
+import type { ModelCatalog, ModelProvider, ModelScope } from './model-provider.js';
 import { provisionRooms } from './room-provisioner.js';
 import { startRetention } from './retention.js';
 import { RoomRegistry } from './room-registry.js';
@@ -43,12 +42,6 @@ import { recoverOpenTurns } from './turn-recovery.js';
 import { TurnCoordinator } from './turn-coordinator.js';
 import { TurnLauncher } from './turn-launcher.js';
 import { txnPrefixFor } from './txn-ids.js';
-
-/** Builds the models of a config snapshot (the CLI wires llm's ModelRegistry). */
-export interface ModelCatalog {
-  model(name: string): ChatModel;
-  names(): readonly string[];
-}
 
 export interface OrchestratorDeps {
   readonly store: QuorumStore;

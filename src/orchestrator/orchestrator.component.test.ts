@@ -167,7 +167,9 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
   });
 
   it('switches the model for one thread with !model', async () => {
-    const main = new ScriptedChatModel({ steps: [step.text('from default')] });
+    const main = new ScriptedChatModel({
+      steps: [step.text('starting'), step.text('from default')],
+    });
     const fast = new ScriptedChatModel({ steps: [step.text('from fast')] });
     const yaml = YAML.replace(
       '    id: scripted\n',
@@ -179,7 +181,11 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
     const alice = fleet.human('alice');
     const lobby = fleet.roomId('lobby');
     await alice.joinRoom(lobby);
-    const root = await fleet.send(alice, lobby, { body: 'thread starter', format: 'plain' });
+    const root = await fleet.send(alice, lobby, {
+      body: 'thread starter',
+      format: 'plain',
+      mentions: [fleet.userId('quorum_calc')],
+    });
     await fleet.send(alice, lobby, {
       body: '!model fast',
       format: 'plain',
@@ -212,7 +218,7 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
         fleet.replies(lobby, fleet.userId('quorum_calc')).find((r) => r.text === 'from default'),
       'the default reply',
     );
-    expect(main.calls).toHaveLength(1);
+    expect(main.calls).toHaveLength(2);
     expect(fast.calls).toHaveLength(1);
   });
 

@@ -7,7 +7,7 @@ import type { JournalEntry, QuorumStore } from '../storage/index.js';
 import type { RouteResolver } from './decision-executor.js';
 import type { EntityBot } from './entity-bot.js';
 import type { Fleet } from './fleet.js';
-import type { ModelCatalog } from './multi-agent-orchestrator.js';
+import type { ModelCatalog } from './model-provider.js';
 import { txnPrefixFor } from './txn-ids.js';
 
 export interface RouterResolverDeps {

@@ -2,6 +2,7 @@ import { AccountStore } from './account-store.js';
 import { openDatabase } from './database.js';
 import { DirectRoomStore } from './direct-rooms.js';
 import { IngressJournal } from './ingress-journal.js';
+import { InteractionStore } from './interaction-store.js';
 import { ResponseTracker } from './response-tracker.js';
 import { ThreadSettingsStore } from './thread-settings.js';
 import { UsageStore } from './usage-store.js';
@@ -17,6 +18,7 @@ export class QuorumStore {
   readonly directRooms: DirectRoomStore;
   readonly usage: UsageStore;
   readonly threadSettings: ThreadSettingsStore;
+  readonly interactions: InteractionStore;
   private isClosed = false;
   private readonly db;
 
@@ -29,6 +31,7 @@ export class QuorumStore {
     this.directRooms = new DirectRoomStore(this.db, now);
     this.usage = new UsageStore(this.db, now);
     this.threadSettings = new ThreadSettingsStore(this.db, now);
+    this.interactions = new InteractionStore(this.db, now);
   }
 
   /** Closes the database. Idempotent. */

@@ -165,6 +165,12 @@ describe('proposeConfigSet', () => {
     );
   });
 
+  it('takes a single line YAML cannot read as text, as MindRoom does', () => {
+    const result = set(CONFIG, 'authorization.global_users[1]', '@bob:example.org');
+    expect(result.newText).toContain('global_users: ["@alice:example.org", "@bob:example.org"]');
+    expect(result.validation.isValid).toBe(true);
+  });
+
   it('writes multi-line text as one quoted line', () => {
     expect(set(CONFIG, 'agents.calc.role', '"Adds.\\nSubtracts."').newText).toContain(
       '    role: "Adds.\\nSubtracts."\n',

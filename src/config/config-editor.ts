@@ -166,13 +166,21 @@ function propose(
   };
 }
 
-/** `valueText` read as one YAML value (flow collections and scalars; block text works too). */
+/**
+ * `valueText` read as one YAML value (flow collections and scalars; block text works too);
+ * a single line YAML rejects is the string itself.
+ */
 function parseValue(valueText: string): { data: unknown } | { error: string } {
   if (valueText.trim() === '') {
     return { error: 'give a value to set (use `!config unset` to remove a setting)' };
   }
   const doc = parseDocument(valueText);
   const problem = doc.errors[0] ?? doc.warnings[0];
+  // Like MindRoom, text YAML cannot read (`@alice:example.org`, `` `x` ``) is taken as a
+  // string, unless it was clearly meant as a list, a mapping or quoted text.
+  if (problem !== undefined && !/^\s*["'[{]/.test(valueText) && !valueText.includes('\n')) {
+    return { data: valueText.trim() };
+  }
   if (problem !== undefined) {
     const reason = problem.message.split('\n')[0] ?? '';
     return { error: `the value is not valid YAML (${reason}); quote text with spaces or symbols` };

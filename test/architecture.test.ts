@@ -22,6 +22,7 @@ const RANK: Record<string, number> = {
   outbox: 3,
   ingress: 3,
   knowledge: 3,
+  interactions: 3,
   agents: 4,
   teams: 5,
   routing: 5,

@@ -2,7 +2,23 @@
  * config/: loading, validating and diffing Quorum's `config.yaml` (MindRoom's format), the
  * effective per-entity specs derived from it, reload plans, and the live-reload watcher.
  */
+export { applyConfigEdit } from './apply-config-edit.js';
+export type { ConfigWriteResult } from './apply-config-edit.js';
 export { diffConfigFiles, validateConfigFile } from './config-commands.js';
+export {
+  proposeConfigSet,
+  proposeConfigUnset,
+  REDACTED_VALUE,
+  showConfigPath,
+} from './config-editor.js';
+export type {
+  ConfigEditOptions,
+  ConfigEditProposal,
+  ConfigShowResult,
+  ConfigValidationSummary,
+} from './config-editor.js';
+export { configPathScope, parseConfigPath } from './config-path.js';
+export type { ConfigPathParse, ConfigPathScope } from './config-path.js';
 export type { CommandOutcome } from './config-commands.js';
 export { chokidarWatchSource, ConfigWatcher, DEFAULT_CONFIG_QUIET_MS } from './config-watcher.js';
 export type { ConfigWatcherDeps, WatchSource, WatchSourceFactory } from './config-watcher.js';
@@ -27,6 +43,7 @@ export type { FrontMatterResult } from './front-matter.js';
 export type { ConfigEnv, SecretFileReader } from './interpolate-env.js';
 export { formatIssues, formatPath, formatWarnings } from './issues.js';
 export type { ConfigIssue, ConfigWarning, PathSegment } from './issues.js';
+export { DEFAULT_DIFF_CONTEXT_LINES, unifiedLineDiff } from './line-diff.js';
 export { loadConfigFile } from './load-config-file.js';
 export type { ConfigLoadResult } from './load-config-file.js';
 export { UNSUPPORTED_MINDROOM_KEYS } from './mindroom-compat.js';

@@ -63,28 +63,29 @@ function isSecretKey(key: PathSegment | undefined): boolean {
   return SECRET_KEYS.has(key.toLowerCase()) || SECRET_ENV_KEY.test(key);
 }
 
+/**
+ * Why `value`, found under `key`, is a literal secret, or `undefined` when it is not: a
+ * credential-shaped substring anywhere, or a non-reference value under a secret-named key.
+ */
+export function literalSecretProblem(
+  key: PathSegment | undefined,
+  value: string,
+): string | undefined {
+  if (SECRET_SHAPES.some((shape) => shape.test(value))) {
+    return 'looks like a literal API key or token; secrets come only from the environment: write ${NAME} (or set NAME_FILE)';
+  }
+  if (isSecretKey(key) && value.trim() !== '' && !value.includes('${')) {
+    return `'${String(key)}' must not hold a literal secret; write \${NAME} and set NAME (or NAME_FILE) in the environment`;
+  }
+  return undefined;
+}
+
 /** Errors for literal secrets anywhere in `data` (checked before interpolation). */
 export function findLiteralSecrets(data: unknown, source: YamlSource): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   walkStrings(data, [], (value, path) => {
-    const key = path[path.length - 1];
-    if (SECRET_SHAPES.some((shape) => shape.test(value))) {
-      issues.push(
-        issueAt(
-          source,
-          path,
-          'looks like a literal API key or token; secrets come only from the environment: write ${NAME} (or set NAME_FILE)',
-        ),
-      );
-    } else if (isSecretKey(key) && value.trim() !== '' && !value.includes('${')) {
-      issues.push(
-        issueAt(
-          source,
-          path,
-          `'${String(key)}' must not hold a literal secret; write \${NAME} and set NAME (or NAME_FILE) in the environment`,
-        ),
-      );
-    }
+    const problem = literalSecretProblem(path[path.length - 1], value);
+    if (problem !== undefined) issues.push(issueAt(source, path, problem));
   });
   return issues;
 }

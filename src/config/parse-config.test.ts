@@ -106,6 +106,8 @@ describe('parseConfig', () => {
       shutdown_deadline_seconds: 10,
       localpart_prefix: 'quorum_',
       allow_federation: false,
+      ask_user_timeout_minutes: 1_440,
+      config_confirmation_minutes: 1_440,
     });
   });
 
@@ -263,13 +265,15 @@ describe('parseConfig', () => {
 
   it('accepts Quorum settings under quorum:', () => {
     const config = valid(
-      `${MINIMAL}quorum:\n  catch_up_minutes: 5\n  shutdown_deadline_seconds: 3\n  localpart_prefix: bot_\n  allow_federation: true\n`,
+      `${MINIMAL}quorum:\n  catch_up_minutes: 5\n  shutdown_deadline_seconds: 3\n  localpart_prefix: bot_\n  allow_federation: true\n  ask_user_timeout_minutes: 30\n  config_confirmation_minutes: 10\n`,
     );
     expect(config.quorum).toEqual({
       catch_up_minutes: 5,
       shutdown_deadline_seconds: 3,
       localpart_prefix: 'bot_',
       allow_federation: true,
+      ask_user_timeout_minutes: 30,
+      config_confirmation_minutes: 10,
     });
   });
 

@@ -241,5 +241,9 @@ export const quorumSchema = z
       .default('quorum_'),
     /** Whether users of other homeservers may be answered when not listed explicitly in authorization. */
     allow_federation: z.boolean().default(false),
+    /** How long a question an agent asks (`ask_user`) waits for its answer before it expires. */
+    ask_user_timeout_minutes: z.number().positive().max(525_600).default(1_440),
+    /** How long a proposed config change (`!config set`, an agent's proposal) waits for ✅. */
+    config_confirmation_minutes: z.number().positive().max(525_600).default(1_440),
   })
   .prefault({});

@@ -1,5 +1,17 @@
 export type { StoredAccount } from './account-store.js';
 export type { Admission, JournalEntry, JournalEventInput } from './ingress-journal.js';
+export type {
+  ApprovalPayload,
+  ConfigChangePayload,
+  InteractionDecision,
+  InteractionKind,
+  InteractionPayloads,
+  InteractionRecord,
+  InteractionSpec,
+  InteractionState,
+  NewInteraction,
+  QuestionPayload,
+} from './interaction-store.js';
 export { OPEN_TURN_STATES } from './response-tracker.js';
 export type { ClaimInput, TurnRecord, TurnState } from './response-tracker.js';
 export { QuorumStore } from './store.js';
@@ -7,6 +19,7 @@ export type { UsageRecord, UsageTotals } from './usage-store.js';
 export type { AccountStore } from './account-store.js';
 export type { DirectRoomStore } from './direct-rooms.js';
 export type { IngressJournal } from './ingress-journal.js';
+export type { InteractionStore } from './interaction-store.js';
 export type { ResponseTracker } from './response-tracker.js';
 export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';

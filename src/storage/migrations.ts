@@ -109,4 +109,37 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room_id, thread_root)
   );
   `,
+  `
+  -- Pending interactions: questions an agent asked (ask_user), tool calls awaiting approval and
+  -- config changes awaiting confirmation. Survive restarts; decided at most once.
+  CREATE TABLE interactions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    thread_root TEXT,
+    -- The message Quorum posted for it (question, approval or confirmation card); set once posted.
+    card_event_id TEXT,
+    -- The person entitled to decide, and the entity (agent, team, router) that asked.
+    requester TEXT NOT NULL,
+    responder TEXT NOT NULL,
+    -- The event whose turn is paused on it (with responder, the turns table key), if any.
+    source_event_id TEXT,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    answer TEXT,
+    result TEXT,
+    -- Reactions Quorum added to the card (JSON array of event ids).
+    quorum_reactions TEXT NOT NULL DEFAULT '[]',
+    -- The person's event (reaction or reply) that decided it.
+    deciding_event_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX interactions_card ON interactions(card_event_id) WHERE card_event_id IS NOT NULL;
+  CREATE INDEX interactions_pending ON interactions(expires_at) WHERE state = 'pending';
+  CREATE INDEX interactions_turn ON interactions(responder, source_event_id);
+  CREATE INDEX interactions_deciding ON interactions(deciding_event_id) WHERE deciding_event_id IS NOT NULL;
+  `,
 ];

@@ -2,6 +2,7 @@ import { AccountStore } from './account-store.js';
 import { openDatabase } from './database.js';
 import { DirectRoomStore } from './direct-rooms.js';
 import { IngressJournal } from './ingress-journal.js';
+import { InteractionStore } from './interaction-store.js';
 import { ResponseTracker } from './response-tracker.js';
 import { TeamStateStore } from './team-state-store.js';
 import { ThreadSettingsStore } from './thread-settings.js';
@@ -19,6 +20,7 @@ export class QuorumStore {
   readonly usage: UsageStore;
   readonly threadSettings: ThreadSettingsStore;
   readonly teamState: TeamStateStore;
+  readonly interactions: InteractionStore;
   private isClosed = false;
   private readonly db;
 
@@ -32,6 +34,7 @@ export class QuorumStore {
     this.usage = new UsageStore(this.db, now);
     this.threadSettings = new ThreadSettingsStore(this.db, now);
     this.teamState = new TeamStateStore(this.db, now);
+    this.interactions = new InteractionStore(this.db, now);
   }
 
   /** Closes the database. Idempotent. */

@@ -27,11 +27,13 @@ function toolContext(overrides: Partial<ToolContext> = {}): ToolContext {
 }
 
 describe('built-in tools', () => {
-  it('registers calculator, current_time and matrix_message in a fresh registry each time', () => {
+  it('registers the built-in tools in a fresh registry each time', () => {
     expect(createBuiltinToolRegistry().names()).toEqual([
       'calculator',
       'current_time',
       'matrix_message',
+      'ask_user',
+      'propose_config_change',
     ]);
     const one = createBuiltinToolRegistry();
     one.register({ ...calculatorTool, name: 'extra' });

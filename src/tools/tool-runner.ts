@@ -67,7 +67,7 @@ export function createToolRunner(
     if (tool === undefined) {
       skipped.push({ name, reason: 'unknown' });
       deps.log.warn('unknown tool left out', { tool: name, known: registry.names() });
-    } else if (tool.needs?.includes('messaging') === true && deps.messaging === undefined) {
+    } else if (tool.needs?.some((need) => deps[need] === undefined) === true) {
       skipped.push({ name, reason: 'unavailable' });
       deps.log.warn('tool left out: missing capability', { tool: name, needs: tool.needs });
     } else {
@@ -121,15 +121,18 @@ async function runCall(
     return failure(`invalid arguments for ${tool.name}: ${problems.join('; ')}.`);
   }
 
-  // The call's own signal: the turn's, plus a timeout measured on the injected clock.
+  // The call's own signal: the turn's, plus a timeout measured on the injected clock (none
+  // for a tool that waits for a person: its interaction expires on its own schedule).
   const linked = linkSignal(context.signal);
   const timer = new AbortController();
-  deps.clock.sleep(limits.timeoutMs, timer.signal).then(
-    () => {
-      linked.abort(new AbortReason('timeout', `tool ${tool.name} timed out`));
-    },
-    () => undefined, // cancelled: the call finished first
-  );
+  if (tool.isInteractive !== true) {
+    deps.clock.sleep(limits.timeoutMs, timer.signal).then(
+      () => {
+        linked.abort(new AbortReason('timeout', `tool ${tool.name} timed out`));
+      },
+      () => undefined, // cancelled: the call finished first
+    );
+  }
   const log = deps.log.child({ tool: tool.name, toolCallId: call.id });
   const startedMs = deps.clock.now();
   const toolContext: ToolContext = {
@@ -138,10 +141,12 @@ async function runCall(
     threadRoot: context.threadRoot,
     requester: context.requester,
     signal: linked.signal,
+    toolCallId: call.id,
     clock: deps.clock,
     timezone: deps.timezone,
     log,
     ...(deps.messaging === undefined ? {} : { messaging: deps.messaging }),
+    ...(deps.interactions === undefined ? {} : { interactions: deps.interactions }),
   };
   try {
     const content = await untilAborted(tool.run(call.arguments, toolContext), linked.signal);

@@ -75,6 +75,74 @@ export interface AgentMessaging {
   ): Promise<string>;
 }
 
+/** Where an interactive tool call happens: what a person-facing card needs to know. */
+export interface InteractionCallContext {
+  readonly agentName: string;
+  readonly roomId: string;
+  readonly threadRoot: string | undefined;
+  /** The person whose message started the turn: the only one who may answer or confirm. */
+  readonly requester: string;
+  /** The model's id for this tool call, when the runner knows it. */
+  readonly toolCallId: string | undefined;
+}
+
+/** A question for the requester, with the options they choose from (2–10, in order). */
+export interface AskRequest {
+  readonly question: string;
+  readonly options: readonly string[];
+}
+
+/** How a question ended: the chosen option (0-based `index`), or no choice. */
+export type AskOutcome =
+  | { readonly kind: 'answered'; readonly index: number; readonly option: string }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'cancelled' };
+
+/** A config change for the requester to confirm: set `path` to `value` (YAML text), or remove it. */
+export interface ConfigChangeRequest {
+  readonly path: string;
+  /** The new value as YAML text; `undefined` removes the setting. */
+  readonly value: string | undefined;
+  /** Why the agent proposes it, shown to the person. */
+  readonly reason: string | undefined;
+}
+
+/**
+ * How a proposed config change ended:
+ * - `applied`: confirmed and written to config.yaml (the live reload applies it);
+ * - `refused`: never offered for confirmation (bad path or value, a literal secret, an
+ *   invalid resulting config, or the requester may not change it); `message` says why;
+ * - `cancelled` (❌) or `expired`: not written;
+ * - `failed`: confirmed, but the write failed (the file changed meanwhile, or I/O).
+ */
+export type ConfigChangeOutcome =
+  | { readonly kind: 'applied'; readonly path: string }
+  | { readonly kind: 'refused'; readonly message: string }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/**
+ * Asking the requester and waiting for them, injected by whoever owns interactions (the
+ * orchestrator, with the InteractionStore and the outbox), so `tools/` never imports them.
+ * Each method posts a card, records the pending interaction durably, and resolves when the
+ * person decides or the interaction expires; it rejects with the signal's reason when the
+ * turn is aborted (stop, edit, shutdown), after which the interaction stays stored for the
+ * integrator to cancel or resume.
+ */
+export interface AgentInteractions {
+  ask(
+    request: AskRequest,
+    context: InteractionCallContext,
+    options: { readonly signal: AbortSignal },
+  ): Promise<AskOutcome>;
+  proposeConfigChange(
+    request: ConfigChangeRequest,
+    context: InteractionCallContext,
+    options: { readonly signal: AbortSignal },
+  ): Promise<ConfigChangeOutcome>;
+}
+
 /** Capabilities a tool may use, fixed per agent when its runner is built. */
 export interface ToolCapabilities {
   readonly clock: Clock;
@@ -82,17 +150,22 @@ export interface ToolCapabilities {
   readonly timezone: string;
   /** The agent's Matrix account; absent for entities that cannot post on their own. */
   readonly messaging?: AgentMessaging;
+  /** Questions and confirmations for the requester; absent where nobody can answer. */
+  readonly interactions?: AgentInteractions;
   readonly log: Logger;
 }
 
 /**
  * Everything a tool sees while it runs. `signal` combines the turn's signal with the
- * per-call timeout; a tool passes it to anything that waits.
+ * per-call timeout (none for an interactive tool); a tool passes it to anything that waits.
  */
-export interface ToolContext extends ToolCallContext, ToolCapabilities {}
+export interface ToolContext extends ToolCallContext, ToolCapabilities {
+  /** The model's id for this call (set by the runner). */
+  readonly toolCallId?: string;
+}
 
 /** A capability a tool cannot run without; a runner leaves the tool out when it is missing. */
-export type ToolNeed = 'messaging';
+export type ToolNeed = 'messaging' | 'interactions';
 
 /**
  * A tool the model can call. `run` receives arguments already checked against `parameters`
@@ -104,5 +177,10 @@ export type ToolNeed = 'messaging';
 export interface Tool extends ToolSpec {
   /** Capabilities the tool needs; without them it is not offered to the agent. */
   readonly needs?: readonly ToolNeed[];
+  /**
+   * True for a tool that waits for a person (`ask_user`): the runner applies no per-call
+   * timeout, because the interaction has its own expiry; the turn's signal still ends it.
+   */
+  readonly isInteractive?: boolean;
   run(args: Readonly<Record<string, unknown>>, context: ToolContext): Promise<string>;
 }

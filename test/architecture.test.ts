@@ -24,7 +24,7 @@ const RANK: Record<string, number> = {
   knowledge: 3,
   interactions: 3,
   agents: 4,
-  teams: 5,
+  teams: 4.5,
   routing: 5,
   commands: 5.5,
   orchestrator: 6,

@@ -60,6 +60,15 @@ export interface AgentTurnInput {
 /** How the turn ended; `superseded` means a newer generation will write the final text. */
 export type TurnOutcome = ReplyOutcome | 'superseded';
 
+/** What a turn produced: how it ended, the model's answer text, and its output tokens. */
+export interface TurnResult {
+  readonly outcome: TurnOutcome;
+  /** The model's answer (without the tool trace and notes shown around it). */
+  readonly answer: string;
+  /** Output tokens the model reported over the whole turn (0 when unknown). */
+  readonly outputTokens: number;
+}
+
 const GENERIC_FAILURE = 'Sorry, something went wrong while I was answering. Please try again.';
 
 /**
@@ -74,8 +83,16 @@ const GENERIC_FAILURE = 'Sorry, something went wrong while I was answering. Plea
 export async function runAgentTurn(
   input: AgentTurnInput,
   deps: AgentTurnDeps,
-): Promise<TurnOutcome> {
+): Promise<TurnResult> {
   const log = deps.log.child({ agent: input.agent.name, source: input.sourceEventId });
+  let outputTokens = 0;
+  const countingDeps: AgentTurnDeps = {
+    ...deps,
+    recordUsage: (modelId, usage) => {
+      outputTokens += usage.outputTokens;
+      deps.recordUsage(modelId, usage);
+    },
+  };
   const reply = new ReplyStream({
     outbox: deps.outbox,
     clock: deps.clock,
@@ -116,7 +133,7 @@ export async function runAgentTurn(
           : {}),
       };
       const before = answer;
-      const step = await callModel(input, request, deps, (text) => {
+      const step = await callModel(input, request, countingDeps, (text) => {
         answer = before + text;
         typing.stop();
         reply.update(visible());
@@ -162,11 +179,11 @@ export async function runAgentTurn(
   // Writing the reply may fail only on the Matrix side; that rejects and the turn stays open.
   if (ending.outcome === 'superseded') {
     await reply.abandon();
-    return 'superseded';
+    return { outcome: 'superseded', answer, outputTokens };
   }
   await reply.finish(ending.text, ending.outcome);
   input.recorder.finish(ending.outcome);
-  return ending.outcome;
+  return { outcome: ending.outcome, answer, outputTokens };
 }
 
 type Ending = { readonly outcome: TurnOutcome; readonly text: string };

@@ -1,6 +1,12 @@
 export type { AgentProfile, AgentSkill, PeerProfile } from './agent-profile.js';
 export { MAX_TOOL_ITERATIONS, runAgentTurn } from './agent-turn.js';
-export type { AgentTurnDeps, AgentTurnInput, TurnOutcome, TurnRecorder } from './agent-turn.js';
+export type {
+  AgentTurnDeps,
+  AgentTurnInput,
+  TurnOutcome,
+  TurnRecorder,
+  TurnResult,
+} from './agent-turn.js';
 export { buildSystemPrompt, formatNow } from './prompt-builder.js';
 export type { PromptContext } from './prompt-builder.js';
 export { ReplyStream, SOURCE_EVENT_KEY, editIntervalMs } from './reply-stream.js';

@@ -4,6 +4,7 @@ import type { QuorumStore } from '../storage/index.js';
 import type { EntityBot } from './entity-bot.js';
 import type { DecisionExecutor } from './event-pipeline.js';
 import type { RoomRegistry } from './room-registry.js';
+import { adHocTeamKey } from './team-keys.js';
 import type { TurnCoordinator } from './turn-coordinator.js';
 import type { TurnLauncher } from './turn-launcher.js';
 
@@ -55,6 +56,23 @@ export class FleetDecisionExecutor implements DecisionExecutor {
         this.respond([chosen], {
           sourceEventId: decision.sourceEventId,
           sourceVersion: 'eventId' in input ? input.eventId : decision.sourceEventId,
+          requester: decision.requester,
+          threadRoot: decision.threadRoot,
+          roomId: input.roomId,
+        });
+        return;
+      }
+      case 'team': {
+        // The router writes an ad-hoc team's synthesis where it is present (rooms); in a DM
+        // with several agents, the first member does.
+        const [first] = decision.members;
+        if (first === undefined) return;
+        const poster = this.deps.registry.joinedEntities(input.roomId).has('router')
+          ? 'router'
+          : first;
+        this.respond([adHocTeamKey(decision.mode, poster, decision.members)], {
+          sourceEventId: decision.sourceEventId,
+          sourceVersion: decision.sourceVersion,
           requester: decision.requester,
           threadRoot: decision.threadRoot,
           roomId: input.roomId,

@@ -20,10 +20,12 @@ import {
 } from '../shared/index.js';
 import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
 import type { RoomRegistry } from './room-registry.js';
+import { parseAdHocTeamKey } from './team-keys.js';
 
 /** The current view of the fleet the dispatcher decides against (changes on reload). */
 export interface FleetView {
   readonly entities: readonly EntityView[];
+  readonly teams: ReadonlyMap<string, readonly string[]>;
   readonly botAccounts: ReadonlySet<string>;
   readonly authorization: AuthorizationRules;
   readonly catchUpWindowMs: number;
@@ -197,7 +199,13 @@ export class EventPipeline implements IngressSink {
       thread = {
         rootId,
         senders: new Set(journal.threadSenders(roomId, rootId)),
-        responders: [...new Set(threadTurns.map((turn) => turn.responder))],
+        responders: [
+          ...new Set(
+            threadTurns.flatMap(
+              (turn) => parseAdHocTeamKey(turn.responder)?.members ?? [turn.responder],
+            ),
+          ),
+        ],
         openTurns: threadTurns.filter(isOpen).map(toView),
       };
       if (input.kind === 'edit') targetTurns = turns.forSource(input.targetId).map(toView);
@@ -207,6 +215,7 @@ export class EventPipeline implements IngressSink {
     }
     return {
       entities: fleet.entities,
+      teams: fleet.teams,
       botAccounts: fleet.botAccounts,
       authorization: fleet.authorization,
       room: {
@@ -266,5 +275,7 @@ function summarize(decision: Decision): string {
       return `command:${decision.name}`;
     case 'join':
       return `join:${decision.entity}`;
+    case 'team':
+      return `team:${decision.members.join(',')}:${decision.via}`;
   }
 }

@@ -82,6 +82,15 @@ export class Fleet {
     };
   }
 
+  /** Configured teams: name → member agent names. */
+  teams(): ReadonlyMap<string, readonly string[]> {
+    return new Map(
+      this.specs.flatMap((spec) =>
+        spec.kind === 'team' ? [[spec.name, spec.members] as const] : [],
+      ),
+    );
+  }
+
   botAccounts(): ReadonlySet<string> {
     return new Set(this.router()?.botAccounts ?? []);
   }

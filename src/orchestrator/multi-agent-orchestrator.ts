@@ -37,10 +37,12 @@ import type { ModelCatalog, ModelProvider, ModelScope } from './model-provider.j
 import { provisionRooms } from './room-provisioner.js';
 import { startRetention } from './retention.js';
 import { RoomRegistry } from './room-registry.js';
+import { parseAdHocTeamKey } from './team-keys.js';
+import { createTeamRunner } from './team-runner.js';
 import { createRouterResolver } from './router-resolver.js';
 import { recoverOpenTurns } from './turn-recovery.js';
 import { TurnCoordinator } from './turn-coordinator.js';
-import { TurnLauncher } from './turn-launcher.js';
+import { TurnLauncher, type TurnEnvironment } from './turn-launcher.js';
 import { txnPrefixFor } from './txn-ids.js';
 
 export interface OrchestratorDeps {
@@ -68,6 +70,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly registry = new RoomRegistry();
   private readonly coordinator: TurnCoordinator;
   private readonly launcher: TurnLauncher;
+  private readonly turnEnvironment: TurnEnvironment;
   private readonly pipeline: EventPipeline;
   private readonly commands: CommandRouter;
   private isStopping = false;
@@ -89,31 +92,47 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.catalog = deps.models(config);
     this.routerCache = new RouterDecisionCache({ clock: deps.clock });
     this.coordinator = new TurnCoordinator(deps.log);
+    this.turnEnvironment = {
+      bot: (name) => (this.isStopping ? undefined : this.bots.get(name)),
+      profile: (name) =>
+        this.currentFleet().profile(name, (names, agent) =>
+          names.length === 0
+            ? []
+            : (this.deps.skills?.skillsFor(names, { agentName: agent }) ?? []),
+        ),
+      peersIn: (roomId, except) => this.currentFleet().peersIn(roomId, except, this.registry),
+      nameOf: (userId) => this.nameOf(userId),
+      mentionsIn: (text, except) => this.mentionsIn(text, except),
+      threadModeOf: (name) => {
+        const spec = this.currentFleet().spec(name);
+        return spec === undefined || spec.kind === 'router' ? 'thread' : spec.threadMode;
+      },
+      toolsFor: (name) => this.toolsFor(name),
+      isTeamResponder: (responder) =>
+        parseAdHocTeamKey(responder) !== undefined ||
+        this.currentFleet().spec(responder)?.kind === 'team',
+    };
     this.launcher = new TurnLauncher({
       store: deps.store,
       coordinator: this.coordinator,
       models: this.modelProvider(),
-      environment: {
-        bot: (name) => (this.isStopping ? undefined : this.bots.get(name)),
-        profile: (name) =>
-          this.currentFleet().profile(name, (names, agent) =>
-            names.length === 0
-              ? []
-              : (this.deps.skills?.skillsFor(names, { agentName: agent }) ?? []),
-          ),
-        peersIn: (roomId, except) => this.currentFleet().peersIn(roomId, except, this.registry),
-        nameOf: (userId) => this.nameOf(userId),
-        mentionsIn: (text, except) => this.mentionsIn(text, except),
-        threadModeOf: (name) => {
-          const spec = this.currentFleet().spec(name);
-          return spec === undefined || spec.kind === 'router' ? 'thread' : spec.threadMode;
-        },
-        toolsFor: (name) => this.toolsFor(name),
-      },
+      environment: this.turnEnvironment,
       clock: deps.clock,
       log: deps.log,
       metrics: deps.metrics,
     });
+    this.launcher.setTeamRunner(
+      createTeamRunner({
+        store: deps.store,
+        launcher: this.launcher,
+        environment: this.turnEnvironment,
+        models: this.modelProvider(),
+        fleet: () => this.currentFleet(),
+        clock: deps.clock,
+        log: deps.log,
+        metrics: deps.metrics,
+      }),
+    );
     this.commands = new CommandRouter(
       [helpCommand(() => this.commands), agentsCommand, modelCommand, usageCommand],
       this.commandContext(),
@@ -140,6 +159,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         const fleet = this.currentFleet();
         return {
           entities: fleet.entityViews(this.registry),
+          teams: fleet.teams(),
           botAccounts: fleet.botAccounts(),
           authorization: fleet.authorization(this.registry),
           catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,

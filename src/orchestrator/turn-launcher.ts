@@ -10,8 +10,9 @@ import {
   type PeerProfile,
   type ReplyOutcome,
   type ToolRunner,
+  type TurnResult,
 } from '../agents/index.js';
-import type { ChatMessage } from '../llm/index.js';
+import type { ChatMessage, Usage } from '../llm/index.js';
 import {
   asEventId,
   asRoomId,
@@ -41,6 +42,8 @@ export interface TurnEnvironment {
   threadModeOf(name: string, roomId: string): 'thread' | 'room';
   /** The entity's tools, or undefined when it has none. */
   toolsFor(name: string): ToolRunner | undefined;
+  /** True for turns a team answers (a configured team, or an ad-hoc team key). */
+  isTeamResponder(responder: string): boolean;
 }
 
 export interface TurnLauncherDeps {
@@ -60,56 +63,71 @@ export interface TurnLauncherDeps {
  * can be launched again after a crash and edits its existing reply.
  */
 export class TurnLauncher {
+  private teamRunner: ((turn: TurnRecord, signal: AbortSignal) => Promise<void>) | undefined;
+
   constructor(private readonly deps: TurnLauncherDeps) {}
+
+  /** Installs the runner for team turns (configured teams and ad-hoc teams). */
+  setTeamRunner(runner: (turn: TurnRecord, signal: AbortSignal) => Promise<void>): void {
+    this.teamRunner = runner;
+  }
 
   /** Launches `turn` unless it is already running. Returns false when it could not start. */
   launch(turn: TurnRecord): boolean {
     const { environment, coordinator, log } = this.deps;
+    if (environment.isTeamResponder(turn.responder)) {
+      const runner = this.teamRunner;
+      if (runner === undefined) return false;
+      return coordinator.start(turn.responder, turn.sourceEventId, (signal) =>
+        runner(turn, signal),
+      );
+    }
     const bot = environment.bot(turn.responder);
-    const profile = environment.profile(turn.responder);
-    if (bot?.client === undefined || profile === undefined) {
+    if (bot?.client === undefined || environment.profile(turn.responder) === undefined) {
       log.warn('responder is not running; the turn stays open', {
         responder: turn.responder,
         source: turn.sourceEventId,
       });
       return false;
     }
-    return coordinator.start(turn.responder, turn.sourceEventId, (signal) =>
-      this.run(turn, bot, profile, signal),
-    );
+    return coordinator.start(turn.responder, turn.sourceEventId, async (signal) => {
+      await this.runAgent({
+        agent: turn.responder,
+        turn,
+        txnKey: turn.responder,
+        isOwnTurn: true,
+        signal,
+      });
+    });
   }
 
-  private attachmentsFor(
-    turn: TurnRecord,
-    source: JournalEntry,
-    client: MediaReader,
-    signal: AbortSignal,
-  ): Promise<AttachmentResult> {
-    const root =
-      turn.threadRoot === source.eventId ? undefined : this.deps.store.journal.get(turn.threadRoot);
-    return collectAttachments(turn, source, root, client, this.deps.log, signal);
-  }
-
-  private async run(
-    turn: TurnRecord,
-    bot: EntityBot,
-    profile: AgentProfile,
-    signal: AbortSignal,
-  ): Promise<void> {
+  /**
+   * Runs one agent turn on `turn`'s source: its own turn (`isOwnTurn`, recorded in the turn
+   * record), or a team member's contribution (`prompt` replaces the source text, and the
+   * reply is not recorded as the member's own turn). Resolves with the turn's result.
+   */
+  async runAgent(run: AgentRun): Promise<TurnResult | undefined> {
     const { store, models, environment, clock, metrics } = this.deps;
+    const { turn, agent } = run;
+    const bot = environment.bot(agent);
+    const profile = environment.profile(agent);
     const source = store.journal.get(turn.sourceEventId);
     const version = store.journal.get(turn.sourceVersion) ?? source;
-    const client = bot.client;
-    if (source === undefined || version === undefined || client === undefined) {
-      this.deps.log.warn('turn source is not in the journal; closing it', {
+    const client = bot?.client;
+    if (
+      bot === undefined ||
+      profile === undefined ||
+      source === undefined ||
+      version === undefined ||
+      client === undefined
+    ) {
+      this.deps.log.warn('cannot run the turn: responder or source missing', {
+        agent,
         source: turn.sourceEventId,
       });
-      store.turns.finish(turn.responder, turn.sourceEventId, 'failed');
-      return;
+      if (run.isOwnTurn) store.turns.finish(turn.responder, turn.sourceEventId, 'failed');
+      return undefined;
     }
-    const text =
-      version.eventId === source.eventId ? latestText(source, []) : latestText(source, [version]);
-    const threadMode = environment.threadModeOf(turn.responder, turn.roomId);
     const history = buildThreadHistory(store.journal, {
       roomId: turn.roomId,
       threadRoot: turn.threadRoot,
@@ -118,8 +136,9 @@ export class TurnLauncher {
       maxMessages: profile.historyMessages,
       nameOf: (userId) => environment.nameOf(userId),
     });
-    const attachments = await this.attachmentsFor(turn, source, client, signal);
-    const userText = `${environment.nameOf(turn.requester)}: ${text}`;
+    const attachments = await this.attachmentsFor(turn, source, client, run.signal);
+    const userText =
+      run.prompt ?? `${environment.nameOf(turn.requester)}: ${sourceText(source, version)}`;
     const messages: ChatMessage[] = [
       ...history,
       {
@@ -136,82 +155,149 @@ export class TurnLauncher {
       roomId: turn.roomId,
       roomName: undefined,
       threadRoot: turn.threadRoot,
-      peers: environment.peersIn(turn.roomId, turn.responder),
+      peers: environment.peersIn(turn.roomId, agent),
+      ...(run.extraSections === undefined ? {} : { extraSections: run.extraSections }),
     });
     const modelName = models.modelNameFor({
-      entity: turn.responder,
+      entity: agent,
       roomId: turn.roomId,
       threadRoot: turn.threadRoot,
     });
-    const model = models.model(modelName);
     const tracker = store.turns;
     const startedAt = clock.now();
-    const outcome = await runAgentTurn(
+    const preamble = [run.preamble, ...attachments.notes]
+      .filter((line) => line !== undefined && line !== '')
+      .join('\n');
+    const result = await runAgentTurn(
       {
         agent: profile,
-        model,
+        model: models.model(modelName),
         system,
         messages,
-        tools: environment.toolsFor(turn.responder),
+        tools: environment.toolsFor(agent),
         roomId: asRoomId(turn.roomId),
-        threadRoot: threadMode === 'room' ? undefined : asEventId(turn.threadRoot),
+        threadRoot:
+          environment.threadModeOf(agent, turn.roomId) === 'room'
+            ? undefined
+            : asEventId(turn.threadRoot),
         sourceEventId: asEventId(turn.sourceEventId),
         requester: turn.requester,
-        txnPrefix: txnPrefixFor(turn.responder, turn.sourceEventId),
+        txnPrefix: txnPrefixFor(run.txnKey, turn.sourceEventId),
         generation: turn.generation,
-        existingReplyId: turn.replyEventId === undefined ? undefined : asEventId(turn.replyEventId),
-        recorder: {
-          recordReply: (replyId) => {
-            tracker.recordReply(turn.responder, turn.sourceEventId, replyId);
-          },
-          recordModel: (modelId) => {
-            tracker.recordModel(turn.responder, turn.sourceEventId, modelId);
-          },
-          finish: (outcome: ReplyOutcome) => {
-            tracker.finish(turn.responder, turn.sourceEventId, outcome);
-          },
-        },
-        mentionsFor: (replyText) => environment.mentionsIn(replyText, turn.responder),
-        preamble: attachments.notes.join('\n'),
-        signal,
+        existingReplyId:
+          run.isOwnTurn && turn.replyEventId !== undefined
+            ? asEventId(turn.replyEventId)
+            : undefined,
+        recorder: run.isOwnTurn
+          ? {
+              recordReply: (replyId) => {
+                tracker.recordReply(turn.responder, turn.sourceEventId, replyId);
+              },
+              recordModel: (modelId) => {
+                tracker.recordModel(turn.responder, turn.sourceEventId, modelId);
+              },
+              finish: (outcome: ReplyOutcome) => {
+                tracker.finish(turn.responder, turn.sourceEventId, outcome);
+              },
+            }
+          : NO_RECORDER,
+        mentionsFor: (replyText) => environment.mentionsIn(replyText, agent),
+        preamble,
+        signal: run.signal,
       },
       {
         outbox: bot.outbox,
         typing: client,
         clock,
         log: this.deps.log,
-        recordUsage: (modelId, usage) => {
-          store.usage.record({
-            responder: turn.responder,
-            roomId: turn.roomId,
-            userId: turn.requester,
-            model: modelId,
-            inputTokens: usage.inputTokens,
-            outputTokens: usage.outputTokens,
-          });
-          metrics.tokens.inc(
-            { direction: 'input', responder: turn.responder, model: modelId },
-            usage.inputTokens,
-          );
-          metrics.tokens.inc(
-            { direction: 'output', responder: turn.responder, model: modelId },
-            usage.outputTokens,
-          );
-        },
+        recordUsage: usageRecorder(store, metrics, {
+          responder: agent,
+          roomId: turn.roomId,
+          requester: turn.requester,
+        }),
         onFirstVisible: () => {
           metrics.replyLatency.observe(Math.max(0, clock.now() - source.originTs) / 1000);
         },
       },
     );
-    metrics.modelCalls.inc({ model: modelName, outcome });
-    metrics.repliesSent.inc({ responder: turn.responder, outcome });
+    metrics.modelCalls.inc({ model: modelName, outcome: result.outcome });
+    metrics.repliesSent.inc({ responder: agent, outcome: result.outcome });
     this.deps.log.info('turn finished', {
-      responder: turn.responder,
+      responder: agent,
       source: turn.sourceEventId,
-      outcome,
+      outcome: result.outcome,
       durationMs: clock.now() - startedAt,
     });
+    return result;
   }
+
+  private attachmentsFor(
+    turn: TurnRecord,
+    source: JournalEntry,
+    client: MediaReader,
+    signal: AbortSignal,
+  ): Promise<AttachmentResult> {
+    const root =
+      turn.threadRoot === source.eventId ? undefined : this.deps.store.journal.get(turn.threadRoot);
+    return collectAttachments(turn, source, root, client, this.deps.log, signal);
+  }
+}
+
+/** One agent turn to run (see {@link TurnLauncher.runAgent}). */
+export interface AgentRun {
+  /** The agent that answers. */
+  readonly agent: string;
+  /** The turn record of the source (the agent's own, or its team's). */
+  readonly turn: TurnRecord;
+  /** Base of the reply's transaction ids (with the source event). */
+  readonly txnKey: string;
+  /** True for the agent's own turn (recorded); false for a team member's contribution. */
+  readonly isOwnTurn: boolean;
+  /** Replaces the source text as the agent's request (a team member's prompt). */
+  readonly prompt?: string;
+  /** Markdown at the top of the reply (a team attribution). */
+  readonly preamble?: string;
+  readonly extraSections?: readonly { readonly title: string; readonly body: string }[];
+  readonly signal: AbortSignal;
+}
+
+const NO_RECORDER = {
+  recordReply: () => undefined,
+  recordModel: () => undefined,
+  finish: () => undefined,
+};
+
+/** The text of the source, or of its edit that the turn answers. */
+export function sourceText(source: JournalEntry, version: JournalEntry): string {
+  return version.eventId === source.eventId
+    ? latestText(source, [])
+    : latestText(source, [version]);
+}
+
+/** Records a model call's tokens in the usage table and the metrics. */
+export function usageRecorder(
+  store: QuorumStore,
+  metrics: QuorumMetrics,
+  who: { readonly responder: string; readonly roomId: string; readonly requester: string },
+): (modelId: string, usage: Usage) => void {
+  return (modelId, usage) => {
+    store.usage.record({
+      responder: who.responder,
+      roomId: who.roomId,
+      userId: who.requester,
+      model: modelId,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+    });
+    metrics.tokens.inc(
+      { direction: 'input', responder: who.responder, model: modelId },
+      usage.inputTokens,
+    );
+    metrics.tokens.inc(
+      { direction: 'output', responder: who.responder, model: modelId },
+      usage.outputTokens,
+    );
+  };
 }
 
 /** Reads the source message's attachment, and the thread root's when the source replies to it. */

@@ -1,6 +1,7 @@
 import { describeError, type Clock, type Logger, asEventId, asRoomId } from '../shared/index.js';
 import type { QuorumStore } from '../storage/index.js';
 import type { EntityBot } from './entity-bot.js';
+import { parseAdHocTeamKey } from './team-keys.js';
 import type { TurnCoordinator } from './turn-coordinator.js';
 import { findReplyInThread, type TurnLauncher } from './turn-launcher.js';
 
@@ -25,8 +26,10 @@ export async function recoverOpenTurns(bot: EntityBot, deps: TurnRecoveryDeps): 
   const client = bot.client;
   if (client === undefined) return;
   for (const turn of store.turns.listOpen()) {
-    if (turn.responder !== bot.name || coordinator.isRunning(turn.responder, turn.sourceEventId))
-      continue;
+    // A team turn is resumed by the bot that writes its synthesis.
+    const isBots =
+      turn.responder === bot.name || parseAdHocTeamKey(turn.responder)?.poster === bot.name;
+    if (!isBots || coordinator.isRunning(turn.responder, turn.sourceEventId)) continue;
     if (clock.now() - turn.createdAt > deps.catchUpWindowMs) {
       store.turns.finish(turn.responder, turn.sourceEventId, 'interrupted');
       log.info('closed an open turn too old to resume', {

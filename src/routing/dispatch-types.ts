@@ -98,6 +98,8 @@ export interface ThreadView {
 
 export interface DispatchContext {
   readonly entities: readonly EntityView[];
+  /** Configured teams: name → member agent names. */
+  readonly teams: ReadonlyMap<string, readonly string[]>;
   /** Non-Quorum bot accounts (bridges): never counted as people. */
   readonly botAccounts: ReadonlySet<string>;
   readonly authorization: AuthorizationRules;
@@ -143,6 +145,17 @@ export type Decision =
       readonly requester: string;
       readonly threadRoot: string;
       readonly via: 'mention' | 'direct' | 'thread' | 'only-agent';
+    }
+  | {
+      readonly kind: 'team';
+      /** Member agents of an ad-hoc team (several agents mentioned, or a thread they share). */
+      readonly members: readonly string[];
+      readonly mode: 'coordinate' | 'collaborate';
+      readonly sourceEventId: string;
+      readonly sourceVersion: string;
+      readonly requester: string;
+      readonly threadRoot: string;
+      readonly via: 'mention' | 'direct' | 'thread';
     }
   | {
       readonly kind: 'route';

@@ -33,6 +33,7 @@ const authorization: AuthorizationRules = {
 function context(overrides: Partial<DispatchContext> = {}): DispatchContext {
   return {
     entities: [router, calc, scribe],
+    teams: new Map(),
     botAccounts: new Set(['@bridge:hs']),
     authorization,
     room: {
@@ -98,9 +99,44 @@ describe('dispatcher: messages', () => {
     });
   });
 
-  it('answers several mentioned agents in config order', () => {
+  it('forms an ad-hoc team of several mentioned agents, in config order', () => {
     const decision = decide(message({ mentionedUserIds: [scribe.userId, calc.userId] }), context());
-    expect(decision).toMatchObject({ kind: 'respond', responders: ['calc', 'scribe'] });
+    expect(decision).toMatchObject({
+      kind: 'team',
+      members: ['calc', 'scribe'],
+      mode: 'collaborate',
+      via: 'mention',
+    });
+  });
+
+  it('keeps a thread two agents answered working as their team', () => {
+    const thread = {
+      rootId: '$root',
+      senders: new Set(['@alice:hs']),
+      responders: ['calc', 'scribe'],
+      openTurns: [],
+    };
+    expect(decide(message({ threadRoot: '$root' }), context({ thread }))).toMatchObject({
+      kind: 'team',
+      members: ['calc', 'scribe'],
+      via: 'thread',
+    });
+  });
+
+  it('lets a configured team speak for its members when mentioned with them', () => {
+    const crew = entity('crew', 'team');
+    const teams = new Map([['crew', ['calc', 'scribe']]]);
+    const room = {
+      roomId: ROOM,
+      joinedEntities: new Set(['router', 'calc', 'scribe', 'crew']),
+      directEntities: new Set<string>(),
+    };
+    expect(
+      decide(
+        message({ mentionedUserIds: [crew.userId, calc.userId] }),
+        context({ entities: [router, calc, scribe, crew], teams, room }),
+      ),
+    ).toMatchObject({ kind: 'respond', responders: ['crew'] });
   });
 
   it('ignores mentions of agents that are not in the room', () => {

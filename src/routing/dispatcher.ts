@@ -9,6 +9,7 @@ import type {
   ReactionInput,
 } from './dispatch-types.js';
 import { findMentionedEntities } from './mentions.js';
+import { formTeam, type TeamFormation } from '../teams/index.js';
 
 /** Reaction keys that stop an in-progress reply. */
 export const STOP_REACTIONS: ReadonlySet<string> = new Set(['🛑', '⏹️', '⏹']);
@@ -105,7 +106,32 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
   const command = COMMAND.exec(text);
   if (command !== null) return decideCommand(command, message, context);
 
-  if (mentioned.length > 0) return respond(mentioned, 'mention');
+  const asTeam = (
+    formation: TeamFormation,
+    via: 'mention' | 'direct' | 'thread',
+  ): Decision | undefined => {
+    if (formation.kind === 'single') return respond([formation.responder], via);
+    if (formation.kind === 'none') return undefined;
+    return {
+      kind: 'team',
+      members: formation.members,
+      mode: formation.mode,
+      sourceEventId: message.sourceEventId,
+      sourceVersion: message.sourceVersion,
+      requester: message.sender,
+      threadRoot: message.threadRoot,
+      via,
+    };
+  };
+  const noTeam = {
+    mentioned: [],
+    threadParticipants: [],
+    directEntities: [],
+    teams: context.teams,
+  };
+
+  const byMention = asTeam(formTeam({ ...noTeam, mentioned }), 'mention');
+  if (byMention !== undefined) return byMention;
 
   const routerMentioned = context.entities.some(
     (entity) => entity.kind === 'router' && message.mentionedUserIds.includes(entity.userId),
@@ -126,8 +152,10 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
     (name) =>
       context.room.joinedEntities.has(name) && entityByName(context, name)?.kind !== 'router',
   );
-  const lastResponder = continuing.at(-1);
-  if (lastResponder !== undefined && !routerMentioned) return respond([lastResponder], 'thread');
+  if (!routerMentioned) {
+    const byThread = asTeam(formTeam({ ...noTeam, threadParticipants: continuing }), 'thread');
+    if (byThread !== undefined) return byThread;
+  }
 
   const candidates = context.entities
     .filter((entity) => entity.kind !== 'router' && context.room.joinedEntities.has(entity.name))

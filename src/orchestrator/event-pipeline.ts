@@ -19,6 +19,7 @@ import {
   type RoomId,
 } from '../shared/index.js';
 import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
+import { HandoffLedger } from './handoff.js';
 import type { RoomRegistry } from './room-registry.js';
 import { parseAdHocTeamKey } from './team-keys.js';
 
@@ -66,8 +67,11 @@ export class EventPipeline implements IngressSink {
   /** The running pump of each room that has work. */
   private readonly pumps = new Map<string, Promise<void>>();
   private isHeld = false;
+  private readonly handoffs: HandoffLedger;
 
-  constructor(private readonly deps: EventPipelineDeps) {}
+  constructor(private readonly deps: EventPipelineDeps) {
+    this.handoffs = new HandoffLedger(deps.store.threadSettings);
+  }
 
   onAdmitted(entries: readonly JournalEntry[]): void {
     for (const entry of entries) {
@@ -207,6 +211,7 @@ export class EventPipeline implements IngressSink {
           ),
         ],
         openTurns: threadTurns.filter(isOpen).map(toView),
+        handedOff: new Set(this.handoffs.handedOff(roomId, rootId)),
       };
       if (input.kind === 'edit') targetTurns = turns.forSource(input.targetId).map(toView);
     } else if (input.kind === 'reaction') {

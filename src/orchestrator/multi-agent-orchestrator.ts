@@ -108,6 +108,10 @@ export class MultiAgentOrchestrator implements HealthSource {
         return spec === undefined || spec.kind === 'router' ? 'thread' : spec.threadMode;
       },
       toolsFor: (name) => this.toolsFor(name),
+      userIdOf: (name) => {
+        const spec = this.currentFleet().spec(name);
+        return spec === undefined ? name : this.currentFleet().userIdOf(spec);
+      },
       isTeamResponder: (responder) =>
         parseAdHocTeamKey(responder) !== undefined ||
         this.currentFleet().spec(responder)?.kind === 'team',

@@ -25,6 +25,7 @@ import type { MediaReader } from '../matrix/index.js';
 import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
 import type { EntityBot } from './entity-bot.js';
 import type { ModelProvider } from './model-provider.js';
+import { HandoffLedger, withHandoffTool, type RequestedHandoff } from './handoff.js';
 import { txnPrefixFor } from './txn-ids.js';
 import type { TurnCoordinator } from './turn-coordinator.js';
 
@@ -44,6 +45,8 @@ export interface TurnEnvironment {
   toolsFor(name: string): ToolRunner | undefined;
   /** True for turns a team answers (a configured team, or an ad-hoc team key). */
   isTeamResponder(responder: string): boolean;
+  /** The Matrix user id of an entity. */
+  userIdOf(name: string): string;
 }
 
 export interface TurnLauncherDeps {
@@ -63,9 +66,12 @@ export interface TurnLauncherDeps {
  * can be launched again after a crash and edits its existing reply.
  */
 export class TurnLauncher {
+  private readonly handoffs: HandoffLedger;
   private teamRunner: ((turn: TurnRecord, signal: AbortSignal) => Promise<void>) | undefined;
 
-  constructor(private readonly deps: TurnLauncherDeps) {}
+  constructor(private readonly deps: TurnLauncherDeps) {
+    this.handoffs = new HandoffLedger(deps.store.threadSettings);
+  }
 
   /** Installs the runner for team turns (configured teams and ad-hoc teams). */
   setTeamRunner(runner: (turn: TurnRecord, signal: AbortSignal) => Promise<void>): void {
@@ -149,6 +155,39 @@ export class TurnLauncher {
             : [{ type: 'text', text: userText }, ...attachments.parts],
       },
     ];
+    // Handoffs: an agent answering its own turn may hand the conversation to another agent.
+    let handoff: RequestedHandoff | undefined;
+    const ledger = this.handoffs;
+    const chain = ledger.chain(turn.roomId, turn.threadRoot, turn.sourceEventId, agent);
+    const tools = run.isOwnTurn
+      ? withHandoffTool(environment.toolsFor(agent), {
+          chain,
+          available: environment
+            .peersIn(turn.roomId, agent)
+            .filter((peer) => !environment.isTeamResponder(peer.name))
+            .map((peer) => ({ name: peer.name, role: peer.role })),
+          onHandoff: (requested) => {
+            handoff = requested;
+          },
+        })
+      : environment.toolsFor(agent);
+    const handedBy = chain.current === agent ? chain.agents.at(-2) : undefined;
+    const handoffReason = ledger.reasonFor(turn.roomId, turn.threadRoot, turn.sourceEventId, agent);
+    const handoffNote =
+      handedBy === undefined
+        ? undefined
+        : `_${environment.nameOf(environment.userIdOf(handedBy))} handed this over${handoffReason === undefined ? '' : `: ${handoffReason}`}_`;
+    const extraSections = [
+      ...(run.extraSections ?? []),
+      ...(handoffNote === undefined
+        ? []
+        : [
+            {
+              title: 'Handoff',
+              body: `${handedBy ?? ''} handed this conversation to you. Reason: ${handoffReason ?? 'none given'}. Answer the person directly.`,
+            },
+          ]),
+    ];
     const system = buildSystemPrompt({
       agent: profile,
       nowMs: clock.now(),
@@ -156,7 +195,7 @@ export class TurnLauncher {
       roomName: undefined,
       threadRoot: turn.threadRoot,
       peers: environment.peersIn(turn.roomId, agent),
-      ...(run.extraSections === undefined ? {} : { extraSections: run.extraSections }),
+      extraSections,
     });
     const modelName = models.modelNameFor({
       entity: agent,
@@ -165,7 +204,7 @@ export class TurnLauncher {
     });
     const tracker = store.turns;
     const startedAt = clock.now();
-    const preamble = [run.preamble, ...attachments.notes]
+    const preamble = [run.preamble, handoffNote, ...attachments.notes]
       .filter((line) => line !== undefined && line !== '')
       .join('\n');
     const result = await runAgentTurn(
@@ -174,7 +213,7 @@ export class TurnLauncher {
         model: models.model(modelName),
         system,
         messages,
-        tools: environment.toolsFor(agent),
+        tools,
         roomId: asRoomId(turn.roomId),
         threadRoot:
           environment.threadModeOf(agent, turn.roomId) === 'room'
@@ -220,6 +259,7 @@ export class TurnLauncher {
         },
       },
     );
+    if (handoff !== undefined && result.outcome === 'completed') this.startHandoff(turn, handoff);
     metrics.modelCalls.inc({ model: modelName, outcome: result.outcome });
     metrics.repliesSent.inc({ responder: agent, outcome: result.outcome });
     this.deps.log.info('turn finished', {
@@ -229,6 +269,34 @@ export class TurnLauncher {
       durationMs: clock.now() - startedAt,
     });
     return result;
+  }
+
+  /** Records a handoff and starts the target agent's turn on the same source, in the same thread. */
+  private startHandoff(turn: TurnRecord, handoff: RequestedHandoff): void {
+    const target = handoff.chain.current;
+    this.handoffs.record(
+      turn.roomId,
+      turn.threadRoot,
+      turn.sourceEventId,
+      handoff.chain,
+      handoff.reason,
+    );
+    const claim = this.deps.store.turns.claim({
+      responder: target,
+      sourceEventId: turn.sourceEventId,
+      roomId: turn.roomId,
+      threadRoot: turn.threadRoot,
+      requester: turn.requester,
+      sourceVersion: turn.sourceVersion,
+    });
+    this.deps.log.info('handoff', {
+      from: turn.responder,
+      to: target,
+      chain: handoff.chain.agents.join(' > '),
+      claim,
+    });
+    const record = this.deps.store.turns.get(target, turn.sourceEventId);
+    if (claim === 'claimed' && record !== undefined) this.launch(record);
   }
 
   private attachmentsFor(

@@ -94,6 +94,8 @@ export interface ThreadView {
   readonly responders: readonly string[];
   /** Turns in the thread whose reply is still being written. */
   readonly openTurns: readonly TurnView[];
+  /** Agents that handed the thread over to another (they no longer continue it). */
+  readonly handedOff?: ReadonlySet<string>;
 }
 
 export interface DispatchContext {

@@ -153,7 +153,14 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
       context.room.joinedEntities.has(name) && entityByName(context, name)?.kind !== 'router',
   );
   if (!routerMentioned) {
-    const byThread = asTeam(formTeam({ ...noTeam, threadParticipants: continuing }), 'thread');
+    const byThread = asTeam(
+      formTeam({
+        ...noTeam,
+        threadParticipants: continuing,
+        handedOff: context.thread?.handedOff ?? new Set(),
+      }),
+      'thread',
+    );
     if (byThread !== undefined) return byThread;
   }
 

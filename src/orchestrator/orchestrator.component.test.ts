@@ -163,7 +163,10 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
     expect(reply.text).toContain('It is 42.');
     const toolMessage = model.requests[1]?.messages.find((message) => message.role === 'tool');
     expect(toolMessage).toMatchObject({ role: 'tool', content: '42' });
-    expect(model.requests[0]?.tools?.map((tool) => tool.name)).toEqual(['calculator', 'handoff_to_agent']);
+    expect(model.requests[0]?.tools?.map((tool) => tool.name)).toEqual([
+      'calculator',
+      'handoff_to_agent',
+    ]);
   });
 
   it('switches the model for one thread with !model', async () => {

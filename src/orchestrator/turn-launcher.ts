@@ -25,6 +25,11 @@ import type { MediaReader } from '../matrix/index.js';
 import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
 import type { EntityBot } from './entity-bot.js';
 import type { ModelProvider } from './model-provider.js';
+import {
+  EMPTY_TEAM_STATE,
+  TEAM_STATE_PROMPT_TITLE,
+  formatTeamStateForPrompt,
+} from '../teams/index.js';
 import { HandoffLedger, withHandoffTool, type RequestedHandoff } from './handoff.js';
 import { txnPrefixFor } from './txn-ids.js';
 import type { TurnCoordinator } from './turn-coordinator.js';
@@ -177,8 +182,15 @@ export class TurnLauncher {
       handedBy === undefined
         ? undefined
         : `_${environment.nameOf(environment.userIdOf(handedBy))} handed this over${handoffReason === undefined ? '' : `: ${handoffReason}`}_`;
+    const teamState =
+      run.extraSections === undefined
+        ? formatTeamStateForPrompt(
+            store.teamState.get(turn.roomId, turn.threadRoot) ?? EMPTY_TEAM_STATE,
+          )
+        : undefined;
     const extraSections = [
       ...(run.extraSections ?? []),
+      ...(teamState === undefined ? [] : [{ title: TEAM_STATE_PROMPT_TITLE, body: teamState }]),
       ...(handoffNote === undefined
         ? []
         : [

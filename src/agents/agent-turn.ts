@@ -152,6 +152,7 @@ export async function runAgentTurn(
           roomId: input.roomId,
           threadRoot: input.threadRoot,
           requester: input.requester,
+          sourceEventId: input.sourceEventId,
           signal: input.signal,
         });
         trace.push({

@@ -6,6 +6,8 @@ export interface ToolCallContext {
   readonly roomId: string;
   readonly threadRoot: string | undefined;
   readonly requester: string;
+  /** The event the turn answers. */
+  readonly sourceEventId: string;
   readonly signal: AbortSignal;
 }
 

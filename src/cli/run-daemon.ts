@@ -107,6 +107,7 @@ export async function runDaemon(
     log,
     metrics,
     skills: new SkillLibrary({ clock: systemClock, log: log.child({ component: 'skills' }) }),
+    configFile: { path: paths.configPath, env },
   });
   const http = new HttpServer({
     host: command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1',

@@ -32,6 +32,16 @@ export interface CommandContext {
   /** Token usage since `sinceMs`, grouped by agent, room or user. */
   usage(by: 'responder' | 'room' | 'user', sinceMs: number): readonly UsageLine[];
   now(): number;
+  /** The config at `path` (all of it for ''), as Markdown, secrets redacted. */
+  showConfig(path: string): Promise<string>;
+  /** Whether `userId` may change `path` from `roomId`. */
+  mayEditConfig(userId: string, roomId: string, path: string): Promise<boolean>;
+  /** Posts a confirmation card for the change; resolves with a refusal text when it cannot. */
+  offerConfigChange(
+    decision: CommandDecision,
+    path: string,
+    value: string | undefined,
+  ): Promise<string | undefined>;
 }
 
 export type CommandDecision = Extract<Decision, { kind: 'command' }> & { readonly roomId: string };

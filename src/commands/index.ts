@@ -9,3 +9,4 @@ export type {
 } from './command-handler.js';
 export { modelCommand } from './model-command.js';
 export { usageCommand } from './usage-command.js';
+export { configCommand } from './config-command.js';

@@ -239,6 +239,23 @@ export class BotSdkClient implements BotClient {
     return Object.keys(joined).map((userId) => branded(userId, asUserId, 'GET /joined_members'));
   }
 
+  async getUserPowerLevel(roomId: RoomId, userId: UserId): Promise<number> {
+    const raw = await this.http(
+      'GET power_levels',
+      'GET',
+      `${roomPath(roomId)}/state/m.room.power_levels/`,
+    );
+    const levels = asRecord(raw, 'GET power_levels');
+    const users = levels['users'];
+    const own =
+      typeof users === 'object' && users !== null
+        ? (users as Record<string, unknown>)[userId]
+        : undefined;
+    if (typeof own === 'number') return own;
+    const fallback = levels['users_default'];
+    return typeof fallback === 'number' ? fallback : 0;
+  }
+
   async resolveAlias(alias: RoomAlias): Promise<RoomId | undefined> {
     try {
       const path = `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`;

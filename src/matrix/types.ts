@@ -179,6 +179,8 @@ export interface RoomMembership {
   invite(roomId: RoomId, userId: UserId): Promise<void>;
   getJoinedRooms(): Promise<readonly RoomId[]>;
   getJoinedMembers(roomId: RoomId): Promise<readonly UserId[]>;
+  /** The user's power level in the room (`m.room.power_levels`; 100 is admin). */
+  getUserPowerLevel(roomId: RoomId, userId: UserId): Promise<number>;
 }
 
 /** What {@link RoomDirectory.createRoom} creates. */

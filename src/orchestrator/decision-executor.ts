@@ -4,6 +4,7 @@ import type { QuorumStore } from '../storage/index.js';
 import type { EntityBot } from './entity-bot.js';
 import type { DecisionExecutor } from './event-pipeline.js';
 import type { RoomRegistry } from './room-registry.js';
+import type { InteractionService } from './interaction-service.js';
 import { adHocTeamKey } from './team-keys.js';
 import type { TurnCoordinator } from './turn-coordinator.js';
 import type { TurnLauncher } from './turn-launcher.js';
@@ -26,6 +27,7 @@ export interface FleetDecisionExecutorDeps {
   readonly bot: (name: string) => EntityBot | undefined;
   readonly router: RouteResolver;
   readonly commands: CommandHandler;
+  readonly interactions: InteractionService;
   readonly log: Logger;
 }
 
@@ -85,6 +87,7 @@ export class FleetDecisionExecutor implements DecisionExecutor {
       case 'stop':
         for (const turn of decision.turns) {
           const wasRunning = this.deps.coordinator.isRunning(turn.responder, turn.sourceEventId);
+          this.deps.interactions.cancelForTurn(turn.responder, turn.sourceEventId);
           await this.deps.coordinator.abort(
             turn.responder,
             turn.sourceEventId,
@@ -97,6 +100,28 @@ export class FleetDecisionExecutor implements DecisionExecutor {
       case 'command':
         await this.deps.commands.handle(decision);
         return;
+      case 'interaction': {
+        const record = this.deps.store.interactions.get(decision.interactionId);
+        if (record === undefined) return;
+        if (decision.via === 'reaction') {
+          await this.deps.interactions.onReaction(
+            record,
+            decision.sender,
+            decision.value,
+            decision.eventId,
+            decision.atMs,
+          );
+        } else {
+          await this.deps.interactions.onReply(
+            record,
+            decision.sender,
+            decision.value,
+            decision.eventId,
+            decision.atMs,
+          );
+        }
+        return;
+      }
       case 'join':
         await this.join(decision);
         return;
@@ -128,6 +153,7 @@ export class FleetDecisionExecutor implements DecisionExecutor {
   private async regenerate(decision: Extract<Decision, { kind: 'regenerate' }>): Promise<void> {
     const { store, coordinator, launcher } = this.deps;
     for (const responder of decision.responders) {
+      this.deps.interactions.cancelForTurn(responder, decision.sourceEventId);
       await coordinator.abort(
         responder,
         decision.sourceEventId,

@@ -194,6 +194,13 @@ export class EventPipeline implements IngressSink {
     let thread: ThreadView | undefined;
     let targetTurns: readonly TurnView[] = [];
     let replyTurn: TurnView | undefined;
+    let card: { interactionId: string } | undefined;
+    let pendingQuestion: { interactionId: string; options: readonly string[] } | undefined;
+    const cardOf = (eventId: string | undefined): { interactionId: string } | undefined => {
+      const record =
+        eventId === undefined ? undefined : this.deps.store.interactions.getByCard(eventId);
+      return record === undefined ? undefined : { interactionId: record.id };
+    };
     if (input.kind === 'message' || input.kind === 'edit') {
       const rootId =
         input.kind === 'message'
@@ -214,9 +221,24 @@ export class EventPipeline implements IngressSink {
         handedOff: new Set(this.handoffs.handedOff(roomId, rootId)),
       };
       if (input.kind === 'edit') targetTurns = turns.forSource(input.targetId).map(toView);
+      if (input.kind === 'message') {
+        card = cardOf(input.replyTo);
+        const question = this.deps.store.interactions
+          .listPending()
+          .find(
+            (record) =>
+              record.kind === 'question' &&
+              record.roomId === roomId &&
+              record.threadRoot === rootId &&
+              record.requester === input.sender,
+          );
+        if (question?.kind === 'question')
+          pendingQuestion = { interactionId: question.id, options: question.payload.options };
+      }
     } else if (input.kind === 'reaction') {
       const turn = turns.byReply(input.targetId);
       replyTurn = turn === undefined ? undefined : toView(turn);
+      card = cardOf(input.targetId);
     }
     return {
       entities: fleet.entities,
@@ -231,6 +253,8 @@ export class EventPipeline implements IngressSink {
       thread,
       targetTurns,
       replyTurn,
+      card,
+      pendingQuestion,
       nowMs: this.deps.clock.now(),
       catchUpWindowMs: fleet.catchUpWindowMs,
     };
@@ -282,5 +306,7 @@ function summarize(decision: Decision): string {
       return `join:${decision.entity}`;
     case 'team':
       return `team:${decision.members.join(',')}:${decision.via}`;
+    case 'interaction':
+      return `interaction:${decision.via}`;
   }
 }

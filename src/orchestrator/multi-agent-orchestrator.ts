@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   agentsCommand,
   CommandRouter,
+  configCommand,
   helpCommand,
   modelCommand,
   usageCommand,
   type CommandContext,
 } from '../commands/index.js';
-import { resolveEntitySpecs, type EntitySpec, type QuorumConfig } from '../config/index.js';
+import {
+  configPathScope,
+  normalizeRoomRef,
+  showConfigPath,
+  resolveEntitySpecs,
+  type ConfigEnv,
+  type EntitySpec,
+  type QuorumConfig,
+} from '../config/index.js';
 import {
   AbortReason,
   asEventId,
@@ -26,7 +36,16 @@ import {
 import { RouterDecisionCache, RoutingPolicy } from '../routing/index.js';
 import type { SkillLibrary } from '../skills/index.js';
 import type { QuorumStore } from '../storage/index.js';
-import { createToolRunner, type AgentMessaging, type AgentToolRunner } from '../tools/index.js';
+import {
+  createToolRunner,
+  type AgentInteractions,
+  type AgentMessaging,
+  type AgentToolRunner,
+  type InteractionCallContext,
+} from '../tools/index.js';
+import type { ToolRunner } from '../agents/index.js';
+import { withApprovals } from './approval-gate.js';
+import { InteractionService, type InteractionScope } from './interaction-service.js';
 import { FleetDecisionExecutor, type RouteResolver } from './decision-executor.js';
 import { EntityBot } from './entity-bot.js';
 import { EventPipeline } from './event-pipeline.js';
@@ -56,6 +75,8 @@ export interface OrchestratorDeps {
   readonly pollTimeoutMs?: number;
   /** Skills agents may list (`skills/<name>/SKILL.md`); started and stopped with the fleet. */
   readonly skills?: SkillLibrary;
+  /** The config file that `!config` and `propose_config_change` edit (absent: editing is refused). */
+  readonly configFile?: { readonly path: string; readonly env: ConfigEnv };
 }
 
 /**
@@ -77,11 +98,13 @@ export class MultiAgentOrchestrator implements HealthSource {
   private isBooted = false;
   private reloads: Promise<unknown> = Promise.resolve();
   /** Tool runners per agent, built once per fleet generation. */
-  private toolRunners = new Map<string, AgentToolRunner | undefined>();
+  private toolRunners = new Map<string, ToolRunner | undefined>();
   /** Aborted at shutdown: ends the skill library and the retention task. */
   private readonly skillsRunning = new AbortController();
   /** The router's recent decisions per room and thread (cleared on reload). */
   private readonly routerCache: RouterDecisionCache;
+  /** Questions, approvals and config confirmations. */
+  private readonly interactions: InteractionService;
   private readonly log: Logger;
 
   constructor(
@@ -91,6 +114,14 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.log = deps.log;
     this.catalog = deps.models(config);
     this.routerCache = new RouterDecisionCache({ clock: deps.clock });
+    this.interactions = new InteractionService({
+      store: deps.store,
+      clock: deps.clock,
+      log: deps.log,
+      bot: (name) => this.bots.get(name),
+      config: () => this.config,
+      configFile: deps.configFile,
+    });
     this.coordinator = new TurnCoordinator(deps.log);
     this.turnEnvironment = {
       bot: (name) => (this.isStopping ? undefined : this.bots.get(name)),
@@ -138,7 +169,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       }),
     );
     this.commands = new CommandRouter(
-      [helpCommand(() => this.commands), agentsCommand, modelCommand, usageCommand],
+      [helpCommand(() => this.commands), agentsCommand, modelCommand, usageCommand, configCommand],
       this.commandContext(),
     );
     const executor = new FleetDecisionExecutor({
@@ -148,6 +179,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       registry: this.registry,
       bot: (name) => this.bots.get(name),
       router: this.routeResolver(),
+      interactions: this.interactions,
       commands: {
         handle: async (decision) => {
           const roomId = this.deps.store.journal.get(decision.sourceEventId)?.roomId;
@@ -185,6 +217,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   async start(): Promise<void> {
     if (this.deps.skills !== undefined) await this.deps.skills.start(this.skillsRunning.signal);
     startRetention(this.deps.store, this.deps.clock, this.log, this.skillsRunning.signal);
+    this.interactions.start(this.skillsRunning.signal);
     const fleet = await this.resolveFleet(this.config, 1);
     this.fleet = fleet;
     this.log.info('starting the fleet', {
@@ -390,24 +423,69 @@ export class MultiAgentOrchestrator implements HealthSource {
   }
 
   /** The agent's tool runner (built once per fleet generation), or undefined when it has none. */
-  private toolsFor(name: string): AgentToolRunner | undefined {
+  private toolsFor(name: string): ToolRunner | undefined {
     if (this.toolRunners.has(name)) return this.toolRunners.get(name);
     const spec = this.currentFleet().spec(name);
-    let runner: AgentToolRunner | undefined;
+    let runner: ToolRunner | undefined;
     if (spec?.kind === 'agent' && spec.tools.length > 0) {
-      runner = createToolRunner(
+      const built: AgentToolRunner = createToolRunner(
         spec.tools.map((tool) => tool.name),
         {
           clock: this.deps.clock,
           log: this.log.child({ agent: name }),
           timezone: spec.timezone,
           messaging: this.messagingFor(name),
+          interactions: this.agentInteractions(),
         },
       );
-      if (runner.definitions.length === 0) runner = undefined;
+      runner = withApprovals(built.definitions.length === 0 ? undefined : built, {
+        rules: spec.toolApproval,
+        service: this.interactions,
+        interactions: this.deps.store.interactions,
+      });
     }
     this.toolRunners.set(name, runner);
     return runner;
+  }
+
+  /** `ask_user` and `propose_config_change` through the interaction service. */
+  private agentInteractions(): AgentInteractions {
+    const scopeOf = (context: InteractionCallContext): InteractionScope => ({
+      roomId: context.roomId,
+      threadRoot: context.threadRoot,
+      requester: context.requester,
+      responder: context.agentName,
+      sourceEventId: context.sourceEventId,
+    });
+    return {
+      ask: (request, context, options) =>
+        this.interactions.ask(request, scopeOf(context), options.signal),
+      proposeConfigChange: async (request, context, options) => {
+        if (!(await this.mayEditConfig(context.requester, context.roomId, request.path))) {
+          return {
+            kind: 'refused',
+            message:
+              'Only global users (or room admins, for settings of their room) may change the config.',
+          };
+        }
+        return this.interactions.proposeConfigChange(request, scopeOf(context), options.signal);
+      },
+    };
+  }
+
+  /** Global users may change any setting; room admins may change settings scoped to their room. */
+  private async mayEditConfig(userId: string, roomId: string, path: string): Promise<boolean> {
+    const fleet = this.currentFleet();
+    if (fleet.router()?.authorization.globalUsers.includes(userId) === true) return true;
+    const scope = configPathScope(path);
+    if (scope.kind !== 'room') return false;
+    const scopedRoom = this.registry.roomIdOf(normalizeRoomRef(scope.room, fleet.serverName));
+    if (scopedRoom !== roomId) return false;
+    const router = this.bots.get('router')?.client;
+    return (
+      router !== undefined &&
+      (await router.getUserPowerLevel(asRoomId(roomId), userId as UserId)) >= 100
+    );
   }
 
   /** What `matrix_message` may do as `name`: list its rooms and post in them. */
@@ -516,6 +594,31 @@ export class MultiAgentOrchestrator implements HealthSource {
           sinceMs,
         ),
       now: () => this.deps.clock.now(),
+      showConfig: async (path) => {
+        const file = this.deps.configFile;
+        if (file === undefined) return 'This Quorum runs without a config file.';
+        const shown = showConfigPath(await readFile(file.path, 'utf8'), path);
+        if (!shown.ok) return shown.error;
+        const yaml =
+          shown.yaml.length > 3_500
+            ? `${shown.yaml.slice(0, 3_500)}\n# … (cut; show a narrower path)`
+            : shown.yaml;
+        return `\`${path === '' ? 'config.yaml' : path}\`:\n\`\`\`yaml\n${yaml}\n\`\`\``;
+      },
+      mayEditConfig: (userId, roomId, path) => this.mayEditConfig(userId, roomId, path),
+      offerConfigChange: async (decision, path, value) => {
+        const offer = await this.interactions.offerConfigChange(
+          { path, value, reason: undefined },
+          {
+            roomId: decision.roomId,
+            threadRoot: decision.threadRoot,
+            requester: decision.requester,
+            responder: decision.handler,
+            sourceEventId: decision.sourceEventId,
+          },
+        );
+        return offer.kind === 'refused' ? offer.message : undefined;
+      },
       entities: (roomId) => {
         const fleet = this.currentFleet();
         const joined = this.registry.joinedEntities(roomId);

@@ -41,6 +41,7 @@ export function toDispatchInput(
         originTs: decoded.originServerTs,
         isFinal: decoded.content[STREAM_STATUS_KEY] !== 'streaming',
         isNotice: decoded.msgtype === 'm.notice',
+        replyTo: decoded.isReplyFallback ? undefined : decoded.inReplyToId,
       };
     case 'edit': {
       const target = lookupTarget(decoded.targetId);

@@ -30,6 +30,8 @@ export interface MessageInput {
   readonly isFinal: boolean;
   /** `m.notice`: status output of a bot, never acted on when an entity sent it. */
   readonly isNotice: boolean;
+  /** The event this message really replies to (not a thread fallback), if any. */
+  readonly replyTo?: string | undefined;
 }
 
 /** An edit (`m.replace`) of an earlier message. */
@@ -112,6 +114,11 @@ export interface DispatchContext {
   readonly targetTurns: readonly TurnView[];
   /** The turn whose reply event a reaction targets, if any. */
   readonly replyTurn: TurnView | undefined;
+  /** The interaction whose card a reaction or reply targets, if any. */
+  readonly card?: { readonly interactionId: string } | undefined;
+  /** A question the sender has pending in this thread (a reply may just name an option). */
+  readonly pendingQuestion?:
+    { readonly interactionId: string; readonly options: readonly string[] } | undefined;
   readonly nowMs: number;
   readonly catchUpWindowMs: number;
 }
@@ -182,6 +189,16 @@ export type Decision =
       readonly sourceEventId: string;
       readonly requester: string;
       readonly threadRoot: string;
+    }
+  | {
+      readonly kind: 'interaction';
+      readonly interactionId: string;
+      readonly via: 'reaction' | 'reply';
+      readonly eventId: string;
+      readonly sender: string;
+      /** The reaction key (reactions) or the reply text (replies). */
+      readonly value: string;
+      readonly atMs: number;
     }
   | {
       readonly kind: 'join';

@@ -9,6 +9,7 @@ import type {
   ReactionInput,
 } from './dispatch-types.js';
 import { findMentionedEntities } from './mentions.js';
+import { optionFromReply } from '../interactions/index.js';
 import { formTeam, type TeamFormation } from '../teams/index.js';
 
 /** Reaction keys that stop an in-progress reply. */
@@ -105,6 +106,25 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
 
   const command = COMMAND.exec(text);
   if (command !== null) return decideCommand(command, message, context);
+
+  // Answers to Quorum's cards: a reply to the card, or an option named in the question's thread.
+  const answered =
+    context.card ??
+    (context.pendingQuestion !== undefined &&
+    optionFromReply(text, context.pendingQuestion.options) !== undefined
+      ? context.pendingQuestion
+      : undefined);
+  if (answered !== undefined) {
+    return {
+      kind: 'interaction',
+      interactionId: answered.interactionId,
+      via: 'reply',
+      eventId: message.sourceVersion,
+      sender: message.sender,
+      value: text,
+      atMs: context.nowMs,
+    };
+  }
 
   const asTeam = (
     formation: TeamFormation,
@@ -250,6 +270,17 @@ function decideEdit(input: EditInput, context: DispatchContext): Decision {
 
 function decideReaction(input: ReactionInput, context: DispatchContext): Decision {
   if (isTooOld(input.originTs, context)) return ignore('too-old');
+  if (context.card !== undefined) {
+    return {
+      kind: 'interaction',
+      interactionId: context.card.interactionId,
+      via: 'reaction',
+      eventId: input.eventId,
+      sender: input.sender,
+      value: input.key,
+      atMs: input.originTs,
+    };
+  }
   const turn = context.replyTurn;
   if (!STOP_REACTIONS.has(input.key) || turn === undefined || !turn.isOpen) {
     return ignore('unrelated-reaction');

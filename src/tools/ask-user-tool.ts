@@ -93,5 +93,6 @@ export function callContext(context: ToolContext): InteractionCallContext {
     threadRoot: context.threadRoot,
     requester: context.requester,
     toolCallId: context.toolCallId,
+    sourceEventId: context.sourceEventId,
   };
 }

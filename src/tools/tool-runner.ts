@@ -140,6 +140,7 @@ async function runCall(
     roomId: context.roomId,
     threadRoot: context.threadRoot,
     requester: context.requester,
+    sourceEventId: context.sourceEventId,
     signal: linked.signal,
     toolCallId: call.id,
     clock: deps.clock,

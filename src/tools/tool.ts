@@ -38,6 +38,8 @@ export interface ToolCallContext {
   readonly threadRoot: string | undefined;
   /** Matrix user id of the person whose message started the turn. */
   readonly requester: string;
+  /** The event the turn answers, when known. */
+  readonly sourceEventId?: string | undefined;
   /** The turn's signal; aborting it rejects `run` with its reason. */
   readonly signal: AbortSignal;
 }
@@ -84,6 +86,8 @@ export interface InteractionCallContext {
   readonly requester: string;
   /** The model's id for this tool call, when the runner knows it. */
   readonly toolCallId: string | undefined;
+  /** The event whose turn is running, when known: a resumed turn finds its earlier questions by it. */
+  readonly sourceEventId?: string | undefined;
 }
 
 /** A question for the requester, with the options they choose from (2–10, in order). */

@@ -189,6 +189,11 @@ export class FakeBotClient implements BotClient {
     return this.server.displayName(userId);
   }
 
+  async getUserPowerLevel(roomId: RoomId, userId: UserId): Promise<number> {
+    await this.guard('getUserPowerLevel');
+    return this.server.powerLevel(roomId, userId);
+  }
+
   async downloadMedia(
     mxcUrl: string,
     options: { readonly maxBytes: number },

@@ -73,6 +73,7 @@ export class FakeHomeserver {
   private readonly waiters = new Set<() => void>();
   private position = 0;
   private readonly mediaStore = new Map<string, DownloadedMedia>();
+  private readonly powerLevels = new Map<string, number>();
   private roomCounter = 0;
   private txnCounter = 0;
 
@@ -80,6 +81,18 @@ export class FakeHomeserver {
     this.serverName = options.serverName ?? 'fake.test';
     this.clock = options.clock ?? systemClock;
     this.timelineLimit = options.timelineLimit ?? 50;
+  }
+
+  /** Sets a user's power level in a room (100 is admin); default 0, the room's creator 100. */
+  setPowerLevel(roomId: RoomId, userId: UserId, level: number): void {
+    this.powerLevels.set(`${roomId}|${userId}`, level);
+  }
+
+  powerLevel(roomId: RoomId, userId: UserId): number {
+    const set = this.powerLevels.get(`${roomId}|${userId}`);
+    if (set !== undefined) return set;
+    const creation = this.events({ roomId, type: 'm.room.create' })[0];
+    return creation?.sender === userId ? 100 : 0;
   }
 
   /** Stores an attachment and returns its `mxc://` URL (what an upload would do). */

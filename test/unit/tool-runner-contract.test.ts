@@ -28,6 +28,7 @@ describe('tool runner contract', () => {
       agentName: 'a',
       roomId: asRoomId('!r:x'),
       threadRoot: undefined,
+      sourceEventId: '$source',
       requester: '@u:x',
       signal: new AbortController().signal,
     });

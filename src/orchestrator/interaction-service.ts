@@ -1,0 +1,483 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  applyConfigEdit,
+  proposeConfigSet,
+  proposeConfigUnset,
+  type ConfigEnv,
+  type QuorumConfig,
+} from '../config/index.js';
+import {
+  APPROVE_KEY,
+  DENY_KEY,
+  OPTION_KEYS,
+  formatApprovalCard,
+  formatConfigProposal,
+  formatOutcomeNote,
+  formatQuestionCard,
+  resolveInteractionReaction,
+  resolveInteractionReply,
+  type InteractionResponse,
+} from '../interactions/index.js';
+import {
+  AbortReason,
+  asEventId,
+  asRoomId,
+  describeError,
+  runTask,
+  type Clock,
+  type Logger,
+} from '../shared/index.js';
+import type { InteractionRecord, NewInteraction, QuorumStore } from '../storage/index.js';
+import type {
+  AskOutcome,
+  AskRequest,
+  ConfigChangeOutcome,
+  ConfigChangeRequest,
+} from '../tools/index.js';
+import type { EntityBot } from './entity-bot.js';
+
+/** Where an interaction happens and who may decide it. */
+export interface InteractionScope {
+  readonly roomId: string;
+  readonly threadRoot: string | undefined;
+  /** The person entitled to decide. */
+  readonly requester: string;
+  /** The entity that asks (its account posts the card). */
+  readonly responder: string;
+  /** The turn's source event, when a turn waits on it. */
+  readonly sourceEventId: string | undefined;
+}
+
+/** How an approval ended, for the tool wrapper. */
+export type ApprovalOutcome =
+  | { readonly kind: 'approved'; readonly id: string }
+  | { readonly kind: 'denied'; readonly reason: string | undefined }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'done-before'; readonly result: unknown };
+
+export interface InteractionServiceDeps {
+  readonly store: QuorumStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly bot: (name: string) => EntityBot | undefined;
+  readonly config: () => QuorumConfig;
+  /** The config file `!config` and `propose_config_change` edit, with the env it is read with. */
+  readonly configFile: { readonly path: string; readonly env: ConfigEnv } | undefined;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * Questions (`ask_user`), tool approvals and config confirmations: posts each card from the
+ * asking entity's account with its reaction keys, records the interaction durably, resolves
+ * reactions and replies from the entitled person, expires what nobody answered (with a
+ * visible note), and wakes the turns waiting on them. Interaction ids are derived from the
+ * turn and the request, so a turn resumed after a restart finds its earlier card (and its
+ * answer, if the person answered meanwhile) instead of asking again.
+ */
+export class InteractionService {
+  private readonly waiters = new Map<string, Set<(record: InteractionRecord) => void>>();
+
+  constructor(private readonly deps: InteractionServiceDeps) {}
+
+  /** Expires due interactions until `signal` aborts; settles approvals a crash left mid-run. */
+  start(signal: AbortSignal): void {
+    for (const record of this.deps.store.interactions.settleInterrupted()) {
+      this.deps.log.warn('an approved tool call was cut by a restart; it will not run again', {
+        id: record.id,
+      });
+    }
+    runTask(this.sweep(signal), { log: this.deps.log, what: 'interaction expiry' });
+  }
+
+  async ask(
+    request: AskRequest,
+    scope: InteractionScope,
+    signal: AbortSignal,
+  ): Promise<AskOutcome> {
+    const timeoutMs = this.deps.config().quorum.ask_user_timeout_minutes * MINUTE_MS;
+    const record = await this.open(
+      { kind: 'question', payload: { question: request.question, options: [...request.options] } },
+      scope,
+      timeoutMs,
+      () =>
+        formatQuestionCard(request.question, request.options, {
+          requester: scope.requester,
+          expiresInMs: timeoutMs,
+        }),
+      request.options.map((_, index) => OPTION_KEYS[index] ?? ''),
+    );
+    const decided = await this.waitFor(record.id, signal);
+    if (decided.state === 'answered' || decided.state === 'executed') {
+      const answer = decided.answer as { index?: unknown; option?: unknown } | undefined;
+      this.deps.store.interactions.markExecuted(decided.id);
+      if (typeof answer?.index === 'number' && typeof answer.option === 'string') {
+        return { kind: 'answered', index: answer.index, option: answer.option };
+      }
+    }
+    return decided.state === 'expired' ? { kind: 'expired' } : { kind: 'cancelled' };
+  }
+
+  /** Asks the requester to approve a tool call; resolves when decided or expired. */
+  async approve(
+    toolName: string,
+    args: Readonly<Record<string, unknown>>,
+    scope: InteractionScope,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<ApprovalOutcome> {
+    const record = await this.open(
+      { kind: 'approval', payload: { toolName, arguments: args, callId: '' } },
+      scope,
+      timeoutMs,
+      () =>
+        formatApprovalCard(toolName, args, {
+          requester: scope.requester,
+          expiresInMs: timeoutMs,
+          agentName: scope.responder,
+        }).markdown,
+      [APPROVE_KEY, DENY_KEY],
+    );
+    const decided = await this.waitFor(record.id, signal);
+    switch (decided.state) {
+      case 'approved':
+        return { kind: 'approved', id: decided.id };
+      case 'executed':
+      case 'executing':
+        return { kind: 'done-before', result: decided.result };
+      case 'expired':
+        return { kind: 'expired' };
+      case 'pending':
+      case 'answered':
+      case 'cancelled':
+      case 'denied': {
+        const answer = decided.answer as { reason?: unknown } | undefined;
+        return {
+          kind: 'denied',
+          reason: typeof answer?.reason === 'string' ? answer.reason : undefined,
+        };
+      }
+    }
+  }
+
+  /**
+   * Offers a config change for confirmation: posts the exact diff and the validation result;
+   * ✅ by the requester writes config.yaml (keeping its comments) and the live reload applies
+   * it. Returns the record, or a refusal when the change cannot be offered.
+   */
+  async offerConfigChange(
+    request: ConfigChangeRequest,
+    scope: InteractionScope,
+  ): Promise<
+    | { readonly kind: 'offered'; readonly record: InteractionRecord }
+    | { readonly kind: 'refused'; readonly message: string }
+  > {
+    const file = this.deps.configFile;
+    if (file === undefined)
+      return { kind: 'refused', message: 'This Quorum runs without a config file to edit.' };
+    const text = await readFile(file.path, 'utf8');
+    const proposal =
+      request.value === undefined
+        ? proposeConfigUnset(text, request.path, file.env, { filePath: file.path })
+        : proposeConfigSet(text, request.path, request.value, file.env, { filePath: file.path });
+    if (!proposal.ok) return { kind: 'refused', message: proposal.error };
+    const timeoutMs = this.deps.config().quorum.config_confirmation_minutes * MINUTE_MS;
+    const card = formatConfigProposal(proposal.path, proposal.diff, proposal.validation, {
+      operation: proposal.operation,
+      requester: scope.requester,
+      expiresInMs: timeoutMs,
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+    });
+    if (!proposal.validation.isValid) {
+      await this.post(
+        scope,
+        card,
+        `qc.${hash(`${scope.requester}|${proposal.newHash}|${this.deps.clock.now()}`)}`,
+      );
+      return {
+        kind: 'refused',
+        message: 'The change would make the config invalid; nothing was offered.',
+      };
+    }
+    const record = await this.open(
+      {
+        kind: 'config_change',
+        payload: {
+          path: proposal.path,
+          operation: proposal.operation,
+          ...(request.value === undefined ? {} : { value: request.value }),
+          oldHash: proposal.oldHash,
+          newHash: proposal.newHash,
+          newText: proposal.newText,
+        },
+      },
+      {
+        ...scope,
+        sourceEventId: scope.sourceEventId ?? `config:${proposal.newHash}:${this.deps.clock.now()}`,
+      },
+      timeoutMs,
+      () => card,
+      [APPROVE_KEY, DENY_KEY],
+    );
+    return { kind: 'offered', record };
+  }
+
+  /** `propose_config_change`: offers the change and waits for the person. */
+  async proposeConfigChange(
+    request: ConfigChangeRequest,
+    scope: InteractionScope,
+    signal: AbortSignal,
+  ): Promise<ConfigChangeOutcome> {
+    const offer = await this.offerConfigChange(request, scope);
+    if (offer.kind === 'refused') return offer;
+    const decided = await this.waitFor(offer.record.id, signal);
+    const result = decided.result as { kind?: unknown; message?: unknown } | undefined;
+    if (decided.state === 'executed' && result?.kind === 'applied')
+      return { kind: 'applied', path: request.path };
+    if (decided.state === 'executed')
+      return {
+        kind: 'failed',
+        message: typeof result?.message === 'string' ? result.message : 'the write failed',
+      };
+    return decided.state === 'expired' ? { kind: 'expired' } : { kind: 'cancelled' };
+  }
+
+  /** A reaction on a card: decided by the entitled person only. */
+  async onReaction(
+    record: InteractionRecord,
+    reactor: string,
+    key: string,
+    eventId: string,
+    atMs: number,
+  ): Promise<void> {
+    await this.respond(
+      record,
+      resolveInteractionReaction({ interaction: record, reactorUserId: reactor, key, now: atMs }),
+      eventId,
+    );
+  }
+
+  /** A reply to a card (or naming a pending question's option in its thread). */
+  async onReply(
+    record: InteractionRecord,
+    sender: string,
+    text: string,
+    eventId: string,
+    atMs: number,
+  ): Promise<void> {
+    await this.respond(
+      record,
+      resolveInteractionReply({ interaction: record, senderUserId: sender, text, now: atMs }),
+      eventId,
+    );
+  }
+
+  /** Cancels what a stopped or superseded turn was waiting on. */
+  cancelForTurn(responder: string, sourceEventId: string): void {
+    for (const record of this.deps.store.interactions.cancelPendingForTurn(
+      responder,
+      sourceEventId,
+    ))
+      this.settled(record);
+  }
+
+  private async respond(
+    record: InteractionRecord,
+    response: InteractionResponse,
+    eventId: string,
+  ): Promise<void> {
+    const { interactions } = this.deps.store;
+    if (response.kind === 'ignore') {
+      this.deps.log.debug('interaction response ignored', {
+        id: record.id,
+        reason: response.reason,
+      });
+      return;
+    }
+    const decision =
+      response.kind === 'answer'
+        ? 'answered'
+        : response.kind === 'approve' || response.kind === 'confirm'
+          ? 'approved'
+          : response.kind === 'deny'
+            ? 'denied'
+            : 'cancelled';
+    const answer =
+      response.kind === 'answer'
+        ? { index: response.index, option: response.option }
+        : response.kind === 'deny'
+          ? { reason: response.reason }
+          : undefined;
+    if (interactions.decide(record.id, decision, answer, eventId) !== 'decided') return;
+    const decided = interactions.get(record.id);
+    if (decided === undefined) return;
+    if (decided.kind === 'config_change' && decided.state === 'approved') {
+      await this.applyConfigChange(decided);
+      return;
+    }
+    if (decided.state !== 'answered' && decided.state !== 'approved')
+      await this.postOutcome(decided);
+    this.settled(decided);
+  }
+
+  /** Writes a confirmed config change (if the file is unchanged since the proposal). */
+  private async applyConfigChange(record: InteractionRecord): Promise<void> {
+    const { interactions } = this.deps.store;
+    const file = this.deps.configFile;
+    if (record.kind !== 'config_change' || file === undefined) return;
+    if (interactions.markExecuting(record.id) !== 'claimed') return;
+    const written = await applyConfigEdit(
+      file.path,
+      record.payload.oldHash,
+      record.payload.newText,
+    );
+    const result = written.ok ? { kind: 'applied' } : { kind: 'failed', message: written.error };
+    interactions.markExecuted(record.id, result);
+    await this.post(
+      this.scopeOf(record),
+      written.ok
+        ? `✅ Applied: \`${record.payload.path}\` changed in the config; the running fleet picks it up now.`
+        : `⚠️ Not applied: ${written.error}`,
+      `qi.${record.id}.applied`,
+    );
+    const final = interactions.get(record.id);
+    if (final !== undefined) this.settled(final);
+  }
+
+  /** Creates (or finds again) an interaction and posts its card once. */
+  private async open(
+    spec: Pick<NewInteraction, 'kind' | 'payload'>,
+    scope: InteractionScope,
+    timeoutMs: number,
+    card: () => string,
+    keys: readonly string[],
+  ): Promise<InteractionRecord> {
+    const { interactions } = this.deps.store;
+    const base = `${spec.kind}|${scope.responder}|${scope.sourceEventId ?? ''}|${JSON.stringify(spec.payload)}`;
+    // The same request in the same turn finds its earlier interaction (a turn resumed after a
+    // restart); one that was cancelled or expired (a regenerated turn) is asked afresh.
+    let attempt = 0;
+    let id = hash(base);
+    let record = interactions.get(id);
+    while (record !== undefined && (record.state === 'cancelled' || record.state === 'expired')) {
+      attempt += 1;
+      id = hash(`${base}#${attempt}`);
+      record = interactions.get(id);
+    }
+    if (record === undefined) {
+      record = interactions.create({
+        ...(spec as NewInteraction),
+        id,
+        roomId: scope.roomId,
+        threadRoot: scope.threadRoot,
+        requester: scope.requester,
+        responder: scope.responder,
+        sourceEventId: scope.sourceEventId,
+        expiresAt: this.deps.clock.now() + Math.max(MINUTE_MS, Math.min(timeoutMs, 365 * DAY_MS)),
+      });
+    }
+    if (record.cardEventId === undefined && record.state === 'pending') {
+      const cardId = await this.post(scope, card(), `qi.${id}`);
+      interactions.attachCard(id, cardId);
+      const bot = this.deps.bot(scope.responder);
+      for (const [index, key] of keys.entries()) {
+        if (bot === undefined || key === '') continue;
+        const reaction = await bot.outbox.react(
+          asRoomId(scope.roomId),
+          asEventId(cardId),
+          key,
+          `qi.${id}.k${index}`,
+        );
+        interactions.addQuorumReaction(id, reaction);
+      }
+    }
+    return interactions.get(id) ?? record;
+  }
+
+  private async post(scope: InteractionScope, markdown: string, txnId: string): Promise<string> {
+    const bot = this.deps.bot(scope.responder);
+    if (bot === undefined) throw new Error(`${scope.responder} is not running`);
+    return bot.outbox.sendText(
+      asRoomId(scope.roomId),
+      {
+        body: markdown,
+        format: 'markdown',
+        msgtype: 'm.notice',
+        ...(scope.threadRoot === undefined
+          ? {}
+          : { thread: { rootId: asEventId(scope.threadRoot) } }),
+      },
+      txnId,
+    );
+  }
+
+  private async postOutcome(record: InteractionRecord): Promise<void> {
+    const note = formatOutcomeNote(record);
+    if (note === undefined) return;
+    await this.post(this.scopeOf(record), note, `qi.${record.id}.${record.state}`).catch(
+      (error: unknown) => {
+        this.deps.log.warn('could not post an interaction outcome', {
+          id: record.id,
+          error: describeError(error),
+        });
+      },
+    );
+  }
+
+  private scopeOf(record: InteractionRecord): InteractionScope {
+    return {
+      roomId: record.roomId,
+      threadRoot: record.threadRoot,
+      requester: record.requester,
+      responder: record.responder,
+      sourceEventId: record.sourceEventId,
+    };
+  }
+
+  /** Resolves with the record once it has left `pending`; rejects when `signal` aborts. */
+  private waitFor(id: string, signal: AbortSignal): Promise<InteractionRecord> {
+    const current = this.deps.store.interactions.get(id);
+    if (current !== undefined && current.state !== 'pending') return Promise.resolve(current);
+    return new Promise((resolve, reject) => {
+      const listeners = this.waiters.get(id) ?? new Set();
+      const onAbort = (): void => {
+        listeners.delete(wake);
+        reject(signal.reason instanceof Error ? signal.reason : new AbortReason('stopped'));
+      };
+      const wake = (record: InteractionRecord): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(record);
+      };
+      listeners.add(wake);
+      this.waiters.set(id, listeners);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private settled(record: InteractionRecord): void {
+    const listeners = this.waiters.get(record.id);
+    this.waiters.delete(record.id);
+    for (const wake of listeners ?? []) wake(record);
+  }
+
+  private async sweep(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      for (const record of this.deps.store.interactions.expireDue(this.deps.clock.now())) {
+        await this.postOutcome(record);
+        this.settled(record);
+      }
+      const next = this.deps.store.interactions.nextExpiry();
+      const waitMs =
+        next === undefined
+          ? MINUTE_MS
+          : Math.min(MINUTE_MS, Math.max(100, next - this.deps.clock.now()));
+      await this.deps.clock.sleep(waitMs, signal).catch(() => undefined);
+    }
+  }
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 24);
+}

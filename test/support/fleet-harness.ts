@@ -4,6 +4,9 @@
  * and talks to it as a human through a FakeBotClient.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import type { ChatModel } from '../../src/llm/index.js';
 import type { OutgoingText, RawEvent } from '../../src/matrix/index.js';
@@ -28,6 +31,8 @@ export interface FleetHarnessOptions {
   /** Models by configured name; a name without a model fails calls loudly. */
   readonly models: Record<string, ChatModel>;
   readonly store?: QuorumStore;
+  /** Writes the YAML to a temp file that `!config` and `propose_config_change` edit. */
+  readonly withConfigFile?: boolean;
   readonly homeserver?: FakeHomeserver;
   readonly log?: Logger;
 }
@@ -37,12 +42,18 @@ export class FleetHarness {
   readonly store: QuorumStore;
   readonly orchestrator: MultiAgentOrchestrator;
   readonly metrics = new QuorumMetrics();
+  /** The config file, when `withConfigFile` was set. */
+  readonly configPath: string | undefined;
   private readonly tokens = new Map<string, string>();
 
   constructor(private readonly options: FleetHarnessOptions) {
     this.homeserver = options.homeserver ?? new FakeHomeserver({ serverName: 'hs.test' });
     this.store = options.store ?? new QuorumStore(':memory:');
     const parsed = parseConfig(options.yaml, { env: {} });
+    if (options.withConfigFile === true) {
+      this.configPath = join(mkdtempSync(join(tmpdir(), 'quorum-fleet-')), 'config.yaml');
+      writeFileSync(this.configPath, options.yaml);
+    }
     if (!parsed.ok) throw new Error(`bad test config: ${JSON.stringify(parsed.issues)}`);
     const connector: MatrixConnector = {
       provision: (request) => {
@@ -73,6 +84,7 @@ export class FleetHarness {
       log: options.log ?? silentLogger,
       metrics: this.metrics,
       pollTimeoutMs: 2_000,
+      ...(this.configPath === undefined ? {} : { configFile: { path: this.configPath, env: {} } }),
     });
   }
 

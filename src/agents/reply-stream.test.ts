@@ -145,6 +145,14 @@ describe('ReplyStream', () => {
     ]);
   });
 
+  it('adds no stop button to a reply that finished while its first text was being sent', async () => {
+    const { outbox, stream } = setup({ showStopButton: true });
+    stream.update('quick');
+    await stream.finish('quick answer', 'completed');
+    expect(outbox.sent.map((s) => s.op)).toEqual(['send', 'edit $out1']);
+    expect(outbox.sent.at(-1)?.status).toBe('final');
+  });
+
   it('abandons without a final edit when superseded', async () => {
     const { outbox, stream } = setup();
     stream.update('old');

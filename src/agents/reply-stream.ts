@@ -159,7 +159,9 @@ export class ReplyStream {
         this.lastEditAt = clock.now();
         this.options.onReplySent(this.replyId);
         this.options.onFirstVisible?.();
-        if (this.options.showStopButton) {
+        // A reply that finished while its first text was on the way gets no stop button: the
+        // button would be redacted again at once, and the final edit would queue behind it.
+        if (this.options.showStopButton && !this.hasFinishStarted()) {
           this.stopButton = outbox
             .react(roomId, this.replyId, '🛑', `${txnPrefix}.g${generation}.stop`)
             .catch((error: unknown) => {
@@ -188,6 +190,12 @@ export class ReplyStream {
         },
       );
     }
+  }
+
+  // A method, not `this.isFinishing`, because the compiler narrows that to false inside the
+  // pump's loop, while `finish` may set it during any await.
+  private hasFinishStarted(): boolean {
+    return this.isFinishing;
   }
 
   /** Sleeps `ms`, or less when `finish` is called meanwhile. */

@@ -19,6 +19,13 @@ export interface DaemonOptions {
   /** Reuse a data directory (restart scenarios); default: a new temp dir. */
   readonly dataDir?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * How the daemon is run: `tsx` (default) runs src/cli/main.ts through tsx, as the tests do;
+   * `dist` runs the compiled dist/cli/main.js (`npm run build` first), as production does.
+   */
+  readonly runtime?: 'tsx' | 'dist';
+  /** Extra arguments for node itself (e.g. `--cpu-prof`), before the entry point. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -61,12 +68,15 @@ export class DaemonProcess {
     const configPath = join(dataDir, 'config.yaml');
     writeFileSync(configPath, options.configYaml);
     const apiPort = await freePort();
+    const entry =
+      options.runtime === 'dist'
+        ? [join(REPO, 'dist/cli/main.js')]
+        : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        join(REPO, 'src/cli/main.ts'),
+        ...(options.nodeArgs ?? []),
+        ...entry,
         'run',
         '--config',
         configPath,
@@ -91,6 +101,11 @@ export class DaemonProcess {
     const daemon = new DaemonProcess(child, apiPort, dataDir, configPath);
     await daemon.waitUntil((report) => report.ready, readyTimeoutMs, 'the daemon to become ready');
     return daemon;
+  }
+
+  /** The daemon's process id (for reading its memory from /proc). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Replaces the config file (the daemon reloads it live). */

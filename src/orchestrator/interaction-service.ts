@@ -64,6 +64,11 @@ export interface InteractionServiceDeps {
   readonly config: () => QuorumConfig;
   /** The config file `!config` and `propose_config_change` edit, with the env it is read with. */
   readonly configFile: { readonly path: string; readonly env: ConfigEnv } | undefined;
+  /**
+   * Called when a question is answered or an approval granted while no turn waits for it (the
+   * turn that asked was cut by a restart): the orchestrator continues the conversation.
+   */
+  readonly onUnawaited?: (record: InteractionRecord) => Promise<void>;
 }
 
 const MINUTE_MS = 60_000;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   agentsCommand,
@@ -10,8 +9,6 @@ import {
   type CommandContext,
 } from '../commands/index.js';
 import {
-  configPathScope,
-  normalizeRoomRef,
   showConfigPath,
   resolveEntitySpecs,
   type ConfigEnv,
@@ -36,16 +33,9 @@ import {
 import { RouterDecisionCache, RoutingPolicy } from '../routing/index.js';
 import type { SkillLibrary } from '../skills/index.js';
 import type { QuorumStore } from '../storage/index.js';
-import {
-  createToolRunner,
-  type AgentInteractions,
-  type AgentMessaging,
-  type AgentToolRunner,
-  type InteractionCallContext,
-} from '../tools/index.js';
-import type { ToolRunner } from '../agents/index.js';
-import { withApprovals } from './approval-gate.js';
-import { InteractionService, type InteractionScope } from './interaction-service.js';
+import { AgentTooling } from './agent-tooling.js';
+import { createContinuation } from './interaction-continuations.js';
+import { InteractionService } from './interaction-service.js';
 import { FleetDecisionExecutor, type RouteResolver } from './decision-executor.js';
 import { EntityBot } from './entity-bot.js';
 import { EventPipeline } from './event-pipeline.js';
@@ -97,8 +87,8 @@ export class MultiAgentOrchestrator implements HealthSource {
   private isStopping = false;
   private isBooted = false;
   private reloads: Promise<unknown> = Promise.resolve();
-  /** Tool runners per agent, built once per fleet generation. */
-  private toolRunners = new Map<string, ToolRunner | undefined>();
+  /** Each agent's tools (built once per fleet generation). */
+  private readonly tooling: AgentTooling;
   /** Aborted at shutdown: ends the skill library and the retention task. */
   private readonly skillsRunning = new AbortController();
   /** The router's recent decisions per room and thread (cleared on reload). */
@@ -121,6 +111,23 @@ export class MultiAgentOrchestrator implements HealthSource {
       bot: (name) => this.bots.get(name),
       config: () => this.config,
       configFile: deps.configFile,
+      onUnawaited: (record) =>
+        createContinuation({
+          store: deps.store,
+          launcher: this.launcher,
+          toolsWithoutApproval: (agent) => this.tooling.toolsWithoutApproval(agent),
+          nameOf: (userId) => this.nameOf(userId),
+          log: deps.log,
+        })(record),
+    });
+    this.tooling = new AgentTooling({
+      fleet: () => this.currentFleet(),
+      store: deps.store,
+      registry: this.registry,
+      interactions: this.interactions,
+      bot: (name) => this.bots.get(name),
+      clock: deps.clock,
+      log: deps.log,
     });
     this.coordinator = new TurnCoordinator(deps.log);
     this.turnEnvironment = {
@@ -138,7 +145,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         const spec = this.currentFleet().spec(name);
         return spec === undefined || spec.kind === 'router' ? 'thread' : spec.threadMode;
       },
-      toolsFor: (name) => this.toolsFor(name),
+      toolsFor: (name) => this.tooling.toolsFor(name),
       userIdOf: (name) => {
         const spec = this.currentFleet().spec(name);
         return spec === undefined ? name : this.currentFleet().userIdOf(spec);
@@ -350,7 +357,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       install: (fleet) => {
         this.config = fleet.config;
         this.fleet = fleet;
-        this.toolRunners = new Map();
+        this.tooling.reset();
         this.routerCache.clear();
         this.catalog = this.deps.models(fleet.config);
       },
@@ -420,96 +427,6 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.bots.set(spec.name, bot);
     bot.start();
     return bot;
-  }
-
-  /** The agent's tool runner (built once per fleet generation), or undefined when it has none. */
-  private toolsFor(name: string): ToolRunner | undefined {
-    if (this.toolRunners.has(name)) return this.toolRunners.get(name);
-    const spec = this.currentFleet().spec(name);
-    let runner: ToolRunner | undefined;
-    if (spec?.kind === 'agent' && spec.tools.length > 0) {
-      const built: AgentToolRunner = createToolRunner(
-        spec.tools.map((tool) => tool.name),
-        {
-          clock: this.deps.clock,
-          log: this.log.child({ agent: name }),
-          timezone: spec.timezone,
-          messaging: this.messagingFor(name),
-          interactions: this.agentInteractions(),
-        },
-      );
-      runner = withApprovals(built.definitions.length === 0 ? undefined : built, {
-        rules: spec.toolApproval,
-        service: this.interactions,
-        interactions: this.deps.store.interactions,
-      });
-    }
-    this.toolRunners.set(name, runner);
-    return runner;
-  }
-
-  /** `ask_user` and `propose_config_change` through the interaction service. */
-  private agentInteractions(): AgentInteractions {
-    const scopeOf = (context: InteractionCallContext): InteractionScope => ({
-      roomId: context.roomId,
-      threadRoot: context.threadRoot,
-      requester: context.requester,
-      responder: context.agentName,
-      sourceEventId: context.sourceEventId,
-    });
-    return {
-      ask: (request, context, options) =>
-        this.interactions.ask(request, scopeOf(context), options.signal),
-      proposeConfigChange: async (request, context, options) => {
-        if (!(await this.mayEditConfig(context.requester, context.roomId, request.path))) {
-          return {
-            kind: 'refused',
-            message:
-              'Only global users (or room admins, for settings of their room) may change the config.',
-          };
-        }
-        return this.interactions.proposeConfigChange(request, scopeOf(context), options.signal);
-      },
-    };
-  }
-
-  /** Global users may change any setting; room admins may change settings scoped to their room. */
-  private async mayEditConfig(userId: string, roomId: string, path: string): Promise<boolean> {
-    const fleet = this.currentFleet();
-    if (fleet.router()?.authorization.globalUsers.includes(userId) === true) return true;
-    const scope = configPathScope(path);
-    if (scope.kind !== 'room') return false;
-    const scopedRoom = this.registry.roomIdOf(normalizeRoomRef(scope.room, fleet.serverName));
-    if (scopedRoom !== roomId) return false;
-    const router = this.bots.get('router')?.client;
-    return (
-      router !== undefined &&
-      (await router.getUserPowerLevel(asRoomId(roomId), userId as UserId)) >= 100
-    );
-  }
-
-  /** What `matrix_message` may do as `name`: list its rooms and post in them. */
-  private messagingFor(name: string): AgentMessaging {
-    return {
-      joinedRooms: () =>
-        this.registry.roomsOf(name).map((roomId) => {
-          const alias = this.registry.aliasOf(roomId);
-          const key = alias?.slice(1, alias.indexOf(':'));
-          return {
-            roomId,
-            aliases: [alias, key].filter((value): value is string => value !== undefined),
-          };
-        }),
-      postMessage: async (roomId, markdown) => {
-        const bot = this.bots.get(name);
-        if (bot === undefined) throw new Error(`${name} is not running`);
-        return bot.outbox.sendText(
-          asRoomId(roomId),
-          { body: markdown, format: 'markdown' },
-          `qt.${randomUUID()}`,
-        );
-      },
-    };
   }
 
   private nameOf(userId: string): string {
@@ -605,7 +522,7 @@ export class MultiAgentOrchestrator implements HealthSource {
             : shown.yaml;
         return `\`${path === '' ? 'config.yaml' : path}\`:\n\`\`\`yaml\n${yaml}\n\`\`\``;
       },
-      mayEditConfig: (userId, roomId, path) => this.mayEditConfig(userId, roomId, path),
+      mayEditConfig: (userId, roomId, path) => this.tooling.mayEditConfig(userId, roomId, path),
       offerConfigChange: async (decision, path, value) => {
         const offer = await this.interactions.offerConfigChange(
           { path, value, reason: undefined },

@@ -112,6 +112,20 @@ export class TurnLauncher {
     });
   }
 
+  /** Launches an agent's own turn with `prompt` as its request (a continuation after a restart). */
+  launchWithPrompt(turn: TurnRecord, prompt: string): boolean {
+    return this.deps.coordinator.start(turn.responder, turn.sourceEventId, async (signal) => {
+      await this.runAgent({
+        agent: turn.responder,
+        turn,
+        txnKey: turn.responder,
+        isOwnTurn: true,
+        prompt,
+        signal,
+      });
+    });
+  }
+
   /**
    * Runs one agent turn on `turn`'s source: its own turn (`isOwnTurn`, recorded in the turn
    * record), or a team member's contribution (`prompt` replaces the source text, and the

@@ -322,9 +322,14 @@ export class InteractionService {
       await this.applyConfigChange(decided);
       return;
     }
-    if (decided.state !== 'answered' && decided.state !== 'approved')
+    if (decided.state !== 'answered' && decided.state !== 'approved') {
       await this.postOutcome(decided);
+    }
+    const isAwaited = (this.waiters.get(decided.id)?.size ?? 0) > 0;
     this.settled(decided);
+    if (!isAwaited && (decided.state === 'answered' || decided.state === 'approved')) {
+      await this.deps.onUnawaited?.(decided);
+    }
   }
 
   /** Writes a confirmed config change (if the file is unchanged since the proposal). */

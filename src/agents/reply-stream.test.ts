@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
 import type { OutgoingText } from '../matrix/index.js';
 import { asEventId, asRoomId, silentLogger, type EventId } from '../shared/index.js';
-import { ReplyStream, editIntervalMs, type ReplyOutbox } from './reply-stream.js';
+import {
+  FIRST_SEND_COALESCE_MS,
+  ReplyStream,
+  editIntervalMs,
+  type ReplyOutbox,
+} from './reply-stream.js';
 
 interface Sent {
   readonly op: string;
@@ -74,7 +79,7 @@ describe('ReplyStream', () => {
   it('sends the first text at once, then edits at the cadence, then one final edit', async () => {
     const { outbox, clock, stream, replies } = setup();
     stream.update('Hel');
-    await flushMicrotasks();
+    await clock.advance(FIRST_SEND_COALESCE_MS);
     expect(outbox.sent).toEqual([
       { op: 'send', txnId: 'qr-x.send', body: 'Hel ⋯', status: 'streaming' },
     ]);
@@ -133,9 +138,9 @@ describe('ReplyStream', () => {
   });
 
   it('adds a stop button while streaming and removes it at the end', async () => {
-    const { outbox, stream } = setup({ showStopButton: true });
+    const { outbox, stream, clock } = setup({ showStopButton: true });
     stream.update('thinking');
-    await flushMicrotasks();
+    await clock.advance(FIRST_SEND_COALESCE_MS);
     await stream.finish('done', 'completed');
     expect(outbox.sent.map((s) => s.op)).toEqual([
       'send',
@@ -145,18 +150,19 @@ describe('ReplyStream', () => {
     ]);
   });
 
-  it('adds no stop button to a reply that finished while its first text was being sent', async () => {
+  it('sends a reply that finishes at once as one final message, without a stop button', async () => {
     const { outbox, stream } = setup({ showStopButton: true });
     stream.update('quick');
     await stream.finish('quick answer', 'completed');
-    expect(outbox.sent.map((s) => s.op)).toEqual(['send', 'edit $out1']);
-    expect(outbox.sent.at(-1)?.status).toBe('final');
+    expect(outbox.sent).toEqual([
+      { op: 'send', txnId: 'qr-x.send', body: 'quick answer', status: 'final' },
+    ]);
   });
 
   it('abandons without a final edit when superseded', async () => {
-    const { outbox, stream } = setup();
+    const { outbox, stream, clock } = setup();
     stream.update('old');
-    await flushMicrotasks();
+    await clock.advance(FIRST_SEND_COALESCE_MS);
     await stream.abandon();
     stream.update('ignored');
     await flushMicrotasks();

@@ -46,6 +46,9 @@ export interface ReplyStreamOptions {
   readonly onFirstVisible?: () => void;
 }
 
+/** How long the first streamed text waits for more before it is sent (see `runPump`). */
+export const FIRST_SEND_COALESCE_MS = 25;
+
 /** Pause between streaming edits: about two a second at first, slower as the text grows. */
 export function editIntervalMs(textLength: number): number {
   if (textLength < 1_000) return 500;
@@ -150,6 +153,10 @@ export class ReplyStream {
         continue;
       }
       if (this.replyId === undefined) {
+        // A short pause before the first send lets a reply that finishes at once go out as
+        // one final message instead of a message and an edit (one round trip less).
+        await this.sleepUnlessFinishing(FIRST_SEND_COALESCE_MS);
+        if (this.isFinishingNow()) break;
         this.sentText = this.latest;
         this.replyId = await outbox.sendText(
           roomId,
@@ -199,6 +206,11 @@ export class ReplyStream {
   }
 
   /** Sleeps `ms`, or less when `finish` is called meanwhile. */
+  /** Read through a call: `finish` may have flipped it while the pump awaited. */
+  private isFinishingNow(): boolean {
+    return this.isFinishing;
+  }
+
   private async sleepUnlessFinishing(ms: number): Promise<void> {
     const controller = new AbortController();
     this.wake = () => {

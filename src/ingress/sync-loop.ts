@@ -44,6 +44,14 @@ export class SyncLoop {
   constructor(private readonly options: SyncLoopOptions) {}
 
   async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.loop(signal);
+    } finally {
+      this.options.journal.flushSyncToken(this.options.bot);
+    }
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
     const { bot, client, journal, log } = this.options;
     const isStopped = (): boolean => isAborted(signal);
     // The first sync of a run does not long-poll: it returns what is new at once, so a

@@ -80,6 +80,31 @@ describe('IngressJournal', () => {
     expect(journal.syncToken('calc')).toBe('c1');
   });
 
+  it('keeps the token of a batch with nothing new in memory until flushed', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'quorum-db-')), 'quorum.db');
+    let now = 1_000;
+    const store = new QuorumStore(path, () => now);
+    stores.push(store);
+    const durableToken = (bot: string): string | undefined => {
+      const reader = new QuorumStore(path);
+      try {
+        return reader.journal.syncToken(bot);
+      } finally {
+        reader.close();
+      }
+    };
+    store.journal.admit('router', 's1', [message('$a')]);
+    store.journal.admit('calc', 'c1', [message('$a')]);
+    expect(store.journal.syncToken('calc')).toBe('c1');
+    // Not written: replaying from an older token would only re-deliver $a, already admitted.
+    expect(durableToken('calc')).toBeUndefined();
+    store.journal.flushSyncToken('calc');
+    expect(durableToken('calc')).toBe('c1');
+    now += 31_000;
+    store.journal.admit('calc', 'c2', [message('$a')]);
+    expect(durableToken('calc')).toBe('c2');
+  });
+
   it('saves the token and the events together or not at all', () => {
     const { journal } = memoryStore();
     const broken = { ...message('$x'), event: { ...message('$x').event, content: { n: 1n } } };

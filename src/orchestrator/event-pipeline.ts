@@ -195,6 +195,7 @@ export class EventPipeline implements IngressSink {
     let targetTurns: readonly TurnView[] = [];
     let replyTurn: TurnView | undefined;
     let card: { interactionId: string } | undefined;
+    let isRedacted = false;
     let pendingQuestion: { interactionId: string; options: readonly string[] } | undefined;
     const cardOf = (eventId: string | undefined): { interactionId: string } | undefined => {
       const record =
@@ -239,6 +240,7 @@ export class EventPipeline implements IngressSink {
       const turn = turns.byReply(input.targetId);
       replyTurn = turn === undefined ? undefined : toView(turn);
       card = cardOf(input.targetId);
+      isRedacted = journal.related(input.eventId, 'm.redaction').length > 0;
     }
     return {
       entities: fleet.entities,
@@ -255,6 +257,7 @@ export class EventPipeline implements IngressSink {
       replyTurn,
       card,
       pendingQuestion,
+      isRedacted,
       nowMs: this.deps.clock.now(),
       catchUpWindowMs: fleet.catchUpWindowMs,
     };

@@ -114,6 +114,8 @@ export interface DispatchContext {
   readonly targetTurns: readonly TurnView[];
   /** The turn whose reply event a reaction targets, if any. */
   readonly replyTurn: TurnView | undefined;
+  /** True when the event was already redacted before it was dispatched (e.g. while Quorum was down). */
+  readonly isRedacted?: boolean;
   /** The interaction whose card a reaction or reply targets, if any. */
   readonly card?: { readonly interactionId: string } | undefined;
   /** A question the sender has pending in this thread (a reply may just name an option). */
@@ -138,6 +140,7 @@ export type IgnoreReason =
   | 'edit-by-other-sender'
   | 'edit-unchanged'
   | 'unrelated-reaction'
+  | 'redacted'
   | 'not-requester'
   | 'invite-not-allowed'
   | 'empty-message';

@@ -387,6 +387,26 @@ describe('dispatcher: commands and stop', () => {
     });
   });
 
+  it('ignores a reaction that was redacted before it was acted on', () => {
+    const reaction = {
+      kind: 'reaction' as const,
+      eventId: '$x',
+      roomId: ROOM,
+      sender: '@alice:hs',
+      targetId: '$r',
+      key: '🛑',
+      originTs: NOW,
+    };
+    expect(decide(reaction, context({ replyTurn: turn(), isRedacted: true }))).toEqual({
+      kind: 'ignore',
+      reason: 'redacted',
+    });
+    expect(decide(reaction, context({ card: { interactionId: 'q1' }, isRedacted: true }))).toEqual({
+      kind: 'ignore',
+      reason: 'redacted',
+    });
+  });
+
   it('stops an in-progress reply on a 🛑 reaction by the person who asked', () => {
     const reaction = {
       kind: 'reaction' as const,

@@ -270,6 +270,8 @@ function decideEdit(input: EditInput, context: DispatchContext): Decision {
 
 function decideReaction(input: ReactionInput, context: DispatchContext): Decision {
   if (isTooOld(input.originTs, context)) return ignore('too-old');
+  // A reaction taken back before Quorum acted on it counts for nothing.
+  if (context.isRedacted === true) return ignore('redacted');
   if (context.card !== undefined) {
     return {
       kind: 'interaction',

@@ -9,6 +9,13 @@ export type Db = Database.Database;
 export interface OpenDatabaseOptions {
   /** A file path, or `:memory:` for tests. */
   readonly path: string;
+  /**
+   * `FULL` (default) makes every commit durable against power loss; `NORMAL` (in WAL mode)
+   * against a process crash only, and spares the fsync. Quorum writes records it can
+   * rebuild or afford to lose (usage, decision marks, thread settings) through a `NORMAL`
+   * connection, and everything that guarantees exactly-once replies through `FULL`.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -28,7 +35,7 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   }
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);

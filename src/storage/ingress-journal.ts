@@ -89,9 +89,14 @@ export class IngressJournal {
   private readonly saveToken;
   private readonly admitTransaction;
 
+  /**
+   * @param relaxedDb a connection without fsync per commit, for decision marks: a lost mark
+   *   only makes a restart decide the event again, which its turn claim keeps idempotent.
+   */
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly relaxedDb: Db = db,
   ) {
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO journal
@@ -202,7 +207,7 @@ export class IngressJournal {
 
   /** Records that the dispatcher decided about `eventId` (so a restart does not decide again). */
   markDecided(eventId: string, decision: string): void {
-    this.db
+    this.relaxedDb
       .prepare('UPDATE journal SET decided_at = ?, decision = ? WHERE event_id = ?')
       .run(this.now(), decision, eventId);
   }

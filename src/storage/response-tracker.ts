@@ -74,9 +74,11 @@ export interface ClaimInput {
  * reconnects, restarts and crashes. A claim is durable before anything is sent.
  */
 export class ResponseTracker {
+  /** @param relaxedDb a connection without fsync per commit, for the informational model id. */
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly relaxedDb: Db = db,
   ) {}
 
   /** Claims the source event for the responder: `duplicate` when a turn already exists. */
@@ -169,7 +171,7 @@ export class ResponseTracker {
 
   /** Records which model answered. */
   recordModel(responder: string, sourceEventId: string, model: string): void {
-    this.db
+    this.relaxedDb
       .prepare(
         'UPDATE turns SET model = ?, updated_at = ? WHERE responder = ? AND source_event_id = ?',
       )

@@ -23,17 +23,20 @@ export class QuorumStore {
   readonly interactions: InteractionStore;
   private isClosed = false;
   private readonly db;
+  /** A second connection without fsync per commit, for records that may be lost on power failure. */
+  private readonly relaxedDb;
 
   /** Opens `path` (`:memory:` for tests); `now` is the clock used for timestamps. */
   constructor(path: string, now: () => number = Date.now) {
     this.db = openDatabase({ path });
+    this.relaxedDb = path === ':memory:' ? this.db : openDatabase({ path, synchronous: 'NORMAL' });
     this.accounts = new AccountStore(this.db, now);
-    this.journal = new IngressJournal(this.db, now);
-    this.turns = new ResponseTracker(this.db, now);
+    this.journal = new IngressJournal(this.db, now, this.relaxedDb);
+    this.turns = new ResponseTracker(this.db, now, this.relaxedDb);
     this.directRooms = new DirectRoomStore(this.db, now);
-    this.usage = new UsageStore(this.db, now);
-    this.threadSettings = new ThreadSettingsStore(this.db, now);
-    this.teamState = new TeamStateStore(this.db, now);
+    this.usage = new UsageStore(this.relaxedDb, now);
+    this.threadSettings = new ThreadSettingsStore(this.relaxedDb, now);
+    this.teamState = new TeamStateStore(this.relaxedDb, now);
     this.interactions = new InteractionStore(this.db, now);
   }
 
@@ -41,6 +44,7 @@ export class QuorumStore {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    if (this.relaxedDb !== this.db) this.relaxedDb.close();
     this.db.close();
   }
 }

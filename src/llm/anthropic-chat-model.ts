@@ -6,12 +6,11 @@ import type {
   Usage as AnthropicUsage,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { Logger } from '../shared/index.js';
-import { linkSignal, silentLogger } from '../shared/index.js';
+import { silentLogger } from '../shared/index.js';
+import { PerCallSignalModel } from './per-call-signal-model.js';
 import { fromAnthropicStopReason, toAnthropicBody } from './anthropic-messages.js';
 import type { AnthropicBodySettings } from './anthropic-messages.js';
 import type {
-  ChatCallOptions,
-  ChatModel,
   ChatRequest,
   ChatResponse,
   ChatStreamEvent,
@@ -59,13 +58,14 @@ const ANTHROPIC_ERRORS: SdkErrorClasses = {
  * input becomes the reply text. The SDK never retries and reads no credentials, profile
  * or telemetry settings from the environment.
  */
-export class AnthropicChatModel implements ChatModel {
+export class AnthropicChatModel extends PerCallSignalModel {
   readonly modelId: string;
   private readonly client: Anthropic;
   private readonly settings: AnthropicBodySettings;
   private readonly now: () => number;
 
   constructor(options: AnthropicChatModelOptions) {
+    super();
     this.modelId = options.modelId;
     this.now = options.now ?? Date.now;
     this.settings = {
@@ -88,30 +88,7 @@ export class AnthropicChatModel implements ChatModel {
     });
   }
 
-  async complete(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
-    // A per-call child signal: the SDK's abort listener lands on it (and is dropped with
-    // it) instead of piling up on the caller's long-lived signal.
-    const linked = linkSignal(options.signal);
-    try {
-      return await this.completeWith(request, linked.signal);
-    } finally {
-      linked.cleanup();
-    }
-  }
-
-  async *stream(
-    request: ChatRequest,
-    options: ChatCallOptions = {},
-  ): AsyncGenerator<ChatStreamEvent, void, undefined> {
-    const linked = linkSignal(options.signal);
-    try {
-      yield* this.streamWith(request, linked.signal);
-    } finally {
-      linked.cleanup();
-    }
-  }
-
-  private async completeWith(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+  protected async completeWith(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
     let message: Message;
     try {
       message = await this.client.messages.create(
@@ -140,7 +117,7 @@ export class AnthropicChatModel implements ChatModel {
     };
   }
 
-  private async *streamWith(
+  protected async *streamWith(
     request: ChatRequest,
     signal: AbortSignal,
   ): AsyncGenerator<ChatStreamEvent, void, undefined> {

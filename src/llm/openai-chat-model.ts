@@ -1,10 +1,9 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Logger } from '../shared/index.js';
-import { linkSignal, silentLogger } from '../shared/index.js';
+import { silentLogger } from '../shared/index.js';
+import { PerCallSignalModel } from './per-call-signal-model.js';
 import type {
-  ChatCallOptions,
-  ChatModel,
   ChatRequest,
   ChatResponse,
   ChatStreamEvent,
@@ -57,13 +56,14 @@ const OPENAI_ERRORS: SdkErrorClasses = {
  * retries (the resilience decorator owns that) and reads no credentials from the
  * environment.
  */
-export class OpenAiChatModel implements ChatModel {
+export class OpenAiChatModel extends PerCallSignalModel {
   readonly modelId: string;
   private readonly client: OpenAI;
   private readonly settings: OpenAiBodySettings;
   private readonly now: () => number;
 
   constructor(options: OpenAiChatModelOptions) {
+    super();
     this.modelId = options.modelId;
     this.now = options.now ?? Date.now;
     this.settings = {
@@ -91,30 +91,7 @@ export class OpenAiChatModel implements ChatModel {
     });
   }
 
-  async complete(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
-    // A per-call child signal: the SDK's abort listener lands on it (and is dropped with
-    // it) instead of piling up on the caller's long-lived signal.
-    const linked = linkSignal(options.signal);
-    try {
-      return await this.completeWith(request, linked.signal);
-    } finally {
-      linked.cleanup();
-    }
-  }
-
-  async *stream(
-    request: ChatRequest,
-    options: ChatCallOptions = {},
-  ): AsyncGenerator<ChatStreamEvent, void, undefined> {
-    const linked = linkSignal(options.signal);
-    try {
-      yield* this.streamWith(request, linked.signal);
-    } finally {
-      linked.cleanup();
-    }
-  }
-
-  private async completeWith(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+  protected async completeWith(request: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
     let completion: OpenAI.ChatCompletion;
     try {
       completion = await this.client.chat.completions.create(
@@ -147,7 +124,7 @@ export class OpenAiChatModel implements ChatModel {
     return usage === undefined ? response : { ...response, usage };
   }
 
-  private async *streamWith(
+  protected async *streamWith(
     request: ChatRequest,
     signal: AbortSignal,
   ): AsyncGenerator<ChatStreamEvent, void, undefined> {

@@ -28,6 +28,11 @@ export const PROVIDER_NAMES = [
   'kimi',
   'kimi_code',
   'synthetic',
+  // Quorum additions: more OpenAI-compatible servers.
+  'vllm',
+  'together',
+  'mistral',
+  'xai',
 ] as const;
 
 /** A `models.<name>.provider` value. */
@@ -46,6 +51,10 @@ export interface ProviderInfo {
   readonly apiKeyEnv: string | undefined;
   /** Local servers addressed by `host` (ollama, llama.cpp): base URL is `<host>/v1`. */
   readonly usesHost: boolean;
+  /** An environment variable that overrides `defaultBaseUrl` (`OPENAI_BASE_URL`). */
+  readonly baseUrlEnv?: string;
+  /** An environment variable holding the server root, for `usesHost` providers (`OLLAMA_HOST`). */
+  readonly hostEnv?: string;
 }
 
 const unsupported: ProviderInfo = {
@@ -63,22 +72,34 @@ function openaiCompatible(defaultBaseUrl: string, apiKeyEnv: string): ProviderIn
 export const PROVIDERS: Readonly<Record<ProviderName, ProviderInfo>> = {
   openai: {
     wire: 'openai',
-    defaultBaseUrl: undefined,
+    defaultBaseUrl: 'https://api.openai.com/v1',
     apiKeyEnv: 'OPENAI_API_KEY',
     usesHost: false,
+    baseUrlEnv: 'OPENAI_BASE_URL',
   },
   anthropic: {
     wire: 'anthropic',
-    defaultBaseUrl: undefined,
+    defaultBaseUrl: 'https://api.anthropic.com',
     apiKeyEnv: 'ANTHROPIC_API_KEY',
     usesHost: false,
+    baseUrlEnv: 'ANTHROPIC_BASE_URL',
   },
   ollama: {
     wire: 'openai',
     defaultBaseUrl: 'http://localhost:11434/v1',
     apiKeyEnv: undefined,
     usesHost: true,
+    hostEnv: 'OLLAMA_HOST',
   },
+  vllm: {
+    wire: 'openai',
+    defaultBaseUrl: 'http://localhost:8000/v1',
+    apiKeyEnv: undefined,
+    usesHost: true,
+  },
+  together: openaiCompatible('https://api.together.xyz/v1', 'TOGETHER_API_KEY'),
+  mistral: openaiCompatible('https://api.mistral.ai/v1', 'MISTRAL_API_KEY'),
+  xai: openaiCompatible('https://api.x.ai/v1', 'XAI_API_KEY'),
   llama_cpp: {
     wire: 'openai',
     defaultBaseUrl: 'http://localhost:8080/v1',

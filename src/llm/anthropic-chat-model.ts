@@ -10,13 +10,7 @@ import { silentLogger } from '../shared/index.js';
 import { PerCallSignalModel } from './per-call-signal-model.js';
 import { fromAnthropicStopReason, toAnthropicBody } from './anthropic-messages.js';
 import type { AnthropicBodySettings } from './anthropic-messages.js';
-import type {
-  ChatRequest,
-  ChatResponse,
-  ChatStreamEvent,
-  ToolCall,
-  Usage,
-} from './chat-model.js';
+import type { ChatRequest, ChatResponse, ChatStreamEvent, ToolCall, Usage } from './chat-model.js';
 import { ModelError } from './errors.js';
 import { abortReasonOf, mapSdkError, sdkLoggerFor } from './sdk-support.js';
 import type { SdkErrorClasses } from './sdk-support.js';

@@ -1,3 +1,4 @@
+import { PROVIDERS as CONFIG_PROVIDERS } from '../config/index.js';
 import { DaemonError } from '../shared/index.js';
 
 /**
@@ -42,70 +43,36 @@ export interface ProviderSpec {
 }
 
 /** Providers Quorum can talk to, by canonical name. */
-export const PROVIDERS: Readonly<Record<string, ProviderSpec>> = {
-  openai: {
-    api: 'openai',
-    defaultBaseUrl: 'https://api.openai.com/v1',
-    keyEnv: 'OPENAI_API_KEY',
-    baseUrlEnv: 'OPENAI_BASE_URL',
-  },
-  anthropic: {
-    api: 'anthropic',
-    defaultBaseUrl: 'https://api.anthropic.com',
-    keyEnv: 'ANTHROPIC_API_KEY',
-    baseUrlEnv: 'ANTHROPIC_BASE_URL',
-  },
-  ollama: {
-    api: 'openai',
-    defaultBaseUrl: 'http://localhost:11434/v1',
-    isSelfHosted: true,
-    hostEnv: 'OLLAMA_HOST',
-  },
-  vllm: { api: 'openai', defaultBaseUrl: 'http://localhost:8000/v1', isSelfHosted: true },
-  llama_cpp: { api: 'openai', defaultBaseUrl: 'http://localhost:8080/v1', isSelfHosted: true },
-  openrouter: {
-    api: 'openai',
-    defaultBaseUrl: 'https://openrouter.ai/api/v1',
-    keyEnv: 'OPENROUTER_API_KEY',
-  },
-  groq: { api: 'openai', defaultBaseUrl: 'https://api.groq.com/openai/v1', keyEnv: 'GROQ_API_KEY' },
-  deepseek: {
-    api: 'openai',
-    defaultBaseUrl: 'https://api.deepseek.com/v1',
-    keyEnv: 'DEEPSEEK_API_KEY',
-  },
-  cerebras: {
-    api: 'openai',
-    defaultBaseUrl: 'https://api.cerebras.ai/v1',
-    keyEnv: 'CEREBRAS_API_KEY',
-  },
-  together: {
-    api: 'openai',
-    defaultBaseUrl: 'https://api.together.xyz/v1',
-    keyEnv: 'TOGETHER_API_KEY',
-  },
-  mistral: {
-    api: 'openai',
-    defaultBaseUrl: 'https://api.mistral.ai/v1',
-    keyEnv: 'MISTRAL_API_KEY',
-  },
-  xai: { api: 'openai', defaultBaseUrl: 'https://api.x.ai/v1', keyEnv: 'XAI_API_KEY' },
-  zai: { api: 'openai', defaultBaseUrl: 'https://api.z.ai/api/paas/v4', keyEnv: 'ZAI_API_KEY' },
-};
+/**
+ * How each provider Quorum can serve is reached, derived from the config's provider table
+ * (one source of truth for which providers exist and which Quorum can reach).
+ */
+export const PROVIDERS: Readonly<Record<string, ProviderSpec>> = Object.fromEntries(
+  Object.entries(CONFIG_PROVIDERS).flatMap(([name, info]) =>
+    info.wire === undefined || info.defaultBaseUrl === undefined
+      ? []
+      : [
+          [
+            name,
+            {
+              api: info.wire,
+              defaultBaseUrl: info.defaultBaseUrl,
+              ...(info.apiKeyEnv === undefined ? {} : { keyEnv: info.apiKeyEnv }),
+              ...(info.baseUrlEnv === undefined ? {} : { baseUrlEnv: info.baseUrlEnv }),
+              ...(info.usesHost ? { isSelfHosted: true } : {}),
+              ...(info.hostEnv === undefined ? {} : { hostEnv: info.hostEnv }),
+            } satisfies ProviderSpec,
+          ],
+        ],
+  ),
+);
 
 /** MindRoom providers Quorum recognises but cannot serve yet (each needs its own client). */
-const UNSUPPORTED_PROVIDERS = new Set([
-  'google',
-  'gemini',
-  'azure',
-  'bedrock_claude',
-  'vertexai_claude',
-  'codex',
-  'openai_codex',
-  'kimi',
-  'kimi_code',
-  'synthetic',
-]);
+const UNSUPPORTED_PROVIDERS = new Set(
+  Object.entries(CONFIG_PROVIDERS)
+    .filter(([, info]) => info.wire === undefined)
+    .map(([name]) => name),
+);
 
 /** `OpenAI`, `llama-cpp` → `openai`, `llama_cpp` (MindRoom's canonical form). */
 export function canonicalProvider(provider: string): string {

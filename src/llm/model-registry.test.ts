@@ -262,7 +262,7 @@ describe('ModelRegistry', () => {
   it('rejects unknown models and providers with config errors that say what is known', () => {
     const models = registry({
       odd: { provider: 'acme-ai', id: 'x' },
-      gem: { provider: 'gemini', id: 'gemini-pro' },
+      gem: { provider: 'azure', id: 'gpt-4o' },
     });
     expect(() => models.get('missing')).toThrow(ModelConfigError);
     expect(() => models.get('missing')).toThrow(/unknown model "missing" \(configured: gem, odd\)/);

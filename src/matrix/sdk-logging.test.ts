@@ -56,7 +56,7 @@ describe('routeSdkLogging', () => {
     const fake = fakeLogService();
     const logger = new RecordingLogger();
     routeSdkLogging(fake.sdk, logger);
-    fake.sink().warn('x', `GET /sync?access_token=syt_${'abcdefghijklmnop_123'}`);
+    fake.sink().warn('x', 'GET /sync?access_token=syt_' + 'abcdefghijklmnop_123');
     expect(String(logger.lines[0]?.fields['detail'])).not.toContain('syt_abcdefghijklmnop');
   });
 

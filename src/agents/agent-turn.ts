@@ -259,19 +259,34 @@ interface TypingHandle {
   stop(): void;
 }
 
+/** How long a turn waits for its first text before showing the typing indicator. */
+export const TYPING_DELAY_MS = 250;
+
+/**
+ * Shows "typing…" while the model thinks, but only once it has taken `TYPING_DELAY_MS`:
+ * a fast answer needs no indicator, and every typing notification wakes the syncs of
+ * everyone in the room.
+ */
 function startTyping(deps: AgentTurnDeps, roomId: RoomId, log: Logger): TypingHandle {
-  let isOn = true;
+  let isShown = false;
+  let isStopped = false;
   const send = (on: boolean): void => {
     deps.typing.setTyping(roomId, on, 30_000).catch((error: unknown) => {
       log.debug('typing notification failed', { error });
     });
   };
-  send(true);
+  const timer = setTimeout(() => {
+    if (isStopped) return;
+    isShown = true;
+    send(true);
+  }, TYPING_DELAY_MS);
+  timer.unref();
   return {
     stop: () => {
-      if (!isOn) return;
-      isOn = false;
-      send(false);
+      if (isStopped) return;
+      isStopped = true;
+      clearTimeout(timer);
+      if (isShown) send(false);
     },
   };
 }

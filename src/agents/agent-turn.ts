@@ -13,7 +13,7 @@ import {
 import type { AgentProfile } from './agent-profile.js';
 import { ReplyStream, type ReplyOutbox, type ReplyOutcome } from './reply-stream.js';
 import type { ToolRunner } from './tool-runner.js';
-import { formatToolTrace, type ToolTraceEntry } from './tool-trace.js';
+import { formatToolTrace, toolTraceDetails, type ToolTraceEntry } from './tool-trace.js';
 
 /** Most model calls in one turn (each call after the first answers tool results). */
 export const MAX_TOOL_ITERATIONS = 10;
@@ -161,6 +161,7 @@ export async function runAgentTurn(
           result: result.content,
           isError: result.isError,
         });
+        reply.setDetails(toolTraceDetails(trace));
         messages.push({
           role: 'tool',
           toolCallId: call.id,

@@ -14,7 +14,7 @@ export type { ReplyOutbox, ReplyOutcome, ReplyStreamOptions } from './reply-stre
 export { buildThreadHistory, latestText, messageText } from './thread-history.js';
 export type { HistoryRequest, ThreadReader } from './thread-history.js';
 export type { ToolCallContext, ToolResult, ToolRunner } from './tool-runner.js';
-export { formatToolTrace } from './tool-trace.js';
+export { formatToolTrace, toolTraceDetails } from './tool-trace.js';
 export type { ToolTraceEntry } from './tool-trace.js';
 export { DEFAULT_ATTACHMENT_LIMITS, readAttachment } from './message-attachments.js';
 export type { AttachmentLimits, AttachmentResult } from './message-attachments.js';

@@ -79,6 +79,7 @@ export class ReplyStream {
   private pump: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private stopButton: Promise<EventId | undefined> | undefined;
+  private details: readonly { readonly summary: string; readonly text: string }[] = [];
 
   constructor(private readonly options: ReplyStreamOptions) {
     this.replyId = options.existingReplyId;
@@ -87,6 +88,11 @@ export class ReplyStream {
   /** The reply's event id, once sent. */
   get eventId(): EventId | undefined {
     return this.replyId;
+  }
+
+  /** Collapsible blocks shown before the text (long tool output), from the next update on. */
+  setDetails(details: readonly { readonly summary: string; readonly text: string }[]): void {
+    this.details = details;
   }
 
   /** The text the model produced so far (the whole text, not a delta). */
@@ -244,6 +250,7 @@ export class ReplyStream {
         ? {}
         : { thread: { rootId: this.options.threadRoot, replyToId: this.options.sourceEventId } }),
       ...(mentions.length > 0 ? { mentions } : {}),
+      ...(this.details.length > 0 ? { details: this.details } : {}),
       extraContent: { [STREAM_STATUS_KEY]: status, [SOURCE_EVENT_KEY]: this.options.sourceEventId },
     };
   }

@@ -121,3 +121,31 @@ describe('buildReactionContent', () => {
     });
   });
 });
+
+describe('collapsible details', () => {
+  it('puts escaped <details> blocks before the body, and their text in the plain body', () => {
+    const content = buildMessageContent({
+      body: 'The answer is **42**.',
+      format: 'markdown',
+      details: [{ summary: '🔧 fetch {"url":"x"}', text: '<script>alert(1)</script>\nline 2' }],
+    });
+    expect(content['body']).toBe(
+      '🔧 fetch {"url":"x"}\n<script>alert(1)</script>\nline 2\n\nThe answer is **42**.',
+    );
+    expect(content['formatted_body']).toBe(
+      '<details><summary>🔧 fetch {&quot;url&quot;:&quot;x&quot;}</summary><pre><code>&lt;script&gt;alert(1)&lt;/script&gt;\nline 2</code></pre></details>' +
+        '<p>The answer is <strong>42</strong>.</p>',
+    );
+  });
+
+  it('renders a plain body as an escaped paragraph after the details', () => {
+    const content = buildMessageContent({
+      body: 'a < b',
+      format: 'plain',
+      details: [{ summary: 's', text: 't' }],
+    });
+    expect(content['formatted_body']).toBe(
+      '<details><summary>s</summary><pre><code>t</code></pre></details><p>a &lt; b</p>',
+    );
+  });
+});

@@ -25,15 +25,41 @@ function baseContent(message: OutgoingText): EventContent {
     message.format === 'markdown'
       ? renderMarkdown(message.body, { mentions })
       : renderPlain(message.body, { mentions });
+  const details = message.details ?? [];
+  const body =
+    details.map((block) => `${block.summary}\n${block.text}\n\n`).join('') + rendered.body;
+  const formattedBody =
+    details.length === 0
+      ? rendered.formattedBody
+      : details.map(detailsHtml).join('') +
+        (rendered.formattedBody ?? renderPlainHtml(rendered.body));
   return {
     ...message.extraContent,
     msgtype: message.msgtype ?? 'm.text',
-    body: rendered.body,
-    ...(rendered.formattedBody === undefined
+    body,
+    ...(formattedBody === undefined
       ? {}
-      : { format: 'org.matrix.custom.html', formatted_body: rendered.formattedBody }),
+      : { format: 'org.matrix.custom.html', formatted_body: formattedBody }),
     'm.mentions': mentions.length === 0 ? {} : { user_ids: [...mentions] },
   };
+}
+
+/** One collapsible block, escaped (`<details>` is in the spec's recommended HTML subset). */
+function detailsHtml(block: { readonly summary: string; readonly text: string }): string {
+  return `<details><summary>${escapeHtml(block.summary)}</summary><pre><code>${escapeHtml(block.text)}</code></pre></details>`;
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+/** Plain text as an HTML paragraph (escaped, line breaks kept). */
+function renderPlainHtml(text: string): string {
+  return text.length === 0 ? '' : `<p>${escapeHtml(text).replace(/\r?\n/g, '<br>\n')}</p>`;
 }
 
 /**

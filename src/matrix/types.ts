@@ -124,6 +124,11 @@ export interface OutgoingText {
    * keys Quorum builds; on an edit they go both at the top level and in `m.new_content`.
    */
   readonly extraContent?: Readonly<Record<string, unknown>>;
+  /**
+   * Collapsible blocks shown before the body (HTML `<details>`; the plain body gets them as
+   * text): long tool output, for example. Summary and text are escaped, never raw HTML.
+   */
+  readonly details?: readonly { readonly summary: string; readonly text: string }[];
 }
 
 /** A transaction id: the same id for the same logical send makes a resend idempotent at the homeserver. */

@@ -262,6 +262,34 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
     ]);
   });
 
+  it('uses the room’s model from room_models', async () => {
+    const main = new ScriptedChatModel();
+    const fast = new ScriptedChatModel({ steps: [step.text('from the room model')] });
+    const yaml = YAML.replace(
+      '    id: scripted\n',
+      '    id: scripted\n  fast:\n    provider: openai\n    id: scripted-fast\n',
+    ).concat('room_models:\n  lobby: fast\n');
+    harness = new FleetHarness({ yaml, models: { default: main, fast } });
+    await harness.orchestrator.start();
+    const fleet = harness;
+    const alice = fleet.human('alice');
+    const lobby = fleet.roomId('lobby');
+    await alice.joinRoom(lobby);
+    await fleet.send(alice, lobby, {
+      body: 'hi',
+      format: 'plain',
+      mentions: [fleet.userId('quorum_calc')],
+    });
+    await fleet.waitFor(
+      () =>
+        fleet
+          .replies(lobby, fleet.userId('quorum_calc'))
+          .find((r) => r.text === 'from the room model'),
+      'the reply',
+    );
+    expect(main.calls).toHaveLength(0);
+  });
+
   it('answers !help without calling a model', async () => {
     const model = new ScriptedChatModel();
     const fleet = await boot(model);

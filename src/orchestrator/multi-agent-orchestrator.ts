@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   agentsCommand,
   CommandRouter,
@@ -9,7 +8,6 @@ import {
   type CommandContext,
 } from '../commands/index.js';
 import {
-  showConfigPath,
   resolveEntitySpecs,
   type ConfigEnv,
   type EntitySpec,
@@ -17,8 +15,6 @@ import {
 } from '../config/index.js';
 import {
   AbortReason,
-  asEventId,
-  asRoomId,
   localpartOf,
   runTask,
   serverNameOf,
@@ -34,6 +30,7 @@ import { RouterDecisionCache, RoutingPolicy } from '../routing/index.js';
 import type { SkillLibrary } from '../skills/index.js';
 import type { QuorumStore } from '../storage/index.js';
 import { AgentTooling } from './agent-tooling.js';
+import { createCommandContext } from './command-context.js';
 import { createContinuation } from './interaction-continuations.js';
 import { InteractionService } from './interaction-service.js';
 import { FleetDecisionExecutor, type RouteResolver } from './decision-executor.js';
@@ -42,7 +39,7 @@ import { EventPipeline } from './event-pipeline.js';
 import { applyReload, type ReloadOutcome, type ReloadTarget } from './fleet-reloader.js';
 import { Fleet } from './fleet.js';
 import type { MatrixConnector } from './matrix-connector.js';
-import type { ModelCatalog, ModelProvider, ModelScope } from './model-provider.js';
+import { createModelProvider, type ModelCatalog, type ModelProvider } from './model-provider.js';
 import { provisionRooms } from './room-provisioner.js';
 import { startRetention } from './retention.js';
 import { RoomRegistry } from './room-registry.js';
@@ -52,7 +49,6 @@ import { createRouterResolver } from './router-resolver.js';
 import { recoverOpenTurns } from './turn-recovery.js';
 import { TurnCoordinator } from './turn-coordinator.js';
 import { TurnLauncher, type TurnEnvironment } from './turn-launcher.js';
-import { txnPrefixFor } from './txn-ids.js';
 
 export interface OrchestratorDeps {
   readonly store: QuorumStore;
@@ -446,23 +442,12 @@ export class MultiAgentOrchestrator implements HealthSource {
   }
 
   private modelProvider(): ModelProvider {
-    return {
-      modelNameFor: (scope: ModelScope) => {
-        const override = this.deps.store.threadSettings.get(
-          scope.roomId,
-          scope.threadRoot,
-          'model',
-        );
-        if (override !== undefined && this.catalog.names().includes(override)) return override;
-        const spec = this.currentFleet().spec(scope.entity);
-        if (spec === undefined) return 'default';
-        const alias = this.registry.aliasOf(scope.roomId);
-        const roomModel = spec.roomModels[alias ?? scope.roomId] ?? spec.roomModels[scope.roomId];
-        return roomModel?.name ?? spec.model.name;
-      },
-      model: (name) => this.catalog.model(name),
-      names: () => this.catalog.names(),
-    };
+    return createModelProvider({
+      catalog: () => this.catalog,
+      fleet: () => this.currentFleet(),
+      store: this.deps.store,
+      registry: this.registry,
+    });
   }
 
   /** Resolves `route` decisions with the router model (cached per thread, with a fallback). */
@@ -480,81 +465,17 @@ export class MultiAgentOrchestrator implements HealthSource {
   }
 
   private commandContext(): CommandContext {
-    return {
-      reply: async (decision, markdown) => {
-        const bot = this.bots.get(decision.handler);
-        if (bot === undefined) return;
-        await bot.outbox.sendText(
-          asRoomId(decision.roomId),
-          {
-            body: markdown,
-            format: 'markdown',
-            msgtype: 'm.notice',
-            thread: {
-              rootId: asEventId(decision.threadRoot),
-              replyToId: asEventId(decision.sourceEventId),
-            },
-          },
-          `${txnPrefixFor(`command:${decision.handler}`, decision.sourceEventId)}.reply`,
-        );
-      },
-      modelNames: () => this.catalog.names(),
-      threadModel: (roomId, threadRoot) =>
-        this.deps.store.threadSettings.get(roomId, threadRoot, 'model'),
-      setThreadModel: (roomId, threadRoot, model) => {
-        if (model === undefined) this.deps.store.threadSettings.delete(roomId, threadRoot, 'model');
-        else this.deps.store.threadSettings.set(roomId, threadRoot, 'model', model);
-      },
-      usage: (by, sinceMs) =>
-        this.deps.store.usage.totals(
-          by === 'room' ? 'room_id' : by === 'user' ? 'user_id' : 'responder',
-          sinceMs,
-        ),
-      now: () => this.deps.clock.now(),
-      showConfig: async (path) => {
-        const file = this.deps.configFile;
-        if (file === undefined) return 'This Quorum runs without a config file.';
-        const shown = showConfigPath(await readFile(file.path, 'utf8'), path);
-        if (!shown.ok) return shown.error;
-        const yaml =
-          shown.yaml.length > 3_500
-            ? `${shown.yaml.slice(0, 3_500)}\n# … (cut; show a narrower path)`
-            : shown.yaml;
-        return `\`${path === '' ? 'config.yaml' : path}\`:\n\`\`\`yaml\n${yaml}\n\`\`\``;
-      },
+    return createCommandContext({
+      bot: (name) => this.bots.get(name),
+      catalog: () => this.catalog,
+      fleet: () => this.currentFleet(),
+      store: this.deps.store,
+      registry: this.registry,
+      clock: this.deps.clock,
+      configFile: this.deps.configFile,
+      interactions: this.interactions,
       mayEditConfig: (userId, roomId, path) => this.tooling.mayEditConfig(userId, roomId, path),
-      offerConfigChange: async (decision, path, value) => {
-        const offer = await this.interactions.offerConfigChange(
-          { path, value, reason: undefined },
-          {
-            roomId: decision.roomId,
-            threadRoot: decision.threadRoot,
-            requester: decision.requester,
-            responder: decision.handler,
-            sourceEventId: decision.sourceEventId,
-          },
-        );
-        return offer.kind === 'refused' ? offer.message : undefined;
-      },
-      entities: (roomId) => {
-        const fleet = this.currentFleet();
-        const joined = this.registry.joinedEntities(roomId);
-        return fleet.specs.flatMap((spec) =>
-          spec.kind === 'router'
-            ? []
-            : [
-                {
-                  name: spec.name,
-                  kind: spec.kind,
-                  displayName: spec.displayName,
-                  role: spec.role,
-                  model: spec.model.name,
-                  isInRoom: joined.has(spec.name),
-                },
-              ],
-        );
-      },
-    };
+    });
   }
 }
 

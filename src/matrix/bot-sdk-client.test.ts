@@ -68,6 +68,37 @@ describe('BotSdkClient.sync', () => {
     expect(syncs[0]?.headers.authorization).toBe('Bearer syt_test_token');
   });
 
+  it('uploads one filter per set of excluded rooms and reuses it', async () => {
+    let filters = 0;
+    server.on('POST', '/_matrix/client/v3/user/@coder:example.org/filter', () => {
+      filters += 1;
+      return { body: { filter_id: `F${filters}` } };
+    });
+    server.on('GET', SYNC, { body: { next_batch: 's2' } });
+    const signal = new AbortController().signal;
+    const lobby = asRoomId('!lobby:example.org');
+    const dev = asRoomId('!dev:example.org');
+    await client.sync({ since: 's1', timeoutMs: 0, signal });
+    await client.sync({ since: 's1', timeoutMs: 0, signal, excludeRooms: [lobby, dev] });
+    await client.sync({ since: 's1', timeoutMs: 0, signal, excludeRooms: [dev, lobby] });
+    await client.sync({ since: 's1', timeoutMs: 0, signal, excludeRooms: [] });
+    const uploads = server.received('POST', /\/filter$/);
+    expect(uploads).toHaveLength(2);
+    expect(
+      (uploads[0]?.body as { room: Record<string, unknown> }).room['not_rooms'],
+    ).toBeUndefined();
+    expect((uploads[1]?.body as { room: Record<string, unknown> }).room['not_rooms']).toEqual([
+      dev,
+      lobby,
+    ]);
+    expect(server.received('GET', SYNC).map((request) => request.query.get('filter'))).toEqual([
+      'F1',
+      'F2',
+      'F2',
+      'F1',
+    ]);
+  });
+
   it('gives the HTTP request more time than the long-poll', async () => {
     server.on('GET', SYNC, { body: { next_batch: 's2' } });
     const sdkClient = (

@@ -61,7 +61,8 @@ export class BotSdkClient implements BotClient {
   private readonly log: Logger;
   private readonly closing = new AbortController();
   private readonly crypto: CryptoSession | undefined;
-  private filterId: Promise<string> | undefined;
+  /** Uploaded filters by the rooms they exclude (sorted, joined). */
+  private readonly filterIds = new Map<string, Promise<string>>();
 
   constructor(
     private readonly client: MatrixClient,
@@ -86,7 +87,7 @@ export class BotSdkClient implements BotClient {
 
   async sync(options: SyncOptions): Promise<SyncBatch> {
     await this.crypto?.ensureReady(options.signal);
-    const filter = await this.ensureFilter(options.signal);
+    const filter = await this.ensureFilter(options.signal, options.excludeRooms ?? []);
     const query: Record<string, unknown> = { filter, timeout: Math.max(0, options.timeoutMs) };
     if (options.since !== undefined) query['since'] = options.since;
     const raw = await this.http('GET /sync', 'GET', '/_matrix/client/v3/sync', {
@@ -404,17 +405,30 @@ export class BotSdkClient implements BotClient {
     return eventIdOf(raw, `PUT /send/${type}`);
   }
 
-  /** Uploads Quorum's filter once per client; a failed upload is retried by the next sync. */
-  private ensureFilter(signal: AbortSignal): Promise<string> {
-    const pending = (this.filterId ??= this.uploadFilter());
-    return runAbortable('POST /filter', () => pending, [signal]);
+  /**
+   * Uploads Quorum's filter once per client and set of excluded rooms; a failed upload is
+   * retried by the next sync.
+   */
+  private ensureFilter(signal: AbortSignal, excludeRooms: readonly string[]): Promise<string> {
+    const sorted = [...excludeRooms].sort();
+    const key = sorted.join(',');
+    let pending = this.filterIds.get(key);
+    if (pending === undefined) {
+      pending = this.uploadFilter(sorted);
+      this.filterIds.set(key, pending);
+      pending.catch(() => {
+        this.filterIds.delete(key);
+      });
+    }
+    const upload = pending;
+    return runAbortable('POST /filter', () => upload, [signal]);
   }
 
-  private uploadFilter(): Promise<string> {
+  private uploadFilter(excludeRooms: readonly string[]): Promise<string> {
     const path = `/_matrix/client/v3/user/${encodeURIComponent(this.userId)}/filter`;
     const upload = (async () => {
       const raw = await this.http('POST /filter', 'POST', path, {
-        body: buildSyncFilter(this.deps.timelineLimit),
+        body: buildSyncFilter(this.deps.timelineLimit, excludeRooms),
       });
       const filterId = asRecord(raw, 'POST /filter')['filter_id'];
       if (typeof filterId !== 'string') {
@@ -425,9 +439,6 @@ export class BotSdkClient implements BotClient {
       }
       return filterId;
     })();
-    upload.catch(() => {
-      this.filterId = undefined;
-    });
     return upload;
   }
 

@@ -35,11 +35,15 @@ export const DEFAULT_TIMELINE_LIMIT = 50;
  * The filter uploaded once per client (spec "Filtering"): no presence, no account data, no
  * ephemeral events (typing, receipts), lazy-loaded members, only the handled event types.
  */
-export function buildSyncFilter(timelineLimit = DEFAULT_TIMELINE_LIMIT): Record<string, unknown> {
+export function buildSyncFilter(
+  timelineLimit = DEFAULT_TIMELINE_LIMIT,
+  excludeRooms: readonly string[] = [],
+): Record<string, unknown> {
   return {
     presence: { not_types: ['*'] },
     account_data: { not_types: ['*'] },
     room: {
+      ...(excludeRooms.length > 0 ? { not_rooms: [...excludeRooms] } : {}),
       account_data: { not_types: ['*'] },
       ephemeral: { not_types: ['*'] },
       state: { types: [...STATE_EVENT_TYPES], lazy_load_members: true },

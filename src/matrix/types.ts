@@ -60,6 +60,11 @@ export interface SyncOptions {
   readonly since: string | undefined;
   /** Long-poll timeout sent to the homeserver (0 returns at once). */
   readonly timeoutMs: number;
+  /**
+   * Rooms to leave out of this sync (another bot already follows them): the homeserver then
+   * does less work per event and the bot receives nothing it would only discard.
+   */
+  readonly excludeRooms?: readonly RoomId[];
   /** Aborting rejects the call with the signal's reason at once; a late response is dropped. */
   readonly signal: AbortSignal;
 }

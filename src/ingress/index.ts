@@ -1,4 +1,4 @@
 export { isStreamingEdit, relationsOf, toAdmissions } from './admission.js';
 export type { AdmissionPolicy, EventRelations } from './admission.js';
-export { SyncLoop } from './sync-loop.js';
-export type { IngressSink, SyncLoopOptions } from './sync-loop.js';
+export { DEFAULT_STANDBY_INTERVAL_MS, SyncLoop } from './sync-loop.js';
+export type { IngressSink, SyncCoverage, SyncLoopOptions } from './sync-loop.js';

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import type { BackfillOptions, RawEvent, SyncBatch, SyncOptions } from '../matrix/index.js';
 import { asRoomId, silentLogger } from '../shared/index.js';
 import { QuorumStore, type JournalEntry } from '../storage/index.js';
-import { SyncLoop } from './sync-loop.js';
+import { DEFAULT_STANDBY_INTERVAL_MS, SyncLoop, type SyncCoverage } from './sync-loop.js';
 
 const ROOM = asRoomId('!r:hs');
 const clock = new FakeClock(1_000_000);
@@ -39,6 +39,7 @@ function batch(
 /** Replays scripted batches; after the script ends, waits until aborted. */
 class ScriptedSync {
   readonly sinceSeen: (string | undefined)[] = [];
+  readonly requests: SyncOptions[] = [];
   readonly backfills: BackfillOptions[] = [];
   constructor(
     private readonly batches: SyncBatch[],
@@ -46,6 +47,7 @@ class ScriptedSync {
   ) {}
   async sync(options: SyncOptions): Promise<SyncBatch> {
     this.sinceSeen.push(options.since);
+    this.requests.push(options);
     const next = this.batches.shift();
     if (next !== undefined) return next;
     return new Promise((_resolve, reject) => {
@@ -169,4 +171,99 @@ describe('SyncLoop', () => {
     });
     expect(store.journal.get('$old')?.isHistory).toBe(true);
   });
+
+  it('leaves out the covered rooms, and refresh re-asks at once with the new coverage', async () => {
+    const store = newStore();
+    store.journal.admit('calc', 's0', []);
+    const source = new ScriptedSync([batch('s1', [])]);
+    let coverage: SyncCoverage = { excludeRooms: [ROOM], isFullyCovered: false };
+    const { loop, stop } = startLoop(source, store, () => coverage);
+    await vi.waitFor(() => {
+      expect(source.requests).toHaveLength(2);
+    });
+    // The second request is the long-poll, parked until something happens.
+    expect(source.requests[1]).toMatchObject({
+      since: 's1',
+      timeoutMs: 30_000,
+      excludeRooms: [ROOM],
+    });
+
+    coverage = { excludeRooms: [], isFullyCovered: false };
+    loop.refresh();
+    await vi.waitFor(() => {
+      expect(source.requests).toHaveLength(3);
+    });
+    expect(source.requests[1]?.signal.aborted).toBe(true);
+    // Same token (the abandoned poll returned nothing), no waiting, every room included.
+    expect(source.requests[2]).toMatchObject({ since: 's1', timeoutMs: 0, excludeRooms: [] });
+    expect(store.journal.syncToken('calc')).toBe('s1');
+    await stop();
+  });
+
+  it('checks in at the standby interval instead of long-polling while fully covered', async () => {
+    const store = newStore();
+    store.journal.admit('calc', 's0', []);
+    const source = new ScriptedSync([batch('s1', []), batch('s2', []), batch('s3', [])]);
+    let coverage: SyncCoverage = { excludeRooms: [ROOM], isFullyCovered: true };
+    const { loop, stop } = startLoop(source, store, () => coverage);
+    // The first request of a run never waits.
+    await vi.waitFor(() => {
+      expect(source.requests).toHaveLength(1);
+    });
+    expect(source.requests[0]).toMatchObject({ since: 's0', timeoutMs: 0 });
+    // Then nothing is asked until the standby interval has passed, and that check does not wait.
+    await vi.waitFor(() => {
+      expect(clock.pendingSleeps).toBe(1);
+    });
+    expect(source.requests).toHaveLength(1);
+    await clock.advance(DEFAULT_STANDBY_INTERVAL_MS);
+    await vi.waitFor(() => {
+      expect(source.requests).toHaveLength(2);
+    });
+    expect(source.requests[1]).toMatchObject({ since: 's1', timeoutMs: 0, excludeRooms: [ROOM] });
+
+    // Coverage ends (the router went down): the pause is cut short and long-polling resumes.
+    await vi.waitFor(() => {
+      expect(clock.pendingSleeps).toBe(1);
+    });
+    coverage = { excludeRooms: [], isFullyCovered: false };
+    loop.refresh();
+    // One request at once with the new coverage, then a long-poll.
+    await vi.waitFor(() => {
+      expect(source.requests).toHaveLength(4);
+    });
+    expect(source.requests[2]).toMatchObject({ since: 's2', timeoutMs: 0, excludeRooms: [] });
+    expect(source.requests[3]).toMatchObject({ since: 's3', timeoutMs: 30_000 });
+    await stop();
+  });
 });
+
+/** Runs a loop with `coverage` until `stop` is called. */
+function startLoop(
+  source: ScriptedSync,
+  store: QuorumStore,
+  coverage: () => SyncCoverage,
+): { loop: SyncLoop; stop: () => Promise<void> } {
+  const controller = new AbortController();
+  const loop = new SyncLoop({
+    bot: 'calc',
+    client: source,
+    journal: store.journal,
+    sink: { onAdmitted: () => undefined, onInvites: () => undefined, onLeftRooms: () => undefined },
+    clock,
+    log: silentLogger,
+    isEntityUser: () => false,
+    catchUpWindowMs: 15 * 60_000,
+    pollTimeoutMs: 30_000,
+    coverage,
+    onBatch: () => undefined,
+  });
+  const running = loop.run(controller.signal);
+  return {
+    loop,
+    stop: async () => {
+      controller.abort();
+      await running;
+    },
+  };
+}

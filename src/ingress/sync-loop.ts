@@ -6,8 +6,33 @@ import type {
   TimelineSource,
 } from '../matrix/index.js';
 import type { IngressJournal, JournalEntry } from '../storage/index.js';
-import { isAborted, type Clock, type Logger, type RoomId } from '../shared/index.js';
+import {
+  AbortReason,
+  isAborted,
+  linkSignal,
+  type Clock,
+  type LinkedSignal,
+  type Logger,
+  type RoomId,
+} from '../shared/index.js';
 import { toAdmissions } from './admission.js';
+
+/**
+ * What another bot of the process already receives for this one. Every event in an excluded
+ * room reaches the dispatcher through that bot, so this one leaves those rooms out of its
+ * syncs. When every room it is in is covered, it does not long-poll at all (the homeserver
+ * wakes a pending long-poll for every event in any of the user's rooms, filter or not, and
+ * recomputes it): it checks in every `standbyIntervalMs` for invites and new rooms instead.
+ */
+export interface SyncCoverage {
+  readonly excludeRooms: readonly RoomId[];
+  readonly isFullyCovered: boolean;
+}
+
+const NO_COVERAGE: SyncCoverage = { excludeRooms: [], isFullyCovered: false };
+
+/** Default pause between a fully covered bot's check-ins. */
+export const DEFAULT_STANDBY_INTERVAL_MS = 5_000;
 
 /** Receives what one sync batch brought, after it was durably admitted. */
 export interface IngressSink {
@@ -30,6 +55,10 @@ export interface SyncLoopOptions {
   readonly pollTimeoutMs: number;
   /** Most `/messages` pages read to fill one `limited` gap. */
   readonly maxBackfillPages?: number;
+  /** What another bot of the process already follows for this one; read before every request. */
+  readonly coverage?: () => SyncCoverage;
+  /** How often a fully covered bot checks in (invites, new rooms); default 5 s. */
+  readonly standbyIntervalMs?: number;
   /** Called after every successful batch (health, watchdog). */
   readonly onBatch: (batch: SyncBatch) => void;
 }
@@ -41,7 +70,18 @@ export interface SyncLoopOptions {
  * Runs until `signal` aborts (resolves) or a request fails (rejects; the supervisor restarts it).
  */
 export class SyncLoop {
+  /** Aborts the long-poll in flight, if any (see `refresh`). */
+  private currentPoll: LinkedSignal | undefined;
+
   constructor(private readonly options: SyncLoopOptions) {}
+
+  /**
+   * Ends the long-poll (or standby pause) in flight so the next request goes out at once with
+   * fresh coverage. Nothing is lost: an abandoned request's token is not used.
+   */
+  refresh(): void {
+    this.currentPoll?.abort(new AbortReason('stopped', 'sync options changed'));
+  }
 
   async run(signal: AbortSignal): Promise<void> {
     try {
@@ -61,12 +101,35 @@ export class SyncLoop {
       if (isStopped()) return;
       const since = journal.syncToken(bot);
       let batch: SyncBatch;
+      const poll = linkSignal(signal);
+      this.currentPoll = poll;
       try {
-        batch = await client.sync({ since, timeoutMs, signal });
+        const coverage = this.options.coverage?.() ?? NO_COVERAGE;
+        const isStandby = coverage.isFullyCovered && timeoutMs > 0;
+        if (isStandby) {
+          await this.options.clock.sleep(
+            this.options.standbyIntervalMs ?? DEFAULT_STANDBY_INTERVAL_MS,
+            poll.signal,
+          );
+        }
+        batch = await client.sync({
+          since,
+          timeoutMs: isStandby ? 0 : timeoutMs,
+          signal: poll.signal,
+          excludeRooms: coverage.excludeRooms,
+        });
         timeoutMs = this.options.pollTimeoutMs;
       } catch (error: unknown) {
         if (isStopped()) return;
+        if (isAborted(poll.signal)) {
+          // Refreshed: ask again at once with the new options.
+          timeoutMs = 0;
+          continue;
+        }
         throw error;
+      } finally {
+        this.currentPoll = undefined;
+        poll.cleanup();
       }
       const isFirstSync = since === undefined;
       const admissions = [];

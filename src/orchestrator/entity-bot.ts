@@ -1,5 +1,5 @@
 import type { EntitySpec } from '../config/index.js';
-import { SyncLoop, type IngressSink } from '../ingress/index.js';
+import { SyncLoop, type IngressSink, type SyncCoverage } from '../ingress/index.js';
 import type { BotClient, OutgoingText } from '../matrix/index.js';
 import { Outbox, type OutboxClient } from '../outbox/index.js';
 import {
@@ -15,7 +15,7 @@ import {
   type RoomId,
 } from '../shared/index.js';
 import type { QuorumStore } from '../storage/index.js';
-import { Supervisor, type SupervisedStatus } from './supervisor.js';
+import { Supervisor, type SupervisedState, type SupervisedStatus } from './supervisor.js';
 import type { MatrixConnector } from './matrix-connector.js';
 import type { RoomRegistry } from './room-registry.js';
 
@@ -30,8 +30,13 @@ export interface EntityBotDeps {
   readonly isEntityUser: (userId: string) => boolean;
   readonly catchUpWindowMs: number;
   readonly pollTimeoutMs: number;
+  readonly standbyIntervalMs?: number;
   /** Runs after login and before joining (the router creates rooms and invites here). */
   readonly prepareRooms?: (bot: EntityBot, client: BotClient, signal: AbortSignal) => Promise<void>;
+  /** What the router's sync already covers for this bot (see `SyncCoverage`). */
+  readonly coverage?: () => SyncCoverage;
+  /** Called when the bot's supervised state changes (starting, syncing, backoff, stopped). */
+  readonly onStateChange?: (bot: EntityBot, state: SupervisedState) => void;
   /** Runs once the bot has joined its rooms, before it syncs (turn recovery). */
   readonly onStarted: (bot: EntityBot) => void;
 }
@@ -47,6 +52,7 @@ export class EntityBot {
   readonly outbox: Outbox;
   private readonly supervisor: Supervisor;
   private readonly log: Logger;
+  private loop: SyncLoop | undefined;
 
   constructor(
     spec: EntitySpec,
@@ -70,6 +76,9 @@ export class EntityBot {
       run: (signal, onSynced) => this.runAttempt(signal, onSynced),
       onRestart: () => {
         deps.metrics.syncRestarts.inc({ bot: spec.name });
+      },
+      onStateChange: (state) => {
+        deps.onStateChange?.(this, state);
       },
     });
   }
@@ -107,6 +116,11 @@ export class EntityBot {
   /** Replaces the spec of a running bot for live-applicable changes (rooms, routing table). */
   updateSpec(spec: EntitySpec): void {
     this.currentSpec = spec;
+  }
+
+  /** Re-reads the coverage now: the long-poll (or standby pause) in flight is replaced. */
+  refreshSync(): void {
+    this.loop?.refresh();
   }
 
   /** Stops syncing and waits for the loop to end; the client stays usable for final sends. */
@@ -205,13 +219,20 @@ export class EntityBot {
       isEntityUser: this.deps.isEntityUser,
       catchUpWindowMs: this.deps.catchUpWindowMs,
       pollTimeoutMs: this.deps.pollTimeoutMs,
+      ...(this.deps.standbyIntervalMs === undefined
+        ? {}
+        : { standbyIntervalMs: this.deps.standbyIntervalMs }),
       onBatch: onSynced,
+      ...(this.deps.coverage === undefined ? {} : { coverage: this.deps.coverage }),
     });
+    this.loop = loop;
     try {
       await loop.run(signal);
     } catch (error: unknown) {
       this.deps.metrics.syncErrors.inc({ bot: spec.name });
       throw error;
+    } finally {
+      if (this.loop === loop) this.loop = undefined;
     }
   }
 

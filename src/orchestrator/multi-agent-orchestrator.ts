@@ -9,6 +9,7 @@ import {
 } from '../commands/index.js';
 import {
   resolveEntitySpecs,
+  ROUTER_NAME,
   type ConfigEnv,
   type EntitySpec,
   type QuorumConfig,
@@ -43,6 +44,7 @@ import { createModelProvider, type ModelCatalog, type ModelProvider } from './mo
 import { provisionRooms } from './room-provisioner.js';
 import { startRetention } from './retention.js';
 import { RoomRegistry } from './room-registry.js';
+import { RouterSyncCoverage } from './router-sync-coverage.js';
 import { parseAdHocTeamKey } from './team-keys.js';
 import { createTeamRunner } from './team-runner.js';
 import { createRouterResolver } from './router-resolver.js';
@@ -59,6 +61,8 @@ export interface OrchestratorDeps {
   readonly metrics: QuorumMetrics;
   /** Long-poll timeout of every sync (default 30 s). */
   readonly pollTimeoutMs?: number;
+  /** How often a bot whose rooms the router covers checks in (invites); default 5 s. */
+  readonly standbyIntervalMs?: number;
   /** Skills agents may list (`skills/<name>/SKILL.md`); started and stopped with the fleet. */
   readonly skills?: SkillLibrary;
   /** The config file that `!config` and `propose_config_change` edit (absent: editing is refused). */
@@ -75,6 +79,13 @@ export class MultiAgentOrchestrator implements HealthSource {
   private catalog: ModelCatalog;
   private readonly bots = new Map<string, EntityBot>();
   private readonly registry = new RoomRegistry();
+  /** Rooms the router's sync covers, left out of the other bots' syncs. */
+  private readonly coverage = new RouterSyncCoverage({
+    routerName: ROUTER_NAME,
+    routerState: () => this.bots.get(ROUTER_NAME)?.status().state,
+    roomsOf: (entity) => this.registry.roomsOf(entity),
+    bots: () => this.bots.values(),
+  });
   private readonly coordinator: TurnCoordinator;
   private readonly launcher: TurnLauncher;
   private readonly turnEnvironment: TurnEnvironment;
@@ -98,6 +109,9 @@ export class MultiAgentOrchestrator implements HealthSource {
     private readonly deps: OrchestratorDeps,
   ) {
     this.log = deps.log;
+    this.registry.onMembershipChange(() => {
+      this.coverage.update();
+    });
     this.catalog = deps.models(config);
     this.routerCache = new RouterDecisionCache({ clock: deps.clock });
     this.interactions = new InteractionService({
@@ -358,7 +372,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         this.catalog = this.deps.models(fleet.config);
       },
       provisionRooms: async () => {
-        const client = this.bots.get('router')?.client;
+        const client = this.bots.get(ROUTER_NAME)?.client;
         if (client !== undefined)
           await provisionRooms(client, this.currentFleet(), this.registry, this.log);
       },
@@ -400,12 +414,18 @@ export class MultiAgentOrchestrator implements HealthSource {
       isEntityUser: (userId) => this.currentFleet().isEntityUser(userId),
       catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
       pollTimeoutMs: this.deps.pollTimeoutMs ?? 30_000,
+      ...(this.deps.standbyIntervalMs === undefined
+        ? {}
+        : { standbyIntervalMs: this.deps.standbyIntervalMs }),
       ...(spec.kind === 'router'
         ? {
             prepareRooms: (_bot: EntityBot, client) =>
               provisionRooms(client, this.currentFleet(), this.registry, this.log),
           }
-        : {}),
+        : { coverage: () => this.coverage.coverageFor(spec.name) }),
+      onStateChange: (changed) => {
+        if (changed.name === ROUTER_NAME) this.coverage.update();
+      },
       onStarted: (started) => {
         runTask(
           recoverOpenTurns(started, {

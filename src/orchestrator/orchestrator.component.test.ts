@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FleetHarness } from '../../test/support/fleet-harness.js';
 import { ScriptedChatModel, step } from '../../test/support/scripted-chat-model.js';
+import { MatrixRequestError } from '../matrix/index.js';
 import { asEventId } from '../shared/index.js';
 
 const YAML = `
@@ -77,6 +78,53 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
     expect(fleet.replies(lobby, fleet.userId('quorum_scribe'))).toEqual([]);
     expect(model.requests).toHaveLength(1);
     expect(JSON.stringify(model.requests[0]?.messages)).toContain('what is 2+2?');
+  });
+
+  it('lets agents whose rooms the router follows stand by, and brings them back while it is down', async () => {
+    const model = new ScriptedChatModel({ steps: [step.text('Still here.')] });
+    const fleet = await boot(model);
+    const alice = fleet.human('alice');
+    const lobby = fleet.roomId('lobby');
+    const calc = fleet.userId('quorum_calc');
+    const router = fleet.userId('quorum_router');
+    await alice.joinRoom(lobby);
+    // calc is only in the lobby, which the router follows: it checks in without long-polling.
+    await fleet.waitFor(() => {
+      const last = fleet.homeserver.lastSync(calc);
+      return last?.excludeRooms.includes(lobby) === true && last.timeoutMs === 0 ? last : undefined;
+    }, 'calc standing by');
+    expect(fleet.homeserver.lastSync(router)).toMatchObject({ excludeRooms: [] });
+
+    // The router's syncs fail from now on: it goes into backoff and calc long-polls the lobby.
+    fleet.homeserver.failNextSyncs(
+      router,
+      1_000,
+      new MatrixRequestError('server_error', 'homeserver hiccup (fake)', { httpStatus: 502 }),
+    );
+    await fleet.waitFor(
+      () =>
+        fleet.orchestrator.readiness().entities.find((e) => e.name === 'router')?.state ===
+        'backoff'
+          ? true
+          : undefined,
+      'the router in backoff',
+    );
+    await fleet.waitFor(() => {
+      const last = fleet.homeserver.lastSync(calc);
+      return last?.excludeRooms.length === 0 && last.timeoutMs > 0 ? last : undefined;
+    }, 'calc long-polling the lobby itself');
+    await fleet.send(alice, lobby, {
+      body: 'Calculator: are you there?',
+      format: 'plain',
+      mentions: [calc],
+    });
+    const reply = await fleet.waitFor(
+      () => fleet.replies(lobby, calc).find((r) => r.status === 'final'),
+      'the reply received through calc’s own sync',
+    );
+    expect(reply.text).toBe('Still here.');
+    await fleet.orchestrator.idle();
+    expect(fleet.replies(lobby, calc)).toHaveLength(1);
   });
 
   it('ignores an unauthorized user', async () => {

@@ -7,6 +7,13 @@ export class RoomRegistry {
   private readonly joined = new Map<string, Set<string>>();
   private readonly direct = new Map<string, Set<string>>();
   private readonly aliases = new Map<string, string>();
+  private readonly listeners = new Set<(entity: string) => void>();
+
+  /** Calls `listener` with the entity whenever the set of rooms an entity is joined to changes. */
+  onMembershipChange(listener: (entity: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /** Remembers which room an alias points at (learned when joining by alias). */
   setAlias(alias: string, roomId: string): void {
@@ -26,17 +33,19 @@ export class RoomRegistry {
 
   /** Records that `entity` is (or is no longer) joined to `roomId`. */
   setJoined(entity: string, roomId: string, isJoined: boolean): void {
-    const members = this.joined.get(roomId) ?? new Set<string>();
-    if (isJoined) members.add(entity);
-    else members.delete(entity);
-    this.joined.set(roomId, members);
-    if (!isJoined) this.direct.get(roomId)?.delete(entity);
+    if (this.record(entity, roomId, isJoined)) this.notify(entity);
   }
 
   /** Replaces the set of rooms `entity` is joined to (after a bot's start). */
   setRoomsOf(entity: string, roomIds: readonly string[]): void {
-    for (const members of this.joined.values()) members.delete(entity);
-    for (const roomId of roomIds) this.setJoined(entity, roomId, true);
+    const wanted = new Set(roomIds);
+    let changed = false;
+    for (const [roomId, members] of this.joined) {
+      if (members.has(entity) && !wanted.has(roomId))
+        changed = this.record(entity, roomId, false) || changed;
+    }
+    for (const roomId of wanted) changed = this.record(entity, roomId, true) || changed;
+    if (changed) this.notify(entity);
   }
 
   /** Marks `roomId` as a direct-message room of `entity`. */
@@ -62,7 +71,24 @@ export class RoomRegistry {
 
   /** Forgets an entity entirely (it was removed from the config). */
   forget(entity: string): void {
-    for (const members of this.joined.values()) members.delete(entity);
+    let changed = false;
+    for (const members of this.joined.values()) changed = members.delete(entity) || changed;
     for (const entities of this.direct.values()) entities.delete(entity);
+    if (changed) this.notify(entity);
+  }
+
+  /** Updates one membership; true when it changed. */
+  private record(entity: string, roomId: string, isJoined: boolean): boolean {
+    const members = this.joined.get(roomId) ?? new Set<string>();
+    this.joined.set(roomId, members);
+    if (!isJoined) this.direct.get(roomId)?.delete(entity);
+    if (members.has(entity) === isJoined) return false;
+    if (isJoined) members.add(entity);
+    else members.delete(entity);
+    return true;
+  }
+
+  private notify(entity: string): void {
+    for (const listener of this.listeners) listener(entity);
   }
 }

@@ -34,6 +34,8 @@ export interface SupervisorOptions {
    */
   readonly stallAfterMs: number | undefined;
   readonly onRestart?: () => void;
+  /** Called when the state changes (not on every sync of a `syncing` bot). */
+  readonly onStateChange?: (state: SupervisedState) => void;
 }
 
 export interface SupervisedStatus {
@@ -175,7 +177,9 @@ export class Supervisor {
   }
 
   private update(patch: Partial<SupervisedStatus>): void {
+    const previous = this.status.state;
     this.status = { ...this.status, ...patch };
+    if (this.status.state !== previous) this.options.onStateChange?.(this.status.state);
   }
 
   private settle(): void {

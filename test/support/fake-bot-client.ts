@@ -47,7 +47,13 @@ export class FakeBotClient implements BotClient {
     await this.guard('sync');
     const linked = linkSignal(this.closing.signal, options.signal);
     try {
-      return await this.server.sync(this.userId, options.since, options.timeoutMs, linked.signal);
+      return await this.server.sync(
+        this.userId,
+        options.since,
+        options.timeoutMs,
+        linked.signal,
+        options.excludeRooms ?? [],
+      );
     } finally {
       linked.cleanup();
     }

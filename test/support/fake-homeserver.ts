@@ -64,6 +64,10 @@ export class FakeHomeserver {
   private readonly aliases = new Map<RoomAlias, RoomId>();
   private readonly displayNames = new Map<UserId, string>();
   private readonly transactions = new Map<string, EventId>();
+  private readonly lastSyncs = new Map<
+    UserId,
+    { readonly timeoutMs: number; readonly excludeRooms: readonly RoomId[] }
+  >();
   private readonly failures: {
     userId: UserId;
     operation: FakeOperation;
@@ -379,6 +383,13 @@ export class FakeHomeserver {
     this.displayNames.set(userId, displayName);
   }
 
+  /** `userId`'s latest sync request: its long-poll timeout and the rooms it left out. */
+  lastSync(
+    userId: UserId,
+  ): { readonly timeoutMs: number; readonly excludeRooms: readonly RoomId[] } | undefined {
+    return this.lastSyncs.get(userId);
+  }
+
   /** The display name of `userId`, `undefined` when unset. */
   displayName(userId: UserId): string | undefined {
     return this.displayNames.get(userId);
@@ -394,10 +405,15 @@ export class FakeHomeserver {
     since: string | undefined,
     timeoutMs: number,
     signal: AbortSignal,
+    excludeRooms: readonly RoomId[] = [],
   ): Promise<SyncBatch> {
+    this.lastSyncs.set(userId, { timeoutMs, excludeRooms });
+    const excluded = new Set<string>(excludeRooms);
+    const visibleRooms = (): FakeRoom[] =>
+      [...this.rooms.values()].filter((room) => !excluded.has(room.roomId));
     signal.throwIfAborted();
     const immediate = syncBatchFor(
-      this.rooms.values(),
+      visibleRooms(),
       userId,
       since,
       this.position,
@@ -422,7 +438,7 @@ export class FakeHomeserver {
     }
     signal.throwIfAborted();
     return (
-      syncBatchFor(this.rooms.values(), userId, since, this.position, this.timelineLimit) ??
+      syncBatchFor(visibleRooms(), userId, since, this.position, this.timelineLimit) ??
       this.emptyBatch()
     );
   }

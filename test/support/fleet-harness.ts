@@ -84,6 +84,7 @@ export class FleetHarness {
       log: options.log ?? silentLogger,
       metrics: this.metrics,
       pollTimeoutMs: 2_000,
+      standbyIntervalMs: 100,
       ...(this.configPath === undefined ? {} : { configFile: { path: this.configPath, env: {} } }),
     });
   }

@@ -39,12 +39,35 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  reusePreparedStatements(db);
   if (!isMemory) {
     for (const suffix of ['-wal', '-shm']) {
       if (existsSync(options.path + suffix)) chmodSync(options.path + suffix, 0o600);
     }
   }
   return db;
+}
+
+/**
+ * Makes `db.prepare` return the statement compiled the first time for the same SQL text, so
+ * repositories can write their queries inline where they are used and still compile each one
+ * once (compiling is most of the cost of a small query). Safe because no repository changes
+ * a statement's modes (`pluck`, `raw`, `expand`) or iterates one statement re-entrantly.
+ */
+function reusePreparedStatements(db: Db): void {
+  const MAX_CACHED_STATEMENTS = 500;
+  const compile = db.prepare.bind(db);
+  const compiled = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let statement = compiled.get(sql);
+    if (statement === undefined) {
+      statement = compile(sql);
+      // Bounded in case a query is ever built from data: beyond the cap, compile each time.
+      if (compiled.size < MAX_CACHED_STATEMENTS) compiled.set(sql, statement);
+    }
+    return statement;
+  };
+  db.prepare = prepare as Db['prepare'];
 }
 
 /** Applies every migration newer than the database's `user_version`, each in its own transaction. */

@@ -14,17 +14,29 @@ export interface PromptContext {
 
 /** The date and time in `timezone`, e.g. `Tuesday, 24 November 2026, 14:05 (Europe/Berlin)`. */
 export function formatNow(nowMs: number, timezone: string): string {
-  const formatted = new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    weekday: 'long',
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(new Date(nowMs));
-  return `${formatted} (${timezone})`;
+  return `${dateTimeFormatFor(timezone).format(new Date(nowMs))} (${timezone})`;
+}
+
+/** Formatters by time zone: building one costs far more than formatting with it. */
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateTimeFormatFor(timezone: string): Intl.DateTimeFormat {
+  let format = dateTimeFormats.get(timezone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      weekday: 'long',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    });
+    // Time zones come from the config, so the map stays small.
+    dateTimeFormats.set(timezone, format);
+  }
+  return format;
 }
 
 /**

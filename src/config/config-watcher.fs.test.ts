@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../shared/index.js';
 import { silentLogger } from '../shared/index.js';
-import { ConfigWatcher } from './config-watcher.js';
+import { chokidarWatchSource, ConfigWatcher } from './config-watcher.js';
 import type { ConfigLoadResult } from './load-config-file.js';
 import { hashConfigText } from './parse-config.js';
 
@@ -130,5 +130,26 @@ describe('ConfigWatcher on a real directory', () => {
     writeFileSync(path, configText('After'));
     await waitFor(() => names().includes('After'), 'the changed config');
     expect(names()).toEqual(['After']);
+  });
+
+  it('reports nothing for a busy neighbour file, only the config file', async () => {
+    writeFileSync(path, configText('Before'));
+    writeFileSync(join(dir, 'quorum.db-wal'), '');
+    const seen: string[] = [];
+    const source = chokidarWatchSource(
+      dir,
+      'config.yaml',
+      (changed) => seen.push(changed),
+      () => undefined,
+    );
+    try {
+      await source.ready;
+      for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'quorum.db-wal'), `write ${i}`);
+      writeFileSync(path, configText('After'));
+      await waitFor(() => seen.includes(path), 'the config change');
+      expect(seen.filter((changed) => changed !== path)).toEqual([]);
+    } finally {
+      await source.close();
+    }
   });
 });

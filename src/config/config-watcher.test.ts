@@ -18,7 +18,7 @@ class FakeDirectory {
   readonly files = new Map<string, string>();
   private onEvent: ((path: string) => void) | undefined;
   isClosed = false;
-  readonly source: WatchSourceFactory = (_directory, onEvent) => {
+  readonly source: WatchSourceFactory = (_directory, _fileName, onEvent) => {
     this.onEvent = onEvent;
     return {
       ready: Promise.resolve(),

@@ -6,7 +6,7 @@
  * and recreate. Events are filtered to the file.
  */
 import { readFile as readFileAsync } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import type { Clock, LinkedSignal, Logger } from '../shared/index.js';
 import {
@@ -29,9 +29,13 @@ export interface WatchSource {
   close(): Promise<void>;
 }
 
-/** Starts watching `directory`, calling `onEvent` with the absolute path of each changed entry. */
+/**
+ * Starts watching `fileName` in `directory`, calling `onEvent` with the absolute path of each
+ * changed entry (other entries may be reported too; the caller filters).
+ */
 export type WatchSourceFactory = (
   directory: string,
+  fileName: string,
   onEvent: (path: string) => void,
   onError: (error: unknown) => void,
 ) => WatchSource;
@@ -59,9 +63,23 @@ export interface ConfigWatcherDeps {
 /** Default quiet period before a changed file is read. */
 export const DEFAULT_CONFIG_QUIET_MS = 300;
 
-/** The default `WatchSourceFactory`: chokidar on the directory, depth 0. */
-export const chokidarWatchSource: WatchSourceFactory = (directory, onEvent, onError) => {
-  const watcher = watch(directory, { depth: 0, ignoreInitial: true, persistent: true });
+/**
+ * The default `WatchSourceFactory`: chokidar on the directory, depth 0, ignoring every other
+ * entry, so a busy neighbour (the SQLite files when the data directory is the config's own)
+ * gets no watcher of its own and costs no `stat` per write.
+ */
+export const chokidarWatchSource: WatchSourceFactory = (directory, fileName, onEvent, onError) => {
+  const watchedDir = resolve(directory);
+  const watchedFile = join(watchedDir, fileName);
+  const watcher = watch(directory, {
+    depth: 0,
+    ignoreInitial: true,
+    persistent: true,
+    ignored: (path) => {
+      const absolute = resolve(path);
+      return absolute !== watchedDir && absolute !== watchedFile;
+    },
+  });
   watcher.on('all', (_event, path) => {
     onEvent(resolve(directory, path));
   });
@@ -127,6 +145,7 @@ export class ConfigWatcher {
     const factory = this.deps.watchSource ?? chokidarWatchSource;
     this.source = factory(
       dirname(this.path),
+      basename(this.path),
       (path) => {
         // depth 0: only direct children are reported, so the name identifies the file.
         if (path === this.path || basename(path) === basename(this.path)) this.markDirty();

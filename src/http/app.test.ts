@@ -15,6 +15,7 @@ const entity = {
   last_sync_at: '2026-01-01T00:00:01.000Z',
   restarts: 0,
   last_error: null,
+  sync_mode: 'standby' as const,
 };
 
 describe('http app', () => {

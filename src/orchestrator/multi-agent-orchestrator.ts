@@ -319,7 +319,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     const entities: EntityHealth[] = [
       ...specs.map((spec): EntityHealth => {
         const bot = this.bots.get(spec.name);
-        if (bot !== undefined) return healthOf(bot);
+        if (bot !== undefined) return healthOf(bot, this.coverage.syncModeOf(bot.name));
         return {
           name: spec.name,
           kind: spec.kind,
@@ -329,9 +329,10 @@ export class MultiAgentOrchestrator implements HealthSource {
           last_sync_at: null,
           restarts: 0,
           last_error: null,
+          sync_mode: null,
         };
       }),
-      ...stopping.map(healthOf),
+      ...stopping.map((bot) => healthOf(bot, null)),
     ];
     const ready =
       this.isBooted &&
@@ -422,7 +423,8 @@ export class MultiAgentOrchestrator implements HealthSource {
             prepareRooms: (_bot: EntityBot, client) =>
               provisionRooms(client, this.currentFleet(), this.registry, this.log),
           }
-        : { coverage: () => this.coverage.coverageFor(spec.name) }),
+        : {}),
+      coverage: () => this.coverage.coverageFor(spec.name),
       onStateChange: (changed) => {
         if (changed.name === ROUTER_NAME) this.coverage.update();
       },
@@ -499,7 +501,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   }
 }
 
-function healthOf(bot: EntityBot): EntityHealth {
+function healthOf(bot: EntityBot, syncMode: EntityHealth['sync_mode']): EntityHealth {
   const status = bot.status();
   return {
     name: bot.name,
@@ -511,5 +513,6 @@ function healthOf(bot: EntityBot): EntityHealth {
       status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
     restarts: status.restarts,
     last_error: status.lastError ?? null,
+    sync_mode: status.state === 'syncing' ? syncMode : null,
   };
 }

@@ -98,6 +98,17 @@ describe('RouterSyncCoverage', () => {
     expect(refreshed).toEqual([]);
   });
 
+  it('reports how each bot’s latest request went out', () => {
+    const { coverage, poll, setRouterState } = setup();
+    expect(coverage.syncModeOf('calc')).toBeNull();
+    setRouterState('syncing');
+    poll();
+    coverage.coverageFor('router');
+    expect(coverage.syncModeOf('calc')).toBe('standby');
+    expect(coverage.syncModeOf('scribe')).toBe('long_poll');
+    expect(coverage.syncModeOf('router')).toBe('long_poll');
+  });
+
   it('refreshes nobody who has not asked yet', () => {
     const { refreshed, setRouterState } = setup();
     setRouterState('syncing');

@@ -33,16 +33,23 @@ const NOTHING_COVERED: SyncCoverage = { excludeRooms: [], isFullyCovered: false 
  * every loop resumes from its own token.
  */
 export class RouterSyncCoverage {
-  /** The coverage each bot's current request was made with, as a comparable key. */
-  private readonly inUse = new Map<string, string>();
+  /** The coverage each bot's current request was made with. */
+  private readonly inUse = new Map<string, SyncCoverage>();
 
   constructor(private readonly deps: RouterSyncCoverageDeps) {}
 
   /** The coverage of `entity`'s next request (its sync loop calls this before each one). */
   coverageFor(entity: string): SyncCoverage {
     const coverage = this.compute(entity);
-    this.inUse.set(entity, keyOf(coverage));
+    this.inUse.set(entity, coverage);
     return coverage;
+  }
+
+  /** How `entity`'s latest request went out; `null` before its first. */
+  syncModeOf(entity: string): 'long_poll' | 'standby' | null {
+    const used = this.inUse.get(entity);
+    if (used === undefined) return null;
+    return used.isFullyCovered ? 'standby' : 'long_poll';
   }
 
   /**
@@ -52,7 +59,7 @@ export class RouterSyncCoverage {
   update(): void {
     for (const bot of this.deps.bots()) {
       const used = this.inUse.get(bot.name);
-      if (used !== undefined && used !== keyOf(this.compute(bot.name))) bot.refreshSync();
+      if (used !== undefined && keyOf(used) !== keyOf(this.compute(bot.name))) bot.refreshSync();
     }
   }
 

@@ -8,6 +8,11 @@ export interface EntityHealth {
   readonly last_sync_at: string | null;
   readonly restarts: number;
   readonly last_error: string | null;
+  /**
+   * How the bot's latest sync request went out: `long_poll`, or `standby` when the router's
+   * sync covers all its rooms (it only checks in for invites); `null` before its first one.
+   */
+  readonly sync_mode: 'long_poll' | 'standby' | null;
 }
 
 export interface ReadinessReport {

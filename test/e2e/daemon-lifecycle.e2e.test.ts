@@ -149,6 +149,16 @@ describeE2e('daemon: lifecycle on a real homeserver', () => {
   });
 
   it('comes back to syncing after Synapse restarts, and answers again', async () => {
+    // calc's only room is the router's: it stands by while the router long-polls for both.
+    const standing = await daemon?.waitUntil(
+      (report) =>
+        report.ready &&
+        report.entities.find((e) => e.name === 'calc')?.sync_mode === 'standby' &&
+        report.entities.find((e) => e.name === 'router')?.sync_mode === 'long_poll',
+      20_000,
+      'calc standing by behind the router',
+    );
+    expect(standing?.ready).toBe(true);
     const running = await daemon?.readiness();
     const restartsBefore = new Map(running?.entities.map((e) => [e.name, e.restarts]));
     await restartSynapse();

@@ -69,6 +69,10 @@ export interface OrchestratorDeps {
   readonly configFile?: { readonly path: string; readonly env: ConfigEnv };
 }
 
+const DEFAULT_POLL_TIMEOUT_MS = 30_000;
+/** How long past its poll timeout the router may stay silent before the other bots stop relying on it. */
+const ROUTER_SILENCE_MARGIN_MS = 5_000;
+
 /**
  * Runs the fleet: the router first (it creates rooms and invites), then the agents, then the
  * teams, each as its own Matrix account with one supervised sync loop; all of them feed one
@@ -80,12 +84,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly bots = new Map<string, EntityBot>();
   private readonly registry = new RoomRegistry();
   /** Rooms the router's sync covers, left out of the other bots' syncs. */
-  private readonly coverage = new RouterSyncCoverage({
-    routerName: ROUTER_NAME,
-    routerState: () => this.bots.get(ROUTER_NAME)?.status().state,
-    roomsOf: (entity) => this.registry.roomsOf(entity),
-    bots: () => this.bots.values(),
-  });
+  private readonly coverage: RouterSyncCoverage;
   private readonly coordinator: TurnCoordinator;
   private readonly launcher: TurnLauncher;
   private readonly turnEnvironment: TurnEnvironment;
@@ -109,6 +108,15 @@ export class MultiAgentOrchestrator implements HealthSource {
     private readonly deps: OrchestratorDeps,
   ) {
     this.log = deps.log;
+    this.coverage = new RouterSyncCoverage({
+      routerName: ROUTER_NAME,
+      routerStatus: () => this.bots.get(ROUTER_NAME)?.status(),
+      now: () => this.deps.clock.now(),
+      routerSilenceLimitMs:
+        (this.deps.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS) + ROUTER_SILENCE_MARGIN_MS,
+      roomsOf: (entity) => this.registry.roomsOf(entity),
+      bots: () => this.bots.values(),
+    });
     this.registry.onMembershipChange(() => {
       this.coverage.update();
     });
@@ -414,7 +422,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       metrics: this.deps.metrics,
       isEntityUser: (userId) => this.currentFleet().isEntityUser(userId),
       catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
-      pollTimeoutMs: this.deps.pollTimeoutMs ?? 30_000,
+      pollTimeoutMs: this.deps.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
       ...(this.deps.standbyIntervalMs === undefined
         ? {}
         : { standbyIntervalMs: this.deps.standbyIntervalMs }),

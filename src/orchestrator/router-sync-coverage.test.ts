@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RoomRegistry } from './room-registry.js';
 import { RouterSyncCoverage } from './router-sync-coverage.js';
-import type { SupervisedState } from './supervisor.js';
 
 function setup() {
   const registry = new RoomRegistry();
-  let routerState: SupervisedState | undefined = 'starting';
+  let routerState = 'starting' as 'starting' | 'syncing' | 'backoff';
+  let lastSyncAt = 0;
+  let now = 1_000_000;
   const refreshed: string[] = [];
   const bots = ['router', 'calc', 'scribe'].map((name) => ({
     name,
@@ -15,7 +16,9 @@ function setup() {
   }));
   const coverage = new RouterSyncCoverage({
     routerName: 'router',
-    routerState: () => routerState,
+    routerStatus: () => ({ state: routerState, lastSyncAt }),
+    now: () => now,
+    routerSilenceLimitMs: 35_000,
     roomsOf: (entity) => registry.roomsOf(entity),
     bots: () => bots,
   });
@@ -35,22 +38,26 @@ function setup() {
     coverage,
     refreshed,
     poll,
-    setRouterState(state: SupervisedState | undefined) {
-      routerState = state;
+    setRouterFollowing(following: boolean) {
+      routerState = following ? 'syncing' : 'backoff';
+      lastSyncAt = now;
       coverage.update();
+    },
+    advance(ms: number) {
+      now += ms;
     },
   };
 }
 
 describe('RouterSyncCoverage', () => {
-  it('covers nothing until the router is syncing', () => {
+  it('covers nothing until the router’s sync is delivering', () => {
     const { poll } = setup();
     expect(poll().calc).toEqual({ excludeRooms: [], isFullyCovered: false });
   });
 
   it('excludes the router’s rooms, and lets a bot in none but those stand by', () => {
-    const { coverage, poll, setRouterState } = setup();
-    setRouterState('syncing');
+    const { coverage, poll, setRouterFollowing } = setup();
+    setRouterFollowing(true);
     const { calc, scribe } = poll();
     expect(calc).toEqual({ excludeRooms: ['!lobby:hs', '!dev:hs'], isFullyCovered: true });
     // scribe has a DM the router is not in: it keeps long-polling (for the DM only).
@@ -59,9 +66,9 @@ describe('RouterSyncCoverage', () => {
   });
 
   it('refreshes the bots whose pending request used coverage that no longer holds', () => {
-    const { registry, refreshed, poll, setRouterState } = setup();
+    const { registry, refreshed, poll, setRouterFollowing } = setup();
     poll();
-    setRouterState('syncing');
+    setRouterFollowing(true);
     // Both pending requests were made without coverage: both re-ask with it.
     expect(refreshed).toEqual(['calc', 'scribe']);
 
@@ -73,15 +80,25 @@ describe('RouterSyncCoverage', () => {
 
     poll();
     refreshed.length = 0;
-    // The router goes down: every bot follows all its rooms again.
-    setRouterState('backoff');
+    // The router goes down (or falls silent): every bot follows all its rooms again.
+    setRouterFollowing(false);
     expect(refreshed).toEqual(['calc', 'scribe']);
     expect(poll().calc).toEqual({ excludeRooms: [], isFullyCovered: false });
   });
 
+  it('stops relying on a router whose sync has fallen silent', () => {
+    const { poll, setRouterFollowing, advance } = setup();
+    setRouterFollowing(true);
+    advance(35_000);
+    expect(poll().calc.isFullyCovered).toBe(true);
+    // Still `syncing`, but no response for longer than a long-poll: follow the rooms again.
+    advance(1);
+    expect(poll().calc).toEqual({ excludeRooms: [], isFullyCovered: false });
+  });
+
   it('refreshes the others when the router leaves a room', () => {
-    const { registry, refreshed, poll, setRouterState } = setup();
-    setRouterState('syncing');
+    const { registry, refreshed, poll, setRouterFollowing } = setup();
+    setRouterFollowing(true);
     poll();
     registry.setJoined('router', '!dev:hs', false);
     expect(refreshed).toEqual(['calc', 'scribe']);
@@ -89,19 +106,19 @@ describe('RouterSyncCoverage', () => {
   });
 
   it('refreshes nobody when nothing a pending request relies on changed', () => {
-    const { registry, refreshed, poll, setRouterState } = setup();
-    setRouterState('syncing');
+    const { registry, refreshed, poll, setRouterFollowing } = setup();
+    setRouterFollowing(true);
     poll();
     registry.setJoined('calc', '!lobby:hs', true);
     registry.setRoomsOf('router', ['!dev:hs', '!lobby:hs']);
-    setRouterState('syncing');
+    setRouterFollowing(true);
     expect(refreshed).toEqual([]);
   });
 
   it('reports how each bot’s latest request went out', () => {
-    const { coverage, poll, setRouterState } = setup();
+    const { coverage, poll, setRouterFollowing } = setup();
     expect(coverage.syncModeOf('calc')).toBeNull();
-    setRouterState('syncing');
+    setRouterFollowing(true);
     poll();
     coverage.coverageFor('router');
     expect(coverage.syncModeOf('calc')).toBe('standby');
@@ -110,8 +127,8 @@ describe('RouterSyncCoverage', () => {
   });
 
   it('refreshes nobody who has not asked yet', () => {
-    const { refreshed, setRouterState } = setup();
-    setRouterState('syncing');
+    const { refreshed, setRouterFollowing } = setup();
+    setRouterFollowing(true);
     expect(refreshed).toEqual([]);
   });
 });

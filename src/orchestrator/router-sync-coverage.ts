@@ -1,6 +1,6 @@
 import type { SyncCoverage } from '../ingress/index.js';
 import { asRoomId } from '../shared/index.js';
-import type { SupervisedState } from './supervisor.js';
+import type { SupervisedStatus } from './supervisor.js';
 
 /** A bot whose sync can be told to re-read its coverage. */
 export interface RefreshableSync {
@@ -10,8 +10,15 @@ export interface RefreshableSync {
 
 export interface RouterSyncCoverageDeps {
   readonly routerName: string;
-  /** The router's supervised state, `undefined` while it has no bot. */
-  readonly routerState: () => SupervisedState | undefined;
+  /** The router's supervised status, `undefined` while it has no bot. */
+  readonly routerStatus: () => Pick<SupervisedStatus, 'state' | 'lastSyncAt'> | undefined;
+  readonly now: () => number;
+  /**
+   * The longest the router may go without a sync response and still cover the others (its
+   * poll timeout plus a margin): a silently hung long-poll ends the coverage long before the
+   * watchdog restarts the router.
+   */
+  readonly routerSilenceLimitMs: number;
   /** The rooms an entity is joined to (DMs included). */
   readonly roomsOf: (entity: string) => readonly string[];
   /** Every running bot (the router among them). */
@@ -27,7 +34,7 @@ const NOTHING_COVERED: SyncCoverage = { excludeRooms: [], isFullyCovered: false 
  * `SyncCoverage`): the homeserver then computes one sync per event for the fleet instead of
  * one per bot in the room, which is most of the reply latency a busy room adds.
  *
- * Coverage holds only while the router is `syncing`. Whenever a bot's coverage changes (the
+ * Coverage holds only while the router is syncing and its responses keep coming. Whenever a bot's coverage changes (the
  * router goes into backoff or stops, leaves a room, the bot joins a room the router is not
  * in, such as a DM), the bot's pending request is replaced at once. Events are never lost:
  * every loop resumes from its own token.
@@ -63,8 +70,14 @@ export class RouterSyncCoverage {
     }
   }
 
+  private isRouterDelivering(): boolean {
+    const status = this.deps.routerStatus();
+    if (status?.state !== 'syncing' || status.lastSyncAt === undefined) return false;
+    return this.deps.now() - status.lastSyncAt <= this.deps.routerSilenceLimitMs;
+  }
+
   private compute(entity: string): SyncCoverage {
-    if (entity === this.deps.routerName || this.deps.routerState() !== 'syncing') {
+    if (entity === this.deps.routerName || !this.isRouterDelivering()) {
       return NOTHING_COVERED;
     }
     const routerRooms = this.deps.roomsOf(this.deps.routerName);

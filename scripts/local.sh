@@ -40,7 +40,23 @@ cat <<INFO
     user:     @$user:$MATRIX_SERVER_NAME
     password: $(cat "$password_file")
   Accept the invites to #lobby and #dev, then mention an agent, e.g. "@assistant hello".
-  Health: http://127.0.0.1:${QUORUM_API_PORT:-8765}/api/ready    Stop: Ctrl-C
+  Health: http://127.0.0.1:${QUORUM_API_PORT:-8765}/api/ready    Stop: Ctrl-C (Quorum, then Synapse)
 
 INFO
-exec npx tsx src/cli/main.ts run --config config.yaml
+# Ctrl-C (or SIGTERM) stops Quorum gracefully, then the Synapse started above; its data
+# stays in place, so the next run starts in seconds with the same accounts and rooms.
+trap 'bash scripts/synapse.sh stop >/dev/null' EXIT
+node --import tsx src/cli/main.ts run --config config.yaml &
+quorum=$!
+# Ctrl-C reaches Quorum itself (same process group); a SIGTERM sent to this script alone is
+# passed on. Passing Ctrl-C on too would be a second signal, which makes Quorum exit at once.
+trap 'kill -TERM "$quorum" 2>/dev/null || true' TERM
+trap ':' INT
+# The first wait returns when a signal arrives; the second waits for Quorum's own exit.
+status=0
+wait "$quorum" || status=$?
+if kill -0 "$quorum" 2>/dev/null; then
+  status=0
+  wait "$quorum" || status=$?
+fi
+exit "$status"

@@ -422,3 +422,17 @@ describe('createBotSdkClient', () => {
     expect(client.isEncryptionEnabled).toBe(false);
   });
 });
+
+describe('BotSdkClient notifications', () => {
+  const MASTER = '/_matrix/client/v3/pushrules/global/override/.m.rule.master/enabled';
+
+  it('reads the setting from the master push rule and turns them off by enabling it', async () => {
+    server.on('GET', MASTER, { body: { enabled: false } });
+    server.on('PUT', MASTER, { body: {} });
+    expect(await client.getNotificationsEnabled()).toBe(true);
+    await client.setNotificationsEnabled(false);
+    expect(server.received('PUT', MASTER).map((request) => request.body)).toEqual([
+      { enabled: true },
+    ]);
+  });
+});

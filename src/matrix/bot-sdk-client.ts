@@ -54,6 +54,12 @@ export interface BotSdkClientDeps {
  * reason. Build it with `createBotSdkClient`; the constructor is the seam tests use to inject a
  * fake {@link RoomCrypto}. The owner calls `close()`.
  */
+/**
+ * Spec "Push Rules": the server-default rule that matches every event with no actions;
+ * enabling it silences the account.
+ */
+const MASTER_PUSH_RULE_PATH = '/_matrix/client/v3/pushrules/global/override/.m.rule.master';
+
 export class BotSdkClient implements BotClient {
   readonly userId: UserId;
   readonly deviceId: string;
@@ -294,6 +300,17 @@ export class BotSdkClient implements BotClient {
   async setDisplayName(displayName: string): Promise<void> {
     const path = `/_matrix/client/v3/profile/${encodeURIComponent(this.userId)}/displayname`;
     await this.http('PUT /displayname', 'PUT', path, { body: { displayname: displayName } });
+  }
+
+  async getNotificationsEnabled(): Promise<boolean> {
+    const raw = await this.http('GET /pushrules', 'GET', `${MASTER_PUSH_RULE_PATH}/enabled`);
+    return asRecord(raw, 'GET /pushrules')['enabled'] !== true;
+  }
+
+  async setNotificationsEnabled(enabled: boolean): Promise<void> {
+    await this.http('PUT /pushrules', 'PUT', `${MASTER_PUSH_RULE_PATH}/enabled`, {
+      body: { enabled: !enabled },
+    });
   }
 
   async getDisplayName(userId: UserId): Promise<string | undefined> {

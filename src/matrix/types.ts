@@ -216,9 +216,16 @@ export interface RoomDirectory {
   createRoom(options: CreateRoomOptions): Promise<RoomId>;
 }
 
-/** Display names. */
+/** Display names and the account's notification setting. */
 export interface ProfileEditor {
   setDisplayName(displayName: string): Promise<void>;
+  /**
+   * Whether the homeserver computes notifications for this account. Quorum turns them off for
+   * its bots: nobody reads their unread counts, and each bot member with notifications on
+   * costs the homeserver push-rule work and a stored push action on every message in its rooms.
+   */
+  getNotificationsEnabled(): Promise<boolean>;
+  setNotificationsEnabled(enabled: boolean): Promise<void>;
   /** The user's global display name, or `undefined` when unset or the user is unknown. */
   getDisplayName(userId: UserId): Promise<string | undefined>;
 }

@@ -201,6 +201,7 @@ export class EntityBot {
     const client = this.currentClient;
 
     await this.ensureDisplayName(client, spec.displayName);
+    await this.ensureNotificationsOff(client);
     await this.deps.prepareRooms?.(this, client, signal);
     await this.joinRooms(this.currentSpec.rooms);
     registry.setRoomsOf(spec.name, await client.getJoinedRooms());
@@ -243,6 +244,16 @@ export class EntityBot {
     } catch (error: unknown) {
       if (asDaemonError(error)?.code === 'rate_limited') throw error;
       this.log.warn('could not set the display name', { error });
+    }
+  }
+
+  /** See `ProfileEditor.getNotificationsEnabled`: a bot's account asks for no notifications. */
+  private async ensureNotificationsOff(client: BotClient): Promise<void> {
+    try {
+      if (await client.getNotificationsEnabled()) await client.setNotificationsEnabled(false);
+    } catch (error: unknown) {
+      if (asDaemonError(error)?.code === 'rate_limited') throw error;
+      this.log.warn('could not turn off notifications for the account', { error });
     }
   }
 

@@ -44,6 +44,10 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
       ['calc', 'syncing'],
       ['scribe', 'syncing'],
     ]);
+    // Nobody reads a bot's unread counts: every bot account has notifications off.
+    for (const localpart of ['quorum_router', 'quorum_calc', 'quorum_scribe']) {
+      expect(fleet.homeserver.notificationsEnabled(fleet.userId(localpart))).toBe(false);
+    }
     const lobby = fleet.roomId('lobby');
     expect(fleet.homeserver.joinedMembers(fleet.userId('quorum_router'), lobby).sort()).toEqual(
       [

@@ -190,6 +190,16 @@ export class FakeBotClient implements BotClient {
     this.server.setDisplayName(this.userId, displayName);
   }
 
+  async getNotificationsEnabled(): Promise<boolean> {
+    await this.guard('getNotificationsEnabled');
+    return this.server.notificationsEnabled(this.userId);
+  }
+
+  async setNotificationsEnabled(enabled: boolean): Promise<void> {
+    await this.guard('setNotificationsEnabled');
+    this.server.setNotificationsEnabled(this.userId, enabled);
+  }
+
   async getDisplayName(userId: UserId): Promise<string | undefined> {
     await this.guard('getDisplayName');
     return this.server.displayName(userId);

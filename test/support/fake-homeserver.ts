@@ -64,6 +64,7 @@ export class FakeHomeserver {
   private readonly aliases = new Map<RoomAlias, RoomId>();
   private readonly displayNames = new Map<UserId, string>();
   private readonly transactions = new Map<string, EventId>();
+  private readonly silenced = new Set<UserId>();
   private readonly lastSyncs = new Map<
     UserId,
     { readonly timeoutMs: number; readonly excludeRooms: readonly RoomId[] }
@@ -381,6 +382,16 @@ export class FakeHomeserver {
   /** Sets the global display name of `userId`. */
   setDisplayName(userId: UserId, displayName: string): void {
     this.displayNames.set(userId, displayName);
+  }
+
+  /** Whether `userId` gets notifications (every account does until it turns them off). */
+  notificationsEnabled(userId: UserId): boolean {
+    return !this.silenced.has(userId);
+  }
+
+  setNotificationsEnabled(userId: UserId, enabled: boolean): void {
+    if (enabled) this.silenced.delete(userId);
+    else this.silenced.add(userId);
   }
 
   /** `userId`'s latest sync request: its long-poll timeout and the rooms it left out. */

@@ -30,6 +30,7 @@ export interface EntityBotDeps {
   readonly isEntityUser: (userId: string) => boolean;
   readonly catchUpWindowMs: number;
   readonly pollTimeoutMs: number;
+  /** How often the bot checks in while the router's sync covers all its rooms. */
   readonly standbyIntervalMs?: number;
   /** Runs after login and before joining (the router creates rooms and invites here). */
   readonly prepareRooms?: (bot: EntityBot, client: BotClient, signal: AbortSignal) => Promise<void>;

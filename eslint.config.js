@@ -1,88 +1,29 @@
-// ESLint flat config. Folder direction and import cycles are checked by
-// test/architecture.test.ts (see README "Architecture"); SDK confinement is checked here.
+// ESLint flat config. Folder direction, import cycles and function length are checked by
+// test/architecture.test.ts; SDK confinement is checked here. Both read architecture.config.js.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nodePlugin from 'eslint-plugin-n';
 import prettier from 'eslint-config-prettier';
+import { FOLDER_RANKS, SDK_HOMES } from './architecture.config.js';
 
-/** Each SDK may be imported only inside its adapter folder. */
-const sdkConfinement = [
-  {
-    name: 'matrix-bot-sdk',
-    home: 'src/matrix',
-    message:
-      'matrix-bot-sdk lives in src/matrix only; use the capability interfaces from src/matrix/index.ts.',
-  },
-  {
-    name: 'openai',
-    home: 'src/llm',
-    message: 'Provider SDKs live in src/llm only; use the ChatModel interface.',
-  },
-  {
-    name: '@anthropic-ai/sdk',
-    home: 'src/llm',
-    message: 'Provider SDKs live in src/llm only; use the ChatModel interface.',
-  },
-  {
-    name: 'better-sqlite3',
-    home: 'src/storage',
-    message:
-      'better-sqlite3 lives in src/storage only; use a repository from src/storage/index.ts.',
-  },
-  { name: 'hono', home: 'src/http', message: 'hono lives in src/http only.' },
-  { name: '@hono/node-server', home: 'src/http', message: 'hono lives in src/http only.' },
-  {
-    name: 'chokidar',
-    home: 'src/config',
-    message: 'chokidar lives in src/config only; use the ConfigWatcher interface.',
-  },
-  {
-    name: 'yaml',
-    home: 'src/config',
-    message: 'yaml lives in src/config only; use parseConfig / the config document API.',
-  },
-  {
-    name: '@modelcontextprotocol/sdk',
-    home: 'src/tools/mcp',
-    message: 'The MCP SDK lives in src/tools/mcp only.',
-  },
-  {
-    name: 'markdown-it',
-    home: 'src/matrix',
-    message: 'Markdown rendering lives in src/matrix (renderMarkdown).',
-  },
-];
+/**
+ * SDK confinement, generated from the architecture table: every folder of src/ (and every
+ * sub-folder that is an SDK's home, such as tools/mcp) may import only the SDKs whose home it is.
+ */
+const sdkFolders = [
+  ...new Set([...Object.keys(FOLDER_RANKS), ...SDK_HOMES.flatMap((rule) => rule.homes)]),
+].sort((a, b) => a.split('/').length - b.split('/').length);
 
-const restrictionsFor = (folder) =>
-  sdkConfinement
-    .filter((rule) => !folder.startsWith(rule.home))
-    .map((rule) => ({ name: rule.name, message: rule.message }));
+const isHome = (folder, rule) =>
+  rule.homes.some((home) => folder === home || folder.startsWith(`${home}/`));
 
-const restrictedPatternsFor = (folder) =>
-  sdkConfinement
-    .filter((rule) => !folder.startsWith(rule.home))
-    .map((rule) => ({ group: [`${rule.name}/*`], message: rule.message }));
-
-const folders = [
-  'src/shared',
-  'src/config',
-  'src/storage',
-  'src/matrix',
-  'src/llm',
-  'src/tools/mcp',
-  'src/tools',
-  'src/skills',
-  'src/memory',
-  'src/knowledge',
-  'src/agents',
-  'src/teams',
-  'src/routing',
-  'src/orchestrator',
-  'src/http',
-  'src/cli',
-  'src/commands',
-  'src/interactive',
-];
+const sdkConfinementFor = (folder) => {
+  const foreign = SDK_HOMES.filter((rule) => !isHome(folder, rule));
+  return {
+    paths: foreign.map((rule) => ({ name: rule.name, message: rule.message })),
+    patterns: foreign.map((rule) => ({ group: [`${rule.name}/*`], message: rule.message })),
+  };
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'quorum_data/**'] },
@@ -115,14 +56,10 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  ...folders.map((folder) => ({
-    files: [`${folder}/**/*.ts`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: restrictionsFor(folder), patterns: restrictedPatternsFor(folder) },
-      ],
-    },
+  // Sub-folders come after their parents, so a home such as tools/mcp overrides tools.
+  ...sdkFolders.map((folder) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', sdkConfinementFor(folder)] },
   })),
   {
     files: [
@@ -152,9 +89,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: sdkConfinement
-            .filter((rule) => rule.name !== 'yaml')
-            .map((rule) => ({ name: rule.name, message: rule.message })),
+          paths: SDK_HOMES.filter((rule) => rule.name !== 'yaml').map((rule) => ({
+            name: rule.name,
+            message: rule.message,
+          })),
         },
       ],
     },

@@ -1,36 +1,24 @@
 /**
- * Enforces the dependency rules of STYLE.md §2 on the source tree:
- * folders import only downward (or within themselves), other folders are reached through
- * their index.ts, and there are no import cycles between files.
+ * Enforces the dependency rules of STYLE.md §2 on the source tree, from the table in
+ * architecture.config.js (which also generates ESLint's SDK confinement): folders import only
+ * downward (or within themselves), other folders are reached through their index.ts, there
+ * are no import cycles between files, no function is longer than MAX_FUNCTION_LINES, the
+ * orchestrator stays a composition root, and exactly one module claims turns.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import {
+  FOLDER_RANKS,
+  MAX_FUNCTION_LINES,
+  MAX_ORCHESTRATOR_LINES,
+  TURN_CLAIM_HOME,
+} from '../architecture.config.js';
 
 const SRC = resolve(import.meta.dirname, '../src');
 
-/** Rank of each top-level folder; a folder may import folders of strictly lower rank. */
-const RANK: Record<string, number> = {
-  shared: 0,
-  config: 1,
-  storage: 2,
-  matrix: 2,
-  llm: 2,
-  tools: 2,
-  skills: 2,
-  memory: 3,
-  outbox: 3,
-  ingress: 3,
-  knowledge: 3,
-  interactions: 3,
-  agents: 4,
-  teams: 4.5,
-  routing: 5,
-  commands: 5.5,
-  orchestrator: 6,
-  http: 7,
-  cli: 8,
-};
+const RANK: Readonly<Record<string, number>> = FOLDER_RANKS;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -103,5 +91,50 @@ describe('architecture', () => {
     };
     for (const file of graph.keys()) if (!state.has(file)) visit(file);
     expect(cycles).toEqual([]);
+  });
+});
+
+/** Functions (declarations, methods, arrows, constructors) longer than the limit. */
+function longFunctions(file: string): string[] {
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(file, 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+  );
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body !== undefined) {
+      const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+      const last = source.getLineAndCharacterOfPosition(node.end).line;
+      const lines = last - first + 1;
+      if (lines > MAX_FUNCTION_LINES) {
+        const name = node.name?.getText(source) ?? ts.SyntaxKind[node.kind];
+        found.push(`${relative(SRC, file)}:${first + 1} ${name} (${lines} lines)`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('code shape', () => {
+  it(`has no function longer than ${MAX_FUNCTION_LINES} lines`, () => {
+    expect(files.flatMap(longFunctions)).toEqual([]);
+  });
+
+  it(`keeps src/orchestrator/ under ${MAX_ORCHESTRATOR_LINES} lines (wiring and lifecycle only)`, () => {
+    const lines = files
+      .filter((file) => folderOf(file) === 'orchestrator')
+      .reduce((sum, file) => sum + readFileSync(file, 'utf8').split('\n').length, 0);
+    expect(lines).toBeLessThanOrEqual(MAX_ORCHESTRATOR_LINES);
+  });
+
+  it('claims turns in exactly one module (dispatch)', () => {
+    const claiming = files
+      .filter((file) => /\.claim\(/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(claiming).toEqual([TURN_CLAIM_HOME]);
   });
 });

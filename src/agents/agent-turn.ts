@@ -1,5 +1,13 @@
-import type { ChatMessage, ChatModel, ChatRequest, ToolCall, Usage } from '../llm/index.js';
+import {
+  callChatModel,
+  type ChatMessage,
+  type ChatModel,
+  type ChatRequest,
+  type ToolCall,
+  type Usage,
+} from '../llm/index.js';
 import type { TypingIndicator } from '../matrix/index.js';
+import type { ToolCallContext, ToolRunner } from '../tools/index.js';
 import {
   abortKindOf,
   asDaemonError,
@@ -12,7 +20,6 @@ import {
 } from '../shared/index.js';
 import type { AgentProfile } from './agent-profile.js';
 import { ReplyStream, type ReplyOutbox, type ReplyOutcome } from './reply-stream.js';
-import type { ToolRunner } from './tool-runner.js';
 import { formatToolTrace, toolTraceDetails, type ToolTraceEntry } from './tool-trace.js';
 
 /** Most model calls in one turn (each call after the first answers tool results). */
@@ -85,15 +92,41 @@ export async function runAgentTurn(
   deps: AgentTurnDeps,
 ): Promise<TurnResult> {
   const log = deps.log.child({ agent: input.agent.name, source: input.sourceEventId });
-  let outputTokens = 0;
-  const countingDeps: AgentTurnDeps = {
-    ...deps,
-    recordUsage: (modelId, usage) => {
-      outputTokens += usage.outputTokens;
-      deps.recordUsage(modelId, usage);
-    },
-  };
-  const reply = new ReplyStream({
+  const reply = openReply(input, deps, log);
+  const progress = new TurnProgress(input.preamble);
+  const typing = startTyping(deps, input.roomId, log);
+  let ending: Ending;
+  try {
+    await runToolLoop(input, deps, {
+      progress,
+      onVisible: () => {
+        typing.stop();
+        reply.update(progress.visible());
+      },
+      onTrace: () => {
+        reply.setDetails(toolTraceDetails(progress.trace));
+      },
+    });
+    ending = { outcome: 'completed', text: progress.visible() };
+  } catch (error: unknown) {
+    ending = classifyFailure(error, input.signal, progress.visible(), log);
+  }
+  typing.stop();
+
+  // Writing the reply may fail only on the Matrix side; that rejects and the turn stays open.
+  const result = { answer: progress.answer, outputTokens: progress.outputTokens };
+  if (ending.outcome === 'superseded') {
+    await reply.abandon();
+    return { outcome: 'superseded', ...result };
+  }
+  await reply.finish(ending.text, ending.outcome);
+  input.recorder.finish(ending.outcome);
+  return { outcome: ending.outcome, ...result };
+}
+
+/** The reply message of a turn, editing an earlier one when the turn resumes or regenerates. */
+function openReply(input: AgentTurnInput, deps: AgentTurnDeps, log: Logger): ReplyStream {
+  return new ReplyStream({
     outbox: deps.outbox,
     clock: deps.clock,
     log,
@@ -112,124 +145,115 @@ export async function runAgentTurn(
     ...(input.mentionsFor === undefined ? {} : { mentionsFor: input.mentionsFor }),
     ...(deps.onFirstVisible === undefined ? {} : { onFirstVisible: deps.onFirstVisible }),
   });
-  const trace: ToolTraceEntry[] = [];
-  let answer = '';
-  const preamble =
-    input.preamble === undefined || input.preamble === '' ? '' : `${input.preamble.trim()}\n\n`;
-  const visible = (): string => preamble + formatToolTrace(trace) + answer;
-  const typing = startTyping(deps, input.roomId, log);
+}
 
-  let ending: Ending;
-  try {
-    const messages: ChatMessage[] = [...input.messages];
-    for (let iteration = 1; ; iteration++) {
-      input.signal.throwIfAborted();
-      const mayUseTools = input.tools !== undefined && input.tools.definitions.length > 0;
-      const request: ChatRequest = {
-        system: input.system,
-        messages,
-        ...(mayUseTools && iteration <= MAX_TOOL_ITERATIONS
-          ? { tools: input.tools.definitions }
-          : {}),
-      };
-      const before = answer;
-      const step = await callModel(input, request, countingDeps, (text) => {
-        answer = before + text;
-        typing.stop();
-        reply.update(visible());
-      });
-      answer = before + step.text;
-      if (
-        step.toolCalls.length === 0 ||
-        input.tools === undefined ||
-        iteration > MAX_TOOL_ITERATIONS
-      )
-        break;
-      messages.push({ role: 'assistant', content: step.text, toolCalls: step.toolCalls });
-      for (const call of step.toolCalls) {
-        const result = await input.tools.run(call, {
-          agentName: input.agent.name,
-          roomId: input.roomId,
-          threadRoot: input.threadRoot,
-          requester: input.requester,
-          sourceEventId: input.sourceEventId,
-          signal: input.signal,
-        });
-        trace.push({
-          name: call.name,
-          argumentsJson: call.argumentsJson,
-          result: result.content,
-          isError: result.isError,
-        });
-        reply.setDetails(toolTraceDetails(trace));
-        messages.push({
-          role: 'tool',
-          toolCallId: call.id,
-          content: result.content,
-          isError: result.isError,
-        });
-      }
-      if (answer.length > 0 && !answer.endsWith('\n')) answer += '\n\n';
-      reply.update(visible());
+/** What a turn has produced so far: the answer, the tool trace, and the tokens spent. */
+class TurnProgress {
+  answer = '';
+  outputTokens = 0;
+  readonly trace: ToolTraceEntry[] = [];
+  private readonly preamble: string;
+
+  constructor(preamble: string | undefined) {
+    this.preamble = preamble === undefined || preamble === '' ? '' : `${preamble.trim()}\n\n`;
+  }
+
+  /** The reply text people see: the preamble, the tool trace, then the answer. */
+  visible(): string {
+    return this.preamble + formatToolTrace(this.trace) + this.answer;
+  }
+}
+
+/** How the tool loop reports progress to the reply. */
+interface LoopHooks {
+  readonly progress: TurnProgress;
+  /** The visible text changed. */
+  readonly onVisible: () => void;
+  /** A tool call finished (the trace grew). */
+  readonly onTrace: () => void;
+}
+
+/**
+ * Calls the model, then runs the tools it asked for and calls it again with their results,
+ * for at most `MAX_TOOL_ITERATIONS` rounds of tools; the last call is offered no tools.
+ */
+async function runToolLoop(
+  input: AgentTurnInput,
+  deps: AgentTurnDeps,
+  hooks: LoopHooks,
+): Promise<void> {
+  const { progress } = hooks;
+  const messages: ChatMessage[] = [...input.messages];
+  for (let iteration = 1; ; iteration++) {
+    input.signal.throwIfAborted();
+    const tools = input.tools;
+    const mayUseTools = tools !== undefined && tools.definitions.length > 0;
+    const request: ChatRequest = {
+      system: input.system,
+      messages,
+      ...(mayUseTools && iteration <= MAX_TOOL_ITERATIONS ? { tools: tools.definitions } : {}),
+    };
+    const before = progress.answer;
+    const response = await callChatModel(input.model, request, {
+      signal: input.signal,
+      onText: input.agent.isStreaming
+        ? (text) => {
+            progress.answer = before + text;
+            hooks.onVisible();
+          }
+        : undefined,
+    });
+    input.recorder.recordModel(response.modelId);
+    if (response.usage !== undefined) {
+      progress.outputTokens += response.usage.outputTokens;
+      deps.recordUsage(response.modelId, response.usage);
     }
-    ending = { outcome: 'completed', text: visible() };
-  } catch (error: unknown) {
-    ending = classifyFailure(error, input.signal, visible(), log);
+    progress.answer = before + response.text;
+    if (response.toolCalls.length === 0 || tools === undefined || iteration > MAX_TOOL_ITERATIONS)
+      return;
+    messages.push({ role: 'assistant', content: response.text, toolCalls: response.toolCalls });
+    messages.push(...(await runToolCalls(input, tools, response.toolCalls, hooks)));
+    if (progress.answer.length > 0 && !progress.answer.endsWith('\n')) progress.answer += '\n\n';
+    hooks.onVisible();
   }
-  typing.stop();
+}
 
-  // Writing the reply may fail only on the Matrix side; that rejects and the turn stays open.
-  if (ending.outcome === 'superseded') {
-    await reply.abandon();
-    return { outcome: 'superseded', answer, outputTokens };
+/** Runs one step's tool calls in order; each result goes to the trace and back to the model. */
+async function runToolCalls(
+  input: AgentTurnInput,
+  tools: ToolRunner,
+  calls: readonly ToolCall[],
+  hooks: LoopHooks,
+): Promise<ChatMessage[]> {
+  const context: ToolCallContext = {
+    agentName: input.agent.name,
+    roomId: input.roomId,
+    threadRoot: input.threadRoot,
+    requester: input.requester,
+    sourceEventId: input.sourceEventId,
+    signal: input.signal,
+  };
+  const results: ChatMessage[] = [];
+  for (const call of calls) {
+    const result = await tools.run(call, context);
+    hooks.progress.trace.push({
+      name: call.name,
+      argumentsJson: call.argumentsJson,
+      result: result.content,
+      isError: result.isError,
+    });
+    hooks.onTrace();
+    results.push({
+      role: 'tool',
+      toolCallId: call.id,
+      content: result.content,
+      isError: result.isError,
+    });
   }
-  await reply.finish(ending.text, ending.outcome);
-  input.recorder.finish(ending.outcome);
-  return { outcome: ending.outcome, answer, outputTokens };
+  return results;
 }
 
 type Ending = { readonly outcome: TurnOutcome; readonly text: string };
-
-interface StepResult {
-  readonly text: string;
-  readonly toolCalls: readonly ToolCall[];
-}
-
-async function callModel(
-  input: AgentTurnInput,
-  request: ChatRequest,
-  deps: AgentTurnDeps,
-  onText: (textSoFar: string) => void,
-): Promise<StepResult> {
-  if (!input.agent.isStreaming) {
-    const response = await input.model.complete(request, { signal: input.signal });
-    input.recorder.recordModel(response.modelId);
-    if (response.usage !== undefined) deps.recordUsage(response.modelId, response.usage);
-    return { text: response.text, toolCalls: response.toolCalls };
-  }
-  let text = '';
-  const toolCalls: ToolCall[] = [];
-  let usage: Usage | undefined;
-  for await (const event of input.model.stream(request, { signal: input.signal })) {
-    switch (event.type) {
-      case 'text_delta':
-        text += event.text;
-        onText(text);
-        break;
-      case 'tool_call':
-        toolCalls.push(event.toolCall);
-        break;
-      case 'usage':
-        usage = event.usage;
-        break;
-      case 'done':
-        input.recorder.recordModel(event.modelId);
-        if (usage !== undefined) deps.recordUsage(event.modelId, usage);
-        break;
-    }
-  }
-  return { text, toolCalls };
-}
 
 /** How a turn that threw ends: by its abort reason, or with a short message for the person. */
 function classifyFailure(

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { diffConfigFiles, resolvePaths, validateConfigFile } from '../config/index.js';
-import { createLogger, parseLogLevel, type Logger } from '../shared/index.js';
+import { AbortReason, createLogger, parseLogLevel, type Logger } from '../shared/index.js';
 import { USAGE, parseArgv } from './argv.js';
 import { CliError, runDaemon } from './run-daemon.js';
 
@@ -65,6 +65,8 @@ async function runUntilSignalled(
   });
   let signals = 0;
   let stop: (() => Promise<void>) | undefined;
+  // The root of every signal in the daemon: SIGTERM and SIGINT abort it.
+  const root = new AbortController();
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       signals += 1;
@@ -73,6 +75,7 @@ async function runUntilSignalled(
         process.exit(130);
       }
       log.info('shutting down', { signal });
+      root.abort(new AbortReason('shutdown', `received ${signal}`));
       const deadline = setTimeout(() => {
         log.error('shutdown deadline passed: exiting now');
         process.exit(1);
@@ -92,7 +95,7 @@ async function runUntilSignalled(
     process.on('SIGINT', onSignal);
   });
   try {
-    const daemon = await runDaemon(command, env, log);
+    const daemon = await runDaemon(command, env, log, root.signal);
     stop = () => daemon.shutdown();
     process.on('SIGHUP', () => {
       log.info('SIGHUP: reloading the config');

@@ -10,3 +10,5 @@ export type {
 export { modelCommand } from './model-command.js';
 export { usageCommand } from './usage-command.js';
 export { configCommand } from './config-command.js';
+export { createCommandContext } from './command-context.js';
+export type { CommandContextDeps } from './command-context.js';

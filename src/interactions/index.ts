@@ -1,7 +1,8 @@
 /**
- * interactions/: the pure half of questions (`ask_user`), tool approvals and config
- * confirmations: the cards Quorum posts, which reaction or reply decides what, and MindRoom's
- * `tool_approval` rules. Storage of pending interactions is `storage/`'s `InteractionStore`.
+ * interactions/: questions (`ask_user`), tool approvals and config confirmations: the
+ * interaction service (cards, waiters, expiry, config file edits) behind narrow ports, the
+ * cards Quorum posts, which reaction or reply decides what, MindRoom's `tool_approval` rules
+ * and the approval gate, who may edit the config, and continuations after a restart.
  */
 export {
   DEFAULT_MAX_ARGUMENT_CHARS,
@@ -47,3 +48,20 @@ export type {
 } from './resolve-response.js';
 export { globToRegExp, matchToolApproval } from './tool-approval.js';
 export type { ToolApprovalMatch } from './tool-approval.js';
+export { withApprovals } from './approval-gate.js';
+export { createConfigEditAuthority } from './config-edit-authority.js';
+export type { ConfigEditAuthority, ConfigEditAuthorityDeps } from './config-edit-authority.js';
+export { continuationPrompt } from './continuation.js';
+export type { ContinuationDeps, ContinuationStore } from './continuation.js';
+export { fileConfigEditor } from './file-config-editor.js';
+export type { CardPlace, CardPoster, ConfigEditor, InteractionStore } from './interaction-ports.js';
+export { InteractionService } from './interaction-service.js';
+export { outboxCardPoster } from './outbox-card-poster.js';
+export type { CardOutbox } from './outbox-card-poster.js';
+export type {
+  ApprovalOutcome,
+  Continuation,
+  InteractionScope,
+  InteractionServiceDeps,
+  InteractionTimeouts,
+} from './interaction-service.js';

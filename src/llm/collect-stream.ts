@@ -1,13 +1,21 @@
 import type { ChatResponse, ChatStreamEvent, FinishReason, ToolCall, Usage } from './chat-model.js';
 import { ModelError } from './errors.js';
 
+/** Options of {@link collectChatStream}. */
+export interface CollectStreamOptions {
+  /** Receives the text so far after every text delta (for streaming a reply as it grows). */
+  readonly onText?: (textSoFar: string) => void;
+}
+
 /**
- * Drains a stream of {@link ChatStreamEvent}s into a {@link ChatResponse}: text deltas are
- * joined, tool calls kept in order. Throws `invalid_response` when the stream ends without
- * its `done` event (a reply that may have been cut short must not pass as complete).
+ * The one loop that folds a stream of {@link ChatStreamEvent}s into a {@link ChatResponse}:
+ * text deltas are joined (and reported through `onText`), tool calls kept in order, usage and
+ * the model id taken from the final events. Throws `invalid_response` when the stream ends
+ * without its `done` event (a reply that may have been cut short must not pass as complete).
  */
 export async function collectChatStream(
   events: AsyncIterable<ChatStreamEvent>,
+  options: CollectStreamOptions = {},
 ): Promise<ChatResponse> {
   let text = '';
   const toolCalls: ToolCall[] = [];
@@ -17,6 +25,7 @@ export async function collectChatStream(
     switch (event.type) {
       case 'text_delta':
         text += event.text;
+        options.onText?.(text);
         break;
       case 'tool_call':
         toolCalls.push(event.toolCall);

@@ -24,6 +24,9 @@ export type {
   UserMessage,
 } from './chat-model.js';
 export { collectChatStream } from './collect-stream.js';
+export type { CollectStreamOptions } from './collect-stream.js';
+export { callChatModel } from './model-call.js';
+export type { ModelCallOptions } from './model-call.js';
 export { parseJsonObject } from './json-output.js';
 export {
   ModelError,

@@ -13,9 +13,11 @@ import {
   type Logger,
   type QuorumMetrics,
   type RoomId,
+  Supervisor,
+  type SupervisedState,
+  type SupervisedStatus,
 } from '../shared/index.js';
 import type { QuorumStore } from '../storage/index.js';
-import { Supervisor, type SupervisedState, type SupervisedStatus } from './supervisor.js';
 import type { MatrixConnector } from './matrix-connector.js';
 import type { RoomRegistry } from './room-registry.js';
 

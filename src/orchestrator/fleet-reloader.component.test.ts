@@ -55,7 +55,7 @@ describe('live reload (component)', () => {
   it('counts a reload that changes nothing as unchanged, keeping the generation', async () => {
     const models = { default: new ScriptedChatModel(), other: new ScriptedChatModel() };
     harness = new FleetHarness({ yaml: base(CALC), models });
-    await harness.orchestrator.start();
+    await harness.start();
     const outcome = await harness.orchestrator.reload(config(base(CALC)));
     expect(outcome).toMatchObject({ generation: 1, plan: { hasChanges: false } });
     expect(reloadCount(harness, 'unchanged')).toBe(1);
@@ -71,7 +71,7 @@ describe('live reload (component)', () => {
       other: new ScriptedChatModel(),
     };
     harness = new FleetHarness({ yaml: base(CALC), models });
-    await harness.orchestrator.start();
+    await harness.start();
     const before = startedAt(harness);
     const outcome = await harness.orchestrator.reload(config(base(CALC + SCRIBE)));
     expect(outcome.plan.entities.map((e) => [e.name, e.action])).toEqual([
@@ -106,7 +106,7 @@ describe('live reload (component)', () => {
       other: new ScriptedChatModel({ steps: [step.text('from other')] }),
     };
     harness = new FleetHarness({ yaml: base(CALC + SCRIBE), models });
-    await harness.orchestrator.start();
+    await harness.start();
     const before = startedAt(harness);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const changed = CALC.replace(
@@ -138,7 +138,7 @@ describe('live reload (component)', () => {
   it('never reports ready while a restarted agent is not running again yet', async () => {
     const models = { default: new ScriptedChatModel(), other: new ScriptedChatModel() };
     harness = new FleetHarness({ yaml: base(CALC + SCRIBE), models });
-    await harness.orchestrator.start();
+    await harness.start();
     const fleet = harness;
     // A role change restarts calc and updates the router's routing table, so the router
     // provisions rooms (and reads members) between calc's stop and its new start.
@@ -179,7 +179,7 @@ describe('live reload (component)', () => {
   it('stops a removed agent and makes it leave its rooms, keeping its account', async () => {
     const models = { default: new ScriptedChatModel(), other: new ScriptedChatModel() };
     harness = new FleetHarness({ yaml: base(CALC + SCRIBE), models });
-    await harness.orchestrator.start();
+    await harness.start();
     const lobby = harness.roomId('lobby');
     await harness.orchestrator.reload(config(base(CALC)));
     expect(harness.orchestrator.readiness().entities.map((e) => e.name)).toEqual([

@@ -9,7 +9,7 @@ import {
 import { AbortReason, type Logger } from '../shared/index.js';
 import type { EntityBot } from './entity-bot.js';
 import { Fleet } from './fleet.js';
-import type { TurnCoordinator } from './turn-coordinator.js';
+import type { TurnCoordinator } from '../agents/index.js';
 
 /** What applying a plan needs from the orchestrator. */
 export interface ReloadTarget {

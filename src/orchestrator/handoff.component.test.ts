@@ -37,7 +37,7 @@ describe('handoffs (component)', () => {
       m_eve: new ScriptedChatModel(),
     };
     harness = new FleetHarness({ yaml: YAML, models });
-    await harness.orchestrator.start();
+    await harness.start();
     const fleet = harness;
     const alice = fleet.human('alice');
     const lobby = fleet.roomId('lobby');

@@ -40,7 +40,7 @@ async function boot(model: ScriptedChatModel): Promise<{ fleet: FleetHarness; lo
     models: { default: model, fast: new ScriptedChatModel() },
     withConfigFile: true,
   });
-  await harness.orchestrator.start();
+  await harness.start();
   const lobby = harness.roomId('lobby');
   return { fleet: harness, lobby };
 }

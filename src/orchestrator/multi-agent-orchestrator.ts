@@ -1,11 +1,23 @@
 import {
+  AgentTooling,
+  AgentTurnRunner,
+  HandoffLedger,
+  TurnCoordinator,
+  createModelProvider,
+  findTurnsToResume,
+  type ModelCatalog,
+  type PrepareTurnDeps,
+  type ResponderHandle,
+  type Responders,
+} from '../agents/index.js';
+import {
   agentsCommand,
   CommandRouter,
   configCommand,
+  createCommandContext,
   helpCommand,
   modelCommand,
   usageCommand,
-  type CommandContext,
 } from '../commands/index.js';
 import {
   resolveEntitySpecs,
@@ -15,42 +27,43 @@ import {
   type QuorumConfig,
 } from '../config/index.js';
 import {
+  createRouterResolver,
+  EventPipeline,
+  FleetDecisionExecutor,
+  type FleetView,
+} from '../dispatch/index.js';
+import {
+  createConfigEditAuthority,
+  fileConfigEditor,
+  InteractionService,
+  outboxCardPoster,
+  type ConfigEditAuthority,
+} from '../interactions/index.js';
+import { RouterDecisionCache, RoutingPolicy } from '../routing/index.js';
+import {
   AbortReason,
-  localpartOf,
+  asRoomId,
+  asUserId,
   runTask,
   serverNameOf,
   type Clock,
-  type EntityHealth,
   type HealthSource,
   type Logger,
-  type ReadinessReport,
   type QuorumMetrics,
-  type UserId,
+  type ReadinessReport,
 } from '../shared/index.js';
-import { RouterDecisionCache, RoutingPolicy } from '../routing/index.js';
 import type { SkillLibrary } from '../skills/index.js';
-import type { QuorumStore } from '../storage/index.js';
-import { AgentTooling } from './agent-tooling.js';
-import { createCommandContext } from './command-context.js';
-import { createContinuation } from './interaction-continuations.js';
-import { InteractionService } from './interaction-service.js';
-import { FleetDecisionExecutor, type RouteResolver } from './decision-executor.js';
+import { startRetention, type QuorumStore } from '../storage/index.js';
+import { teamStateContext, TeamTurnRunner, TurnLauncher } from '../teams/index.js';
 import { EntityBot } from './entity-bot.js';
-import { EventPipeline } from './event-pipeline.js';
+import { createFleetLookups, type FleetLookups } from './fleet-directory.js';
 import { applyReload, type ReloadOutcome, type ReloadTarget } from './fleet-reloader.js';
 import { Fleet } from './fleet.js';
 import type { MatrixConnector } from './matrix-connector.js';
-import { createModelProvider, type ModelCatalog, type ModelProvider } from './model-provider.js';
+import { readinessReport } from './readiness.js';
 import { provisionRooms } from './room-provisioner.js';
-import { startRetention } from './retention.js';
 import { RoomRegistry } from './room-registry.js';
 import { RouterSyncCoverage } from './router-sync-coverage.js';
-import { parseAdHocTeamKey } from './team-keys.js';
-import { createTeamRunner } from './team-runner.js';
-import { createRouterResolver } from './router-resolver.js';
-import { recoverOpenTurns } from './turn-recovery.js';
-import { TurnCoordinator } from './turn-coordinator.js';
-import { TurnLauncher, type TurnEnvironment } from './turn-launcher.js';
 
 export interface OrchestratorDeps {
   readonly store: QuorumStore;
@@ -74,176 +87,101 @@ const DEFAULT_POLL_TIMEOUT_MS = 30_000;
 const ROUTER_SILENCE_MARGIN_MS = 5_000;
 
 /**
- * Runs the fleet: the router first (it creates rooms and invites), then the agents, then the
- * teams, each as its own Matrix account with one supervised sync loop; all of them feed one
- * ingress journal and one dispatcher. Implements the health source for `/api/ready`.
+ * The composition root: builds every stage (dispatch, the turn runners, interactions,
+ * commands) over narrow views of the running bots and the store, and runs the fleet: the
+ * router first (it creates rooms and invites), then the agents, then the teams, each as its
+ * own Matrix account with one supervised sync loop; all of them feed one ingress journal and
+ * one event pipeline. It owns lifecycles (start, reload, stop) and readiness, and decides
+ * nothing about events itself.
  */
 export class MultiAgentOrchestrator implements HealthSource {
   private fleet: Fleet | undefined;
   private catalog: ModelCatalog;
   private readonly bots = new Map<string, EntityBot>();
   private readonly registry = new RoomRegistry();
-  /** Rooms the router's sync covers, left out of the other bots' syncs. */
   private readonly coverage: RouterSyncCoverage;
   private readonly coordinator: TurnCoordinator;
-  private readonly launcher: TurnLauncher;
-  private readonly turnEnvironment: TurnEnvironment;
   private readonly pipeline: EventPipeline;
-  private readonly commands: CommandRouter;
+  private readonly executor: FleetDecisionExecutor;
+  private readonly tooling: AgentTooling;
+  private readonly interactions: InteractionService;
+  private readonly routerCache: RouterDecisionCache;
+  private readonly lookups: FleetLookups;
+  /**
+   * The fleet's lifetime: ends background work (retention, expiry sweeps, skills, team state
+   * extraction, router calls) and is the parent of every turn's signal. Aborted at `stop`,
+   * which the root signal given to `start` triggers.
+   */
+  private readonly lifetime = new AbortController();
   private isStopping = false;
+  /** The shutdown in progress (every `stop` call waits for the same one). */
+  private stopping: Promise<void> | undefined;
   private isBooted = false;
   private reloads: Promise<unknown> = Promise.resolve();
-  /** Each agent's tools (built once per fleet generation). */
-  private readonly tooling: AgentTooling;
-  /** Aborted at shutdown: ends the skill library and the retention task. */
-  private readonly skillsRunning = new AbortController();
-  /** The router's recent decisions per room and thread (cleared on reload). */
-  private readonly routerCache: RouterDecisionCache;
-  /** Questions, approvals and config confirmations. */
-  private readonly interactions: InteractionService;
   private readonly log: Logger;
 
   constructor(
     private config: QuorumConfig,
     private readonly deps: OrchestratorDeps,
   ) {
-    this.log = deps.log;
-    this.coverage = new RouterSyncCoverage({
-      routerName: ROUTER_NAME,
-      routerStatus: () => this.bots.get(ROUTER_NAME)?.status(),
-      now: () => this.deps.clock.now(),
-      routerSilenceLimitMs:
-        (this.deps.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS) + ROUTER_SILENCE_MARGIN_MS,
-      roomsOf: (entity) => this.registry.roomsOf(entity),
-      bots: () => this.bots.values(),
-    });
+    const { store, clock, log, metrics } = deps;
+    this.log = log;
+    this.catalog = deps.models(config);
+    this.coverage = this.createCoverage();
     this.registry.onMembershipChange(() => {
       this.coverage.update();
     });
-    this.catalog = deps.models(config);
-    this.routerCache = new RouterDecisionCache({ clock: deps.clock });
-    this.interactions = new InteractionService({
-      store: deps.store,
-      clock: deps.clock,
-      log: deps.log,
-      bot: (name) => this.bots.get(name),
-      config: () => this.config,
-      configFile: deps.configFile,
-      onUnawaited: (record) =>
-        createContinuation({
-          store: deps.store,
-          launcher: this.launcher,
-          toolsWithoutApproval: (agent) => this.tooling.toolsWithoutApproval(agent),
-          nameOf: (userId) => this.nameOf(userId),
-          log: deps.log,
-        })(record),
-    });
+    this.routerCache = new RouterDecisionCache({ clock });
+    this.coordinator = new TurnCoordinator(log, this.lifetime.signal);
+    this.lookups = createFleetLookups(
+      () => this.currentFleet(),
+      this.registry,
+      (names, agent) => deps.skills?.skillsFor(names, { agentName: agent }) ?? [],
+    );
+    const responders = this.responders();
+    const mayEditConfig = this.configEditAuthority();
+    this.interactions = this.createInteractions(responders);
     this.tooling = new AgentTooling({
-      fleet: () => this.currentFleet(),
-      store: deps.store,
-      registry: this.registry,
+      settingsOf: (name) => this.lookups.settingsOf(name),
+      responders,
+      rooms: this.lookups,
       interactions: this.interactions,
-      bot: (name) => this.bots.get(name),
-      clock: deps.clock,
-      log: deps.log,
+      interactionStore: store.interactions,
+      mayEditConfig,
+      clock,
+      log,
     });
-    this.coordinator = new TurnCoordinator(deps.log);
-    this.turnEnvironment = {
-      bot: (name) => (this.isStopping ? undefined : this.bots.get(name)),
-      profile: (name) =>
-        this.currentFleet().profile(name, (names, agent) =>
-          names.length === 0
-            ? []
-            : (this.deps.skills?.skillsFor(names, { agentName: agent }) ?? []),
-        ),
-      peersIn: (roomId, except) => this.currentFleet().peersIn(roomId, except, this.registry),
-      nameOf: (userId) => this.nameOf(userId),
-      mentionsIn: (text, except) => this.mentionsIn(text, except),
-      threadModeOf: (name) => {
-        const spec = this.currentFleet().spec(name);
-        return spec === undefined || spec.kind === 'router' ? 'thread' : spec.threadMode;
-      },
-      toolsFor: (name) => this.tooling.toolsFor(name),
-      userIdOf: (name) => {
-        const spec = this.currentFleet().spec(name);
-        return spec === undefined ? name : this.currentFleet().userIdOf(spec);
-      },
-      isTeamResponder: (responder) =>
-        parseAdHocTeamKey(responder) !== undefined ||
-        this.currentFleet().spec(responder)?.kind === 'team',
-    };
-    this.launcher = new TurnLauncher({
-      store: deps.store,
-      coordinator: this.coordinator,
-      models: this.modelProvider(),
-      environment: this.turnEnvironment,
-      clock: deps.clock,
-      log: deps.log,
-      metrics: deps.metrics,
-    });
-    this.launcher.setTeamRunner(
-      createTeamRunner({
-        store: deps.store,
-        launcher: this.launcher,
-        environment: this.turnEnvironment,
-        models: this.modelProvider(),
-        fleet: () => this.currentFleet(),
-        clock: deps.clock,
-        log: deps.log,
-        metrics: deps.metrics,
-      }),
+    this.executor = this.createExecutor(
+      this.createLauncher(responders),
+      this.createCommands(responders, mayEditConfig),
+      responders,
     );
-    this.commands = new CommandRouter(
-      [helpCommand(() => this.commands), agentsCommand, modelCommand, usageCommand, configCommand],
-      this.commandContext(),
-    );
-    const executor = new FleetDecisionExecutor({
-      store: deps.store,
-      launcher: this.launcher,
-      coordinator: this.coordinator,
-      registry: this.registry,
-      bot: (name) => this.bots.get(name),
-      router: this.routeResolver(),
-      interactions: this.interactions,
-      commands: {
-        handle: async (decision) => {
-          const roomId = this.deps.store.journal.get(decision.sourceEventId)?.roomId;
-          if (roomId !== undefined) await this.commands.handle({ ...decision, roomId });
-        },
-      },
-      log: deps.log,
-    });
     this.pipeline = new EventPipeline({
-      store: deps.store,
-      registry: this.registry,
-      fleet: () => {
-        const fleet = this.currentFleet();
-        return {
-          entities: fleet.entityViews(this.registry),
-          teams: fleet.teams(),
-          botAccounts: fleet.botAccounts(),
-          authorization: fleet.authorization(this.registry),
-          catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
-          entityOf: (userId) => fleet.entityOf(userId),
-        };
-      },
-      executor,
-      clock: deps.clock,
-      log: deps.log,
-      metrics: deps.metrics,
+      journal: store.journal,
+      turns: store.turns,
+      interactions: store.interactions,
+      threadSettings: store.threadSettings,
+      rooms: this.registry,
+      fleet: () => this.fleetView(),
+      executor: this.executor,
+      clock,
+      log,
+      metrics,
     });
   }
 
   /**
    * Boots the fleet and resolves once every bot has settled (synced once, or failed its first
    * attempt and is retrying in the background). Events left undecided by a crash are
-   * dispatched after boot, and open turns are resumed as their bots start.
+   * dispatched after boot, and open turns are resumed as their bots start. Aborting `signal`
+   * (the daemon's root signal) stops the fleet as `stop` does.
    */
-  async start(): Promise<void> {
-    if (this.deps.skills !== undefined) await this.deps.skills.start(this.skillsRunning.signal);
-    startRetention(this.deps.store, this.deps.clock, this.log, this.skillsRunning.signal);
-    this.interactions.start(this.skillsRunning.signal);
-    const fleet = await this.resolveFleet(this.config, 1);
+  async start(signal: AbortSignal): Promise<void> {
+    const lifetime = this.lifetime.signal;
+    if (this.deps.skills !== undefined) await this.deps.skills.start(lifetime);
+    startRetention(this.deps.store, this.deps.clock, this.log, lifetime);
+    this.interactions.start(lifetime);
+    const fleet = await this.resolveFleet(this.config, 1, lifetime);
     this.fleet = fleet;
     this.log.info('starting the fleet', {
       serverName: fleet.serverName,
@@ -260,15 +198,26 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.isBooted = true;
     this.pipeline.release();
     this.log.info('fleet started', { bots: this.bots.size });
+    // A shutdown asked for during boot waits for the boot to end, then runs at once.
+    const onAbort = (): void => {
+      runTask(this.stop(), { log: this.log, what: 'fleet shutdown' });
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   }
 
   /**
    * Shuts down in order: readiness off, sync loops stopped, in-flight turns aborted (each
    * writes a final edit saying it was cut short) within `deadlineMs`, outboxes drained,
-   * clients closed. The caller closes the store afterwards.
+   * clients closed, background work ended. The caller closes the store afterwards.
+   * Idempotent: every call resolves when the one shutdown has finished.
    */
-  async stop(deadlineMs = this.config.quorum.shutdown_deadline_seconds * 1000): Promise<void> {
-    if (this.isStopping) return;
+  stop(deadlineMs = this.config.quorum.shutdown_deadline_seconds * 1000): Promise<void> {
+    this.stopping ??= this.shutDown(deadlineMs);
+    return this.stopping;
+  }
+
+  private async shutDown(deadlineMs: number): Promise<void> {
     this.isStopping = true;
     const startedAt = this.deps.clock.now();
     const bots = [...this.bots.values()];
@@ -282,7 +231,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     ]);
     const remaining = Math.max(250, deadlineMs - (this.deps.clock.now() - startedAt));
     await Promise.all(bots.map((bot) => bot.close(remaining)));
-    this.skillsRunning.abort();
+    this.lifetime.abort(new AbortReason('shutdown', 'Quorum is shutting down'));
     await this.deps.skills?.stop();
     this.log.info('fleet stopped', {
       durationMs: this.deps.clock.now() - startedAt,
@@ -314,40 +263,13 @@ export class MultiAgentOrchestrator implements HealthSource {
     return run;
   }
 
-  /**
-   * Every entity of the installed fleet, in config order, then any bot still being stopped by
-   * a reload. An entity of the fleet without a running bot (between its stop and its start in
-   * a reload, or before boot reaches it) is `starting`, so the fleet is never reported ready
-   * with one of its entities missing.
-   */
   readiness(): ReadinessReport {
-    const fleet = this.fleet;
-    const specs = fleet?.specs ?? [];
-    const stopping = [...this.bots.values()].filter((bot) => fleet?.spec(bot.name) === undefined);
-    const entities: EntityHealth[] = [
-      ...specs.map((spec): EntityHealth => {
-        const bot = this.bots.get(spec.name);
-        if (bot !== undefined) return healthOf(bot, this.coverage.syncModeOf(bot.name));
-        return {
-          name: spec.name,
-          kind: spec.kind,
-          user_id: fleet?.userIdOf(spec) ?? null,
-          state: 'starting',
-          started_at: null,
-          last_sync_at: null,
-          restarts: 0,
-          last_error: null,
-          sync_mode: null,
-        };
-      }),
-      ...stopping.map((bot) => healthOf(bot, null)),
-    ];
-    const ready =
-      this.isBooted &&
-      !this.isStopping &&
-      entities.length > 0 &&
-      entities.every((entity) => entity.state === 'syncing');
-    return { ready, config_generation: this.fleet?.generation ?? 0, entities };
+    return readinessReport({
+      fleet: this.fleet,
+      bots: this.bots,
+      syncModeOf: (name) => this.coverage.syncModeOf(name),
+      isUp: this.isBooted && !this.isStopping,
+    });
   }
 
   metricsText(): string {
@@ -358,6 +280,176 @@ export class MultiAgentOrchestrator implements HealthSource {
   async idle(): Promise<void> {
     await this.pipeline.idle();
     await this.coordinator.settled();
+  }
+
+  /** The running bots' accounts as the stages see them; none while the fleet stops. */
+  private responders(): Responders {
+    return {
+      get: (name): ResponderHandle | undefined => {
+        const bot = this.isStopping ? undefined : this.bots.get(name);
+        const client = bot?.client;
+        return bot === undefined || client === undefined
+          ? undefined
+          : { outbox: bot.outbox, typing: client, media: client };
+      },
+    };
+  }
+
+  private createInteractions(responders: Responders): InteractionService {
+    const { configFile } = this.deps;
+    return new InteractionService({
+      store: this.deps.store.interactions,
+      cards: outboxCardPoster((name) => responders.get(name)?.outbox),
+      configEditor: configFile === undefined ? undefined : fileConfigEditor(configFile),
+      timeouts: () => ({
+        questionMs: this.config.quorum.ask_user_timeout_minutes * 60_000,
+        configConfirmationMs: this.config.quorum.config_confirmation_minutes * 60_000,
+      }),
+      clock: this.deps.clock,
+      log: this.log,
+    });
+  }
+
+  /** The turn runners (one agent's turn; a team's turn built on them) under the coordinator. */
+  private createLauncher(responders: Responders): TurnLauncher {
+    const { store, clock, log, metrics } = this.deps;
+    const handoffs = new HandoffLedger(store.threadSettings);
+    const prepare: PrepareTurnDeps = {
+      journal: store.journal,
+      directory: this.lookups,
+      models: createModelProvider({
+        catalog: () => this.catalog,
+        modelsOf: (name) => this.lookups.modelsOf(name),
+        threadModel: (roomId, threadRoot) => store.threadSettings.get(roomId, threadRoot, 'model'),
+        aliasOf: (roomId) => this.registry.aliasOf(roomId),
+      }),
+      handoffs,
+      context: [teamStateContext(store.teamState)],
+      usage: store.usage,
+      metrics,
+      clock,
+      log,
+    };
+    const agents = new AgentTurnRunner({
+      turns: store.turns,
+      responders,
+      directory: this.lookups,
+      tools: this.tooling,
+      handoffs,
+      prepare,
+      interactions: store.interactions,
+      clock,
+      log,
+      metrics,
+    });
+    const teams = new TeamTurnRunner({
+      agents,
+      responders,
+      turns: store.turns,
+      directory: this.lookups,
+      prepare,
+      teamState: store.teamState,
+      clock,
+      log,
+      metrics,
+      signal: this.lifetime.signal,
+    });
+    return new TurnLauncher({ coordinator: this.coordinator, agents, teams, log });
+  }
+
+  private createCommands(
+    responders: Responders,
+    mayEditConfig: ConfigEditAuthority,
+  ): CommandRouter {
+    const { store } = this.deps;
+    const commands: CommandRouter = new CommandRouter(
+      [helpCommand(() => commands), agentsCommand, modelCommand, usageCommand, configCommand],
+      createCommandContext({
+        responders,
+        catalog: () => this.catalog,
+        entities: (roomId) => this.lookups.entitiesFor(roomId),
+        threadSettings: store.threadSettings,
+        usage: store.usage,
+        clock: this.deps.clock,
+        configFile: this.deps.configFile,
+        interactions: this.interactions,
+        mayEditConfig,
+      }),
+    );
+    return commands;
+  }
+
+  private createExecutor(
+    launcher: TurnLauncher,
+    commands: CommandRouter,
+    responders: Responders,
+  ): FleetDecisionExecutor {
+    const { store, clock, log, metrics } = this.deps;
+    return new FleetDecisionExecutor({
+      turns: store.turns,
+      interactionRecords: store.interactions,
+      directRooms: store.directRooms,
+      launcher,
+      coordinator: this.coordinator,
+      interactions: this.interactions,
+      rooms: this.registry,
+      joiner: {
+        join: async (entity, roomId) => this.bots.get(entity)?.client?.joinRoom(asRoomId(roomId)),
+      },
+      router: createRouterResolver({
+        policy: new RoutingPolicy({ cache: this.routerCache, clock, log }),
+        journal: store.journal,
+        routerModel: () => this.lookups.routerModel(),
+        candidateOf: (name) => this.lookups.candidateOf(name),
+        catalog: () => this.catalog,
+        responders,
+        nameOf: (userId) => this.lookups.nameOf(userId),
+        log,
+        metrics,
+      }),
+      commands: { handle: (decision, roomId) => commands.handle({ ...decision, roomId }) },
+      log,
+      signal: this.lifetime.signal,
+    });
+  }
+
+  /** Global users may change any setting; room admins (per the router's view) their room's. */
+  private configEditAuthority(): ConfigEditAuthority {
+    return createConfigEditAuthority({
+      globalUsers: () => this.currentFleet().router()?.authorization.globalUsers ?? [],
+      serverName: () => this.currentFleet().serverName,
+      roomIdOf: (ref) => this.registry.roomIdOf(ref),
+      powerLevelOf: async (roomId, userId) =>
+        this.bots.get(ROUTER_NAME)?.client?.getUserPowerLevel(asRoomId(roomId), asUserId(userId)),
+    });
+  }
+
+  private createCoverage(): RouterSyncCoverage {
+    return new RouterSyncCoverage({
+      routerName: ROUTER_NAME,
+      routerStatus: () => this.bots.get(ROUTER_NAME)?.status(),
+      now: () => this.deps.clock.now(),
+      routerSilenceLimitMs:
+        (this.deps.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS) + ROUTER_SILENCE_MARGIN_MS,
+      roomsOf: (entity) => this.registry.roomsOf(entity),
+      bots: () => this.bots.values(),
+    });
+  }
+
+  private fleetView(): FleetView {
+    const fleet = this.currentFleet();
+    return {
+      entities: fleet.entityViews(this.registry),
+      teams: fleet.teams(),
+      botAccounts: fleet.botAccounts(),
+      authorization: fleet.authorization(this.registry),
+      catchUpWindowMs: this.catchUpWindowMs(),
+      entityOf: (userId) => fleet.entityOf(userId),
+    };
+  }
+
+  private catchUpWindowMs(): number {
+    return this.config.quorum.catch_up_minutes * 60_000;
   }
 
   private reloadTarget(): ReloadTarget {
@@ -395,7 +487,11 @@ export class MultiAgentOrchestrator implements HealthSource {
   }
 
   /** Learns the server name from the router's account, then resolves every entity's spec. */
-  private async resolveFleet(config: QuorumConfig, generation: number): Promise<Fleet> {
+  private async resolveFleet(
+    config: QuorumConfig,
+    generation: number,
+    signal: AbortSignal,
+  ): Promise<Fleet> {
     const draft = resolveEntitySpecs(config, { serverName: 'localhost' });
     const router = draft.find((spec) => spec.kind === 'router');
     if (router === undefined) throw new Error('the config has no router');
@@ -403,8 +499,8 @@ export class MultiAgentOrchestrator implements HealthSource {
     const credentials = await this.deps.connector.provision({
       localpart: router.localpart,
       displayName: router.displayName,
-      stored: stored === undefined ? undefined : { ...stored, userId: stored.userId as UserId },
-      signal: new AbortController().signal,
+      stored: stored === undefined ? undefined : { ...stored, userId: asUserId(stored.userId) },
+      signal,
     });
     this.deps.store.accounts.save({ entity: router.name, ...credentials });
     const serverName = serverNameOf(credentials.userId);
@@ -421,7 +517,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       log: this.log,
       metrics: this.deps.metrics,
       isEntityUser: (userId) => this.currentFleet().isEntityUser(userId),
-      catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
+      catchUpWindowMs: this.catchUpWindowMs(),
       pollTimeoutMs: this.deps.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
       ...(this.deps.standbyIntervalMs === undefined
         ? {}
@@ -437,17 +533,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         if (changed.name === ROUTER_NAME) this.coverage.update();
       },
       onStarted: (started) => {
-        runTask(
-          recoverOpenTurns(started, {
-            store: this.deps.store,
-            coordinator: this.coordinator,
-            launcher: this.launcher,
-            clock: this.deps.clock,
-            log: this.log,
-            catchUpWindowMs: this.config.quorum.catch_up_minutes * 60_000,
-          }),
-          { log: this.log, what: `recover turns of ${started.name}` },
-        );
+        this.resumeTurnsOf(started);
       },
     });
     this.bots.set(spec.name, bot);
@@ -455,72 +541,25 @@ export class MultiAgentOrchestrator implements HealthSource {
     return bot;
   }
 
-  private nameOf(userId: string): string {
-    const fleet = this.currentFleet();
-    const entity = fleet.entityOf(userId);
-    if (entity !== undefined) return fleet.spec(entity)?.displayName ?? entity;
-    return localpartOf(userId);
+  /** Hands the open turns a crash left for `bot` back to dispatch, once its client is up. */
+  private resumeTurnsOf(bot: EntityBot): void {
+    const client = bot.client;
+    if (client === undefined) return;
+    runTask(
+      (async () => {
+        const turns = await findTurnsToResume(
+          { name: bot.name, client },
+          {
+            turns: this.deps.store.turns,
+            isRunning: (responder, source) => this.coordinator.isRunning(responder, source),
+            clock: this.deps.clock,
+            log: this.log,
+            catchUpWindowMs: this.catchUpWindowMs(),
+          },
+        );
+        this.executor.resume(turns);
+      })(),
+      { log: this.log, what: `recover turns of ${bot.name}` },
+    );
   }
-
-  private mentionsIn(text: string, except: string): UserId[] {
-    if (!text.includes('@')) return [];
-    const fleet = this.currentFleet();
-    return fleet.specs
-      .filter((spec) => spec.kind !== 'router' && spec.name !== except)
-      .filter((spec) => new RegExp(`(^|[^\\w@])@${spec.name}(?![\\w-])`, 'i').test(text))
-      .map((spec) => fleet.userIdOf(spec) as UserId);
-  }
-
-  private modelProvider(): ModelProvider {
-    return createModelProvider({
-      catalog: () => this.catalog,
-      fleet: () => this.currentFleet(),
-      store: this.deps.store,
-      registry: this.registry,
-    });
-  }
-
-  /** Resolves `route` decisions with the router model (cached per thread, with a fallback). */
-  private routeResolver(): RouteResolver {
-    return createRouterResolver({
-      policy: new RoutingPolicy({ cache: this.routerCache, clock: this.deps.clock, log: this.log }),
-      store: this.deps.store,
-      fleet: () => this.currentFleet(),
-      catalog: () => this.catalog,
-      bot: (name) => this.bots.get(name),
-      nameOf: (userId) => this.nameOf(userId),
-      log: this.log,
-      metrics: this.deps.metrics,
-    });
-  }
-
-  private commandContext(): CommandContext {
-    return createCommandContext({
-      bot: (name) => this.bots.get(name),
-      catalog: () => this.catalog,
-      fleet: () => this.currentFleet(),
-      store: this.deps.store,
-      registry: this.registry,
-      clock: this.deps.clock,
-      configFile: this.deps.configFile,
-      interactions: this.interactions,
-      mayEditConfig: (userId, roomId, path) => this.tooling.mayEditConfig(userId, roomId, path),
-    });
-  }
-}
-
-function healthOf(bot: EntityBot, syncMode: EntityHealth['sync_mode']): EntityHealth {
-  const status = bot.status();
-  return {
-    name: bot.name,
-    kind: bot.spec.kind,
-    user_id: bot.userId ?? null,
-    state: status.state,
-    started_at: status.startedAt === undefined ? null : new Date(status.startedAt).toISOString(),
-    last_sync_at:
-      status.lastSyncAt === undefined ? null : new Date(status.lastSyncAt).toISOString(),
-    restarts: status.restarts,
-    last_error: status.lastError ?? null,
-    sync_mode: status.state === 'syncing' ? syncMode : null,
-  };
 }

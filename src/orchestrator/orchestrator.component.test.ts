@@ -30,7 +30,7 @@ afterEach(async () => {
 
 async function boot(model: ScriptedChatModel, yaml = YAML): Promise<FleetHarness> {
   harness = new FleetHarness({ yaml, models: { default: model } });
-  await harness.orchestrator.start();
+  await harness.start();
   return harness;
 }
 
@@ -231,7 +231,7 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
       '    id: scripted\n  fast:\n    provider: openai\n    id: scripted-fast\n',
     );
     harness = new FleetHarness({ yaml, models: { default: main, fast } });
-    await harness.orchestrator.start();
+    await harness.start();
     const fleet = harness;
     const alice = fleet.human('alice');
     const lobby = fleet.roomId('lobby');
@@ -322,7 +322,7 @@ describe('MultiAgentOrchestrator (component, fake homeserver)', () => {
       '    id: scripted\n  fast:\n    provider: openai\n    id: scripted-fast\n',
     ).concat('room_models:\n  lobby: fast\n');
     harness = new FleetHarness({ yaml, models: { default: main, fast } });
-    await harness.orchestrator.start();
+    await harness.start();
     const fleet = harness;
     const alice = fleet.human('alice');
     const lobby = fleet.roomId('lobby');

@@ -1,6 +1,5 @@
 import type { SyncCoverage } from '../ingress/index.js';
-import { asRoomId } from '../shared/index.js';
-import type { SupervisedStatus } from './supervisor.js';
+import { asRoomId, type SupervisedStatus } from '../shared/index.js';
 
 /** A bot whose sync can be told to re-read its coverage. */
 export interface RefreshableSync {

@@ -34,7 +34,7 @@ afterEach(async () => {
 
 async function boot(agents: ScriptedChatModel, router: ScriptedChatModel): Promise<FleetHarness> {
   harness = new FleetHarness({ yaml: YAML, models: { default: agents, routing: router } });
-  await harness.orchestrator.start();
+  await harness.start();
   return harness;
 }
 

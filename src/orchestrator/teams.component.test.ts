@@ -54,7 +54,7 @@ describe('teams (component)', () => {
       crew_model: new ScriptedChatModel(),
     };
     harness = new FleetHarness({ yaml: YAML, models });
-    await harness.orchestrator.start();
+    await harness.start();
     const fleet = harness;
     const alice = fleet.human('alice');
     const lobby = fleet.roomId('lobby');
@@ -96,7 +96,7 @@ describe('teams (component)', () => {
       }),
     };
     harness = new FleetHarness({ yaml: YAML, models });
-    await harness.orchestrator.start();
+    await harness.start();
     const fleet = harness;
     const alice = fleet.human('alice');
     const lobby = fleet.roomId('lobby');

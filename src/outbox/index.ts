@@ -1,2 +1,3 @@
 export { Outbox } from './outbox.js';
 export type { OutboxClient, OutboxOptions } from './outbox.js';
+export { txnPrefixFor } from './txn-ids.js';

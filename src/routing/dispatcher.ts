@@ -80,23 +80,13 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
     senderEntity === undefined ? message : { body: '', mentionedUserIds: message.mentionedUserIds },
     mentionable,
   );
-  const respond = (
-    responders: readonly string[],
-    via: 'mention' | 'direct' | 'thread' | 'only-agent',
-  ): Decision => ({
-    kind: 'respond',
-    responders,
-    sourceEventId: message.sourceEventId,
-    sourceVersion: message.sourceVersion,
-    requester: message.sender,
-    threadRoot: message.threadRoot,
-    via,
-  });
 
   // Quorum's own accounts: only a final text that mentions another agent starts a turn.
   if (senderEntity !== undefined) {
     if (!message.isFinal) return ignore('streaming-partial');
-    return mentioned.length > 0 ? respond(mentioned, 'mention') : ignore('agent-not-mentioning');
+    return mentioned.length > 0
+      ? respondTo(message, mentioned, 'mention')
+      : ignore('agent-not-mentioning');
   }
   if (!isSenderAuthorized(context.authorization, message.sender, message.roomId)) {
     return ignore('unauthorized');
@@ -106,51 +96,50 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
 
   const command = COMMAND.exec(text);
   if (command !== null) return decideCommand(command, message, context);
+  return cardAnswer(text, message, context) ?? decideResponder(message, mentioned, context);
+}
 
-  // Answers to Quorum's cards: a reply to the card, or an option named in the question's thread.
+/** Answers to Quorum's cards: a reply to the card, or an option named in the question's thread. */
+function cardAnswer(
+  text: string,
+  message: MessageFacts,
+  context: DispatchContext,
+): Decision | undefined {
   const answered =
     context.card ??
     (context.pendingQuestion !== undefined &&
     optionFromReply(text, context.pendingQuestion.options) !== undefined
       ? context.pendingQuestion
       : undefined);
-  if (answered !== undefined) {
-    return {
-      kind: 'interaction',
-      interactionId: answered.interactionId,
-      via: 'reply',
-      eventId: message.sourceVersion,
-      sender: message.sender,
-      value: text,
-      atMs: context.nowMs,
-    };
-  }
-
-  const asTeam = (
-    formation: TeamFormation,
-    via: 'mention' | 'direct' | 'thread',
-  ): Decision | undefined => {
-    if (formation.kind === 'single') return respond([formation.responder], via);
-    if (formation.kind === 'none') return undefined;
-    return {
-      kind: 'team',
-      members: formation.members,
-      mode: formation.mode,
-      sourceEventId: message.sourceEventId,
-      sourceVersion: message.sourceVersion,
-      requester: message.sender,
-      threadRoot: message.threadRoot,
-      via,
-    };
+  if (answered === undefined) return undefined;
+  return {
+    kind: 'interaction',
+    interactionId: answered.interactionId,
+    via: 'reply',
+    eventId: message.sourceVersion,
+    sender: message.sender,
+    value: text,
+    atMs: context.nowMs,
   };
+}
+
+/**
+ * Who answers a person's message: the mentioned agents (several form a team), a DM's agent,
+ * nobody in a thread of several people, the agents already answering the thread, the room's
+ * only agent, or the router's pick among the room's agents.
+ */
+function decideResponder(
+  message: MessageFacts,
+  mentioned: readonly string[],
+  context: DispatchContext,
+): Decision {
   const noTeam = {
     mentioned: [],
     threadParticipants: [],
     directEntities: [],
     teams: context.teams,
   };
-
-  const byMention = asTeam(formTeam({ ...noTeam, mentioned }), 'mention');
+  const byMention = teamDecision(message, formTeam({ ...noTeam, mentioned }), 'mention');
   if (byMention !== undefined) return byMention;
 
   const routerMentioned = context.entities.some(
@@ -159,7 +148,7 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
   const direct = [...context.room.directEntities].filter((name) =>
     context.room.joinedEntities.has(name),
   );
-  if (direct.length > 0 && !routerMentioned) return respond(direct, 'direct');
+  if (direct.length > 0 && !routerMentioned) return respondTo(message, direct, 'direct');
 
   const people = new Set(
     [...(context.thread?.senders ?? []), message.sender].filter(
@@ -173,7 +162,8 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
       context.room.joinedEntities.has(name) && entityByName(context, name)?.kind !== 'router',
   );
   if (!routerMentioned) {
-    const byThread = asTeam(
+    const byThread = teamDecision(
+      message,
       formTeam({
         ...noTeam,
         threadParticipants: continuing,
@@ -183,19 +173,59 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
     );
     if (byThread !== undefined) return byThread;
   }
+  return decideByRoom(message, context);
+}
 
+/** Nobody mentioned or continuing: the room's only agent answers, else the router picks. */
+function decideByRoom(message: MessageFacts, context: DispatchContext): Decision {
   const candidates = context.entities
     .filter((entity) => entity.kind !== 'router' && context.room.joinedEntities.has(entity.name))
     .map((entity) => entity.name);
   const [only] = candidates;
   if (only === undefined) return ignore('no-agent-in-room');
-  if (candidates.length === 1) return respond([only], 'only-agent');
+  if (candidates.length === 1) return respondTo(message, [only], 'only-agent');
   return {
     kind: 'route',
     candidates,
     sourceEventId: message.sourceEventId,
     requester: message.sender,
     threadRoot: message.threadRoot,
+  };
+}
+
+function respondTo(
+  message: MessageFacts,
+  responders: readonly string[],
+  via: 'mention' | 'direct' | 'thread' | 'only-agent',
+): Decision {
+  return {
+    kind: 'respond',
+    responders,
+    sourceEventId: message.sourceEventId,
+    sourceVersion: message.sourceVersion,
+    requester: message.sender,
+    threadRoot: message.threadRoot,
+    via,
+  };
+}
+
+/** One responder answers, several form a team, none: undefined (the next rule decides). */
+function teamDecision(
+  message: MessageFacts,
+  formation: TeamFormation,
+  via: 'mention' | 'direct' | 'thread',
+): Decision | undefined {
+  if (formation.kind === 'single') return respondTo(message, [formation.responder], via);
+  if (formation.kind === 'none') return undefined;
+  return {
+    kind: 'team',
+    members: formation.members,
+    mode: formation.mode,
+    sourceEventId: message.sourceEventId,
+    sourceVersion: message.sourceVersion,
+    requester: message.sender,
+    threadRoot: message.threadRoot,
+    via,
   };
 }
 

@@ -16,3 +16,10 @@ export type { TaskFailureCounter } from './task.js';
 export { MetricsRegistry, QuorumMetrics } from './metrics.js';
 export type { Counter, Histogram, Labels } from './metrics.js';
 export type { EntityHealth, HealthSource, ReadinessReport } from './health.js';
+export { Supervisor } from './supervisor.js';
+export type {
+  SupervisedRun,
+  SupervisedState,
+  SupervisedStatus,
+  SupervisorOptions,
+} from './supervisor.js';

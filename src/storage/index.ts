@@ -25,3 +25,4 @@ export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';
 export type { TeamStateStore } from './team-state-store.js';
 export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';
+export { RETENTION_MS, startRetention } from './retention.js';

@@ -1,7 +1,8 @@
 /**
- * teams/: multi-agent work built from agent turns, as functions over narrow injected
- * callbacks (no Matrix or orchestrator imports): collaborate and coordinate runs with
- * budgets, handoff rules, ad-hoc team formation, and team state extraction.
+ * teams/: multi-agent work built on agent turns: the team turn runner (collaborate and
+ * coordinate runs with budgets, for configured and ad-hoc teams), the turn launcher that
+ * starts a claimed turn on the agent or team runner, ad-hoc team formation, and team state
+ * (extraction, and its prompt section).
  */
 export { runCollaborateTeam, synthesizeContributions } from './collaborate-team.js';
 export type { CollaborateTeamInput, SynthesisInput, TeamRunResult } from './collaborate-team.js';
@@ -11,17 +12,6 @@ export {
   runCoordinateTeam,
 } from './coordinate-team.js';
 export type { CoordinateTeamInput, CoordinateTeamResult } from './coordinate-team.js';
-export {
-  HANDOFF_TOOL_NAME,
-  HandoffChain,
-  MAX_HANDOFF_DEPTH,
-  formatHandoffContext,
-  handoffTargets,
-  handoffToolDefinition,
-  parseHandoffCall,
-  validateHandoff,
-} from './handoff.js';
-export type { HandoffRefusal, HandoffValidation, ParsedHandoff } from './handoff.js';
 export { BudgetMeter, budgetNote, withBudgetNote } from './team-budget.js';
 export type { BudgetLimit, TeamBudget } from './team-budget.js';
 export { formTeam } from './team-formation.js';
@@ -52,3 +42,13 @@ export {
   formatTeamStateForPrompt,
 } from './team-state.js';
 export type { ExchangeMessage, ExtractTeamStateInput, TeamStateExtraction } from './team-state.js';
+export { TeamTurnRunner } from './team-runner.js';
+export type {
+  TeamDirectory,
+  TeamInfo,
+  TeamStateRepository,
+  TeamTurnRunnerDeps,
+} from './team-runner.js';
+export { teamStateContext } from './team-state-context.js';
+export { TurnLauncher } from './turn-launcher.js';
+export type { LaunchOptions, TurnLauncherDeps } from './turn-launcher.js';

@@ -4,9 +4,10 @@
  * ad-hoc team for the thread; a thread in which two or more agents were mentioned or
  * answered keeps working as that team; so does a DM with several agents.
  */
+import type { TeamMode } from '../agents/index.js';
 
-/** How a team works on a request. */
-export type TeamMode = 'coordinate' | 'collaborate';
+/** How a team works on a request (defined with the turn's responder). */
+export type { TeamMode };
 
 /** Input of {@link formTeam}: entity names only, in the order they appear. */
 export interface TeamFormationInput {

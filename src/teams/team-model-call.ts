@@ -1,4 +1,10 @@
-import type { ChatModel, ChatRequest, ToolCall, Usage } from '../llm/index.js';
+import {
+  callChatModel,
+  type ChatModel,
+  type ChatRequest,
+  type ToolCall,
+  type Usage,
+} from '../llm/index.js';
 
 /** Callbacks of a team model call. */
 export interface TeamModelCallOptions {
@@ -18,43 +24,23 @@ export interface TeamModelStep {
 }
 
 /**
- * One call of a team's own model: streamed when `onText` is given (so the team's reply can
- * show progress), otherwise a plain `complete`. Rejects as the model does (ModelError, or the
- * signal's reason on abort).
+ * One call of a team's own model through `callChatModel` (streamed when `onText` is given),
+ * with its usage reported. Rejects as the model does (ModelError, or the signal's reason on
+ * abort).
  */
 export async function callTeamModel(
   model: ChatModel,
   request: ChatRequest,
   options: TeamModelCallOptions,
 ): Promise<TeamModelStep> {
-  if (options.onText === undefined) {
-    const response = await model.complete(request, { signal: options.signal });
-    if (response.usage !== undefined) options.onUsage?.(response.modelId, response.usage);
-    return {
-      text: response.text,
-      toolCalls: response.toolCalls,
-      outputTokens: response.usage?.outputTokens ?? 0,
-    };
-  }
-  let text = '';
-  const toolCalls: ToolCall[] = [];
-  let usage: Usage | undefined;
-  for await (const event of model.stream(request, { signal: options.signal })) {
-    switch (event.type) {
-      case 'text_delta':
-        text += event.text;
-        options.onText(text);
-        break;
-      case 'tool_call':
-        toolCalls.push(event.toolCall);
-        break;
-      case 'usage':
-        usage = event.usage;
-        break;
-      case 'done':
-        if (usage !== undefined) options.onUsage?.(event.modelId, usage);
-        break;
-    }
-  }
-  return { text, toolCalls, outputTokens: usage?.outputTokens ?? 0 };
+  const response = await callChatModel(model, request, {
+    signal: options.signal,
+    onText: options.onText,
+  });
+  if (response.usage !== undefined) options.onUsage?.(response.modelId, response.usage);
+  return {
+    text: response.text,
+    toolCalls: response.toolCalls,
+    outputTokens: response.usage?.outputTokens ?? 0,
+  };
 }

@@ -42,6 +42,7 @@ export type {
   ToolContext,
   ToolNeed,
   ToolResult,
+  ToolRunner,
   ToolSpec,
 } from './tool.js';
 export { ToolRegistry } from './tool-registry.js';

@@ -9,7 +9,7 @@ import type {
   ToolCapabilities,
   ToolContext,
   ToolResult,
-  ToolSpec,
+  ToolRunner,
 } from './tool.js';
 import type { ToolRegistry } from './tool-registry.js';
 
@@ -36,17 +36,14 @@ export interface SkippedTool {
 }
 
 /**
- * One agent's tools, ready for the turn runner; structurally an `agents/` `ToolRunner`.
+ * One agent's tools, ready for the turn runner (a {@link ToolRunner}), with the names left out.
  * `run` resolves with an error result (`isError: true`, text starting `Error: `) for an
  * unknown tool, unparseable or invalid arguments, a tool that throws and a tool that
  * exceeds the timeout; it rejects only when the turn's signal aborts (with its reason).
  */
-export interface AgentToolRunner {
-  /** What the model is told, in the order the agent's config lists the tools. */
-  readonly definitions: readonly ToolSpec[];
+export interface AgentToolRunner extends ToolRunner {
   /** Configured names that were left out; each was also logged once as a warning. */
   readonly skipped: readonly SkippedTool[];
-  run(call: ToolCallRequest, context: ToolCallContext): Promise<ToolResult>;
 }
 
 /**

@@ -1,8 +1,7 @@
 /**
- * The tool contract. `tools/` sits below `agents/` and `llm/`'s peers, so the shapes the
- * turn runner uses (`ToolCall`, `ToolDefinition`, `ToolCallContext`, `ToolResult`) are
- * restated here structurally; the runner built by `createToolRunner` satisfies `agents/`'s
- * `ToolRunner` without either folder importing the other.
+ * The tool contract, the one definition of `ToolRunner`, `ToolCallContext` and `ToolResult`
+ * the turn runner uses. `tools/` is a peer of `llm/`, so `llm/`'s `ToolCall` and
+ * `ToolDefinition` are restated here structurally (`ToolCallRequest`, `ToolSpec`).
  */
 import type { Clock, Logger } from '../shared/index.js';
 
@@ -48,6 +47,17 @@ export interface ToolCallContext {
 export interface ToolResult {
   readonly content: string;
   readonly isError: boolean;
+}
+
+/**
+ * The tools one agent may call in a turn, as the turn runner sees them. `run` never throws
+ * for a tool failure: it resolves with the error text and `isError`, which goes back to the
+ * model; it rejects only when the turn's signal aborts (with its reason).
+ */
+export interface ToolRunner {
+  /** What the model is told (structurally `llm/`'s `ToolDefinition`s). */
+  readonly definitions: readonly ToolSpec[];
+  run(call: ToolCallRequest, context: ToolCallContext): Promise<ToolResult>;
 }
 
 /** A room the agent has joined, with the other names it knows the room by. */

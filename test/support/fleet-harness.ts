@@ -45,6 +45,8 @@ export class FleetHarness {
   /** The config file, when `withConfigFile` was set. */
   readonly configPath: string | undefined;
   private readonly tokens = new Map<string, string>();
+  /** The daemon's root signal, as the CLI would create it. */
+  private readonly root = new AbortController();
 
   constructor(private readonly options: FleetHarnessOptions) {
     this.homeserver = options.homeserver ?? new FakeHomeserver({ serverName: 'hs.test' });
@@ -141,8 +143,14 @@ export class FleetHarness {
     }
   }
 
+  /** Boots the fleet under the harness's root signal (aborted by `stop`). */
+  async start(): Promise<void> {
+    await this.orchestrator.start(this.root.signal);
+  }
+
   async stop(): Promise<void> {
     await this.orchestrator.stop(2_000);
+    this.root.abort();
   }
 }
 

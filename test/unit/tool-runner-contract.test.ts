@@ -1,13 +1,17 @@
 /**
- * tools/ may not import agents/ or llm/, so its runner matches their contracts only
+ * tools/ may not import llm/ (a peer), so its runner matches llm's tool types only
  * structurally. This file holds the two folders together: if either side changes shape, the
  * type check fails here.
  */
 import { describe, expect, it } from 'vitest';
-import type { ToolRunner } from '../../src/agents/index.js';
 import type { ToolCall, ToolDefinition } from '../../src/llm/index.js';
 import { asRoomId, silentLogger } from '../../src/shared/index.js';
-import { createToolRunner, type ToolCallRequest, type ToolSpec } from '../../src/tools/index.js';
+import {
+  createToolRunner,
+  type ToolCallRequest,
+  type ToolRunner,
+  type ToolSpec,
+} from '../../src/tools/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 describe('tool runner contract', () => {

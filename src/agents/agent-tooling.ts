@@ -1,27 +1,45 @@
 import { randomUUID } from 'node:crypto';
-import type { ToolRunner } from '../agents/index.js';
-import { configPathScope, normalizeRoomRef } from '../config/index.js';
-import { asRoomId, type Clock, type Logger, type UserId } from '../shared/index.js';
-import type { QuorumStore } from '../storage/index.js';
+import type { ToolApprovalConfig } from '../config/index.js';
+import {
+  withApprovals,
+  type ConfigEditAuthority,
+  type InteractionScope,
+  type InteractionService,
+  type InteractionStore,
+} from '../interactions/index.js';
+import { asRoomId, type Clock, type Logger } from '../shared/index.js';
 import {
   createToolRunner,
   type AgentInteractions,
   type AgentMessaging,
   type AgentToolRunner,
   type InteractionCallContext,
+  type ToolRunner,
 } from '../tools/index.js';
-import { withApprovals } from './approval-gate.js';
-import type { EntityBot } from './entity-bot.js';
-import type { Fleet } from './fleet.js';
-import type { InteractionScope, InteractionService } from './interaction-service.js';
-import type { RoomRegistry } from './room-registry.js';
+import type { AgentTools, Responders } from './turn-ports.js';
+
+/** An agent's tool settings from its config. */
+export interface AgentToolSettings {
+  /** Tool names the agent lists. */
+  readonly tools: readonly string[];
+  readonly timezone: string;
+  readonly toolApproval: ToolApprovalConfig;
+}
+
+/** Which rooms an agent is in, and the aliases Quorum knows for them. */
+export interface RoomDirectory {
+  roomsOf(entity: string): readonly string[];
+  aliasOf(roomId: string): string | undefined;
+}
 
 export interface AgentToolingDeps {
-  readonly fleet: () => Fleet;
-  readonly store: QuorumStore;
-  readonly registry: RoomRegistry;
+  /** The agent's tool settings, or undefined when the name is not an agent. */
+  readonly settingsOf: (name: string) => AgentToolSettings | undefined;
+  readonly responders: Responders;
+  readonly rooms: RoomDirectory;
   readonly interactions: InteractionService;
-  readonly bot: (name: string) => EntityBot | undefined;
+  readonly interactionStore: Pick<InteractionStore, 'markExecuting' | 'markExecuted'>;
+  readonly mayEditConfig: ConfigEditAuthority;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -29,9 +47,9 @@ export interface AgentToolingDeps {
 /**
  * Each agent's tools: the built-ins it lists (with `matrix_message` posting as the agent,
  * `ask_user` and `propose_config_change` going through the interaction service), behind the
- * `tool_approval` gate. Built once per agent and fleet generation; `reset` on reload.
+ * `tool_approval` gate. Built once per agent and config generation; `reset` on reload.
  */
-export class AgentTooling {
+export class AgentTooling implements AgentTools {
   private gated = new Map<string, ToolRunner | undefined>();
   private plain = new Map<string, AgentToolRunner | undefined>();
 
@@ -43,41 +61,36 @@ export class AgentTooling {
     this.plain = new Map();
   }
 
-  /** The agent's tools without the approval gate, for a call the person already approved. */
   toolsWithoutApproval(name: string): AgentToolRunner | undefined {
     if (this.plain.has(name)) return this.plain.get(name);
-    const spec = this.deps.fleet().spec(name);
+    const settings = this.deps.settingsOf(name);
     let runner: AgentToolRunner | undefined;
-    if (spec?.kind === 'agent' && spec.tools.length > 0) {
-      runner = createToolRunner(
-        spec.tools.map((tool) => tool.name),
-        {
-          clock: this.deps.clock,
-          log: this.deps.log.child({ agent: name }),
-          timezone: spec.timezone,
-          messaging: this.messagingFor(name),
-          interactions: this.agentInteractions(),
-        },
-      );
+    if (settings !== undefined && settings.tools.length > 0) {
+      runner = createToolRunner(settings.tools, {
+        clock: this.deps.clock,
+        log: this.deps.log.child({ agent: name }),
+        timezone: settings.timezone,
+        messaging: this.messagingFor(name),
+        interactions: this.agentInteractions(),
+      });
       if (runner.definitions.length === 0) runner = undefined;
     }
     this.plain.set(name, runner);
     return runner;
   }
 
-  /** The agent's tool runner (built once per fleet generation), or undefined when it has none. */
   toolsFor(name: string): ToolRunner | undefined {
     if (this.gated.has(name)) return this.gated.get(name);
-    const spec = this.deps.fleet().spec(name);
-    let runner: ToolRunner | undefined;
+    const settings = this.deps.settingsOf(name);
     const built = this.toolsWithoutApproval(name);
-    if (spec?.kind === 'agent') {
-      runner = withApprovals(built, {
-        rules: spec.toolApproval,
-        service: this.deps.interactions,
-        interactions: this.deps.store.interactions,
-      });
-    }
+    const runner =
+      settings === undefined
+        ? undefined
+        : withApprovals(built, {
+            rules: settings.toolApproval,
+            service: this.deps.interactions,
+            interactions: this.deps.interactionStore,
+          });
     this.gated.set(name, runner);
     return runner;
   }
@@ -95,7 +108,7 @@ export class AgentTooling {
       ask: (request, context, options) =>
         this.deps.interactions.ask(request, scopeOf(context), options.signal),
       proposeConfigChange: async (request, context, options) => {
-        if (!(await this.mayEditConfig(context.requester, context.roomId, request.path))) {
+        if (!(await this.deps.mayEditConfig(context.requester, context.roomId, request.path))) {
           return {
             kind: 'refused',
             message:
@@ -111,27 +124,13 @@ export class AgentTooling {
     };
   }
 
-  /** Global users may change any setting; room admins may change settings scoped to their room. */
-  async mayEditConfig(userId: string, roomId: string, path: string): Promise<boolean> {
-    const fleet = this.deps.fleet();
-    if (fleet.router()?.authorization.globalUsers.includes(userId) === true) return true;
-    const scope = configPathScope(path);
-    if (scope.kind !== 'room') return false;
-    const scopedRoom = this.deps.registry.roomIdOf(normalizeRoomRef(scope.room, fleet.serverName));
-    if (scopedRoom !== roomId) return false;
-    const router = this.deps.bot('router')?.client;
-    return (
-      router !== undefined &&
-      (await router.getUserPowerLevel(asRoomId(roomId), userId as UserId)) >= 100
-    );
-  }
-
   /** What `matrix_message` may do as `name`: list its rooms and post in them. */
   private messagingFor(name: string): AgentMessaging {
+    const { rooms, responders } = this.deps;
     return {
       joinedRooms: () =>
-        this.deps.registry.roomsOf(name).map((roomId) => {
-          const alias = this.deps.registry.aliasOf(roomId);
+        rooms.roomsOf(name).map((roomId) => {
+          const alias = rooms.aliasOf(roomId);
           const key = alias?.slice(1, alias.indexOf(':'));
           return {
             roomId,
@@ -139,9 +138,9 @@ export class AgentTooling {
           };
         }),
       postMessage: async (roomId, markdown) => {
-        const bot = this.deps.bot(name);
-        if (bot === undefined) throw new Error(`${name} is not running`);
-        return bot.outbox.sendText(
+        const handle = responders.get(name);
+        if (handle === undefined) throw new Error(`${name} is not running`);
+        return handle.outbox.sendText(
           asRoomId(roomId),
           { body: markdown, format: 'markdown' },
           `qt.${randomUUID()}`,

@@ -1,5 +1,5 @@
 import { runTask, type Clock, type Logger } from '../shared/index.js';
-import type { QuorumStore } from '../storage/index.js';
+import type { QuorumStore } from './store.js';
 
 /** How long the journal and finished turns are kept (thread history and dedupe need them). */
 export const RETENTION_MS = 30 * 24 * 60 * 60 * 1000;

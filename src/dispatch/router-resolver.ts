@@ -1,21 +1,19 @@
-import { latestText } from '../agents/index.js';
-import type { AgentSpec, TeamSpec } from '../config/index.js';
-import type { Decision } from '../routing/index.js';
-import { routeCandidateFromSpec, type RouteMessage, type RoutingPolicy } from '../routing/index.js';
+import { latestText, type ModelCatalog, type Responders } from '../agents/index.js';
+import { txnPrefixFor } from '../outbox/index.js';
+import type { Decision, RouteCandidate, RouteMessage, RoutingPolicy } from '../routing/index.js';
 import { asEventId, asRoomId, type Logger, type QuorumMetrics } from '../shared/index.js';
-import type { JournalEntry, QuorumStore } from '../storage/index.js';
-import type { RouteResolver } from './decision-executor.js';
-import type { EntityBot } from './entity-bot.js';
-import type { Fleet } from './fleet.js';
-import type { ModelCatalog } from './model-provider.js';
-import { txnPrefixFor } from './txn-ids.js';
+import type { IngressJournal, JournalEntry } from '../storage/index.js';
+import type { RouteResolver } from './dispatch-ports.js';
 
 export interface RouterResolverDeps {
   readonly policy: RoutingPolicy;
-  readonly store: QuorumStore;
-  readonly fleet: () => Fleet;
+  readonly journal: Pick<IngressJournal, 'get' | 'recentMessages' | 'thread'>;
+  /** The router's configured model name, or undefined when the fleet has no router. */
+  readonly routerModel: () => string | undefined;
+  /** How the router model sees an agent or team, or undefined for other names. */
+  readonly candidateOf: (name: string) => RouteCandidate | undefined;
   readonly catalog: () => ModelCatalog;
-  readonly bot: (name: string) => EntityBot | undefined;
+  readonly responders: Responders;
   readonly nameOf: (userId: string) => string;
   readonly log: Logger;
   readonly metrics: QuorumMetrics;
@@ -31,27 +29,23 @@ const RECENT_MESSAGES = 6;
  */
 export function createRouterResolver(deps: RouterResolverDeps): RouteResolver {
   return {
-    choose: async (decision) => {
-      const fleet = deps.fleet();
-      const router = fleet.router();
-      const source = deps.store.journal.get(decision.sourceEventId);
-      if (router === undefined || source === undefined) return undefined;
+    choose: async (decision, options) => {
+      const routerModel = deps.routerModel();
+      const source = deps.journal.get(decision.sourceEventId);
+      if (routerModel === undefined || source === undefined) return undefined;
       const candidates = decision.candidates
-        .map((name) => fleet.spec(name))
-        .filter(
-          (spec): spec is AgentSpec | TeamSpec => spec !== undefined && spec.kind !== 'router',
-        )
-        .map((spec) => routeCandidateFromSpec(spec));
+        .map((name) => deps.candidateOf(name))
+        .filter((candidate) => candidate !== undefined);
       const outcome = await deps.policy.route({
-        model: deps.catalog().model(router.model.name),
+        model: deps.catalog().model(routerModel),
         roomId: source.roomId,
         threadRoot: decision.threadRoot,
         message: toRouteMessage(source, deps.nameOf),
-        recent: recentContext(deps.store, source, decision.threadRoot).map((entry) =>
+        recent: recentContext(deps.journal, source, decision.threadRoot).map((entry) =>
           toRouteMessage(entry, deps.nameOf),
         ),
         candidates,
-        signal: new AbortController().signal,
+        signal: options.signal,
       });
       deps.metrics.decisions.inc({
         kind: 'routed',
@@ -82,14 +76,14 @@ function toRouteMessage(entry: JournalEntry, nameOf: (userId: string) => string)
 
 /** The thread's earlier messages, or the room's latest ones when the message starts a thread. */
 function recentContext(
-  store: QuorumStore,
+  journal: RouterResolverDeps['journal'],
   source: JournalEntry,
   threadRoot: string,
 ): JournalEntry[] {
   const earlier =
     threadRoot === source.eventId
-      ? store.journal.recentMessages(source.roomId, RECENT_MESSAGES + 1)
-      : store.journal.thread(source.roomId, threadRoot, RECENT_MESSAGES + 1);
+      ? journal.recentMessages(source.roomId, RECENT_MESSAGES + 1)
+      : journal.thread(source.roomId, threadRoot, RECENT_MESSAGES + 1);
   return earlier
     .filter((entry) => entry.eventId !== source.eventId && entry.type === 'm.room.message')
     .slice(-RECENT_MESSAGES);
@@ -100,8 +94,8 @@ async function askToMention(
   decision: Extract<Decision, { kind: 'route' }>,
   text: string,
 ): Promise<void> {
-  const router = deps.bot('router');
-  const source = deps.store.journal.get(decision.sourceEventId);
+  const router = deps.responders.get('router');
+  const source = deps.journal.get(decision.sourceEventId);
   if (router === undefined || source === undefined) return;
   // A notice without m.mentions: the @names are plain text, so they start no turns.
   await router.outbox.sendText(

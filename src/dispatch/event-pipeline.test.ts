@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../routing/index.js';
 import { QuorumMetrics, silentLogger, systemClock } from '../shared/index.js';
 import { QuorumStore, type Admission } from '../storage/index.js';
-import { EventPipeline, type DecisionExecutor, type FleetView } from './event-pipeline.js';
-import { RoomRegistry } from './room-registry.js';
+import type { FleetView, RoomMembership } from './dispatch-ports.js';
+import { EventPipeline, type DecisionExecutor } from './event-pipeline.js';
 
 /** Records decisions; `next()` resolves with the next one (rejects after a second). */
 class RecordingExecutor implements DecisionExecutor {
@@ -45,6 +45,14 @@ const FLEET: FleetView = {
   entityOf: () => undefined,
 };
 
+/** No entity is in any room. */
+const NO_ROOMS: RoomMembership = {
+  joinedEntities: () => new Set(),
+  directEntities: () => new Set(),
+  setJoined: () => undefined,
+  markDirect: () => undefined,
+};
+
 function message(eventId: string): Admission {
   return {
     roomId: '!room:hs',
@@ -72,8 +80,11 @@ function setup() {
   stores.push(store);
   const executor = new RecordingExecutor();
   const pipeline = new EventPipeline({
-    store,
-    registry: new RoomRegistry(),
+    journal: store.journal,
+    turns: store.turns,
+    interactions: store.interactions,
+    threadSettings: store.threadSettings,
+    rooms: NO_ROOMS,
     fleet: () => FLEET,
     executor,
     clock: systemClock,

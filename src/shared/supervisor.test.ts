@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
-import { DaemonError, silentLogger } from '../shared/index.js';
+import { DaemonError } from './errors.js';
+import { silentLogger } from './logger.js';
 import { Supervisor, type SupervisedRun } from './supervisor.js';
 
 /** A runner whose attempts the test scripts: each attempt fails, syncs, or hangs until aborted. */

@@ -1,13 +1,8 @@
-import {
-  AbortReason,
-  asDaemonError,
-  describeError,
-  isAborted,
-  linearBackoffMs,
-  linkSignal,
-  type Clock,
-  type Logger,
-} from '../shared/index.js';
+import { AbortReason, isAborted, linkSignal } from './abort.js';
+import { linearBackoffMs } from './backoff.js';
+import type { Clock } from './clock.js';
+import { asDaemonError, describeError } from './errors.js';
+import type { Logger } from './logger.js';
 
 export type SupervisedState = 'starting' | 'syncing' | 'backoff' | 'stopped' | 'failed';
 

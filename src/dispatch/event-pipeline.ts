@@ -1,16 +1,7 @@
+import { HandoffLedger } from '../agents/index.js';
 import type { IngressSink } from '../ingress/index.js';
 import { decodeEvent, type RoomInvite } from '../matrix/index.js';
-import {
-  decide,
-  toDispatchInput,
-  type AuthorizationRules,
-  type Decision,
-  type DispatchContext,
-  type DispatchInput,
-  type EntityView,
-  type ThreadView,
-  type TurnView,
-} from '../routing/index.js';
+import { decide, toDispatchInput, type Decision, type DispatchInput } from '../routing/index.js';
 import {
   runTask,
   type Clock,
@@ -18,21 +9,16 @@ import {
   type QuorumMetrics,
   type RoomId,
 } from '../shared/index.js';
-import type { JournalEntry, QuorumStore, TurnRecord } from '../storage/index.js';
-import { HandoffLedger } from './handoff.js';
-import type { RoomRegistry } from './room-registry.js';
-import { parseAdHocTeamKey } from './team-keys.js';
-
-/** The current view of the fleet the dispatcher decides against (changes on reload). */
-export interface FleetView {
-  readonly entities: readonly EntityView[];
-  readonly teams: ReadonlyMap<string, readonly string[]>;
-  readonly botAccounts: ReadonlySet<string>;
-  readonly authorization: AuthorizationRules;
-  readonly catchUpWindowMs: number;
-  /** The entity name for a Quorum user id, if it is one. */
-  entityOf(userId: string): string | undefined;
-}
+import type { JournalEntry, ThreadSettingsStore } from '../storage/index.js';
+import { buildDecisionContext, type DecisionContextDeps } from './decision-context.js';
+import { summarizeDecision } from './decision-summary.js';
+import type {
+  DispatchInteractions,
+  DispatchJournal,
+  DispatchTurns,
+  FleetView,
+  RoomMembership,
+} from './dispatch-ports.js';
 
 /** Carries out decisions (starting turns, stopping, commands, joins). */
 export interface DecisionExecutor {
@@ -40,8 +26,11 @@ export interface DecisionExecutor {
 }
 
 export interface EventPipelineDeps {
-  readonly store: QuorumStore;
-  readonly registry: RoomRegistry;
+  readonly journal: DispatchJournal;
+  readonly turns: DispatchTurns;
+  readonly interactions: DispatchInteractions;
+  readonly threadSettings: Pick<ThreadSettingsStore, 'get' | 'set'>;
+  readonly rooms: RoomMembership;
   readonly fleet: () => FleetView;
   readonly executor: DecisionExecutor;
   readonly clock: Clock;
@@ -67,10 +56,18 @@ export class EventPipeline implements IngressSink {
   /** The running pump of each room that has work. */
   private readonly pumps = new Map<string, Promise<void>>();
   private isHeld = false;
-  private readonly handoffs: HandoffLedger;
+  private readonly contextDeps: DecisionContextDeps;
 
   constructor(private readonly deps: EventPipelineDeps) {
-    this.handoffs = new HandoffLedger(deps.store.threadSettings);
+    this.contextDeps = {
+      fleet: deps.fleet,
+      journal: deps.journal,
+      turns: deps.turns,
+      interactions: deps.interactions,
+      rooms: deps.rooms,
+      handoffs: new HandoffLedger(deps.threadSettings),
+      now: () => deps.clock.now(),
+    };
   }
 
   onAdmitted(entries: readonly JournalEntry[]): void {
@@ -85,7 +82,7 @@ export class EventPipeline implements IngressSink {
   }
 
   onLeftRooms(roomIds: readonly RoomId[], bot: string): void {
-    for (const roomId of roomIds) this.deps.registry.setJoined(bot, roomId, false);
+    for (const roomId of roomIds) this.deps.rooms.setJoined(bot, roomId, false);
   }
 
   /** Queues admitted events without processing them (while the fleet boots). */
@@ -99,7 +96,7 @@ export class EventPipeline implements IngressSink {
    */
   release(): void {
     this.isHeld = false;
-    const undecided = this.deps.store.journal.listUndecided();
+    const undecided = this.deps.journal.listUndecided();
     const undecidedIds = new Set(undecided.map((entry) => entry.eventId));
     const queued = [...this.lanes.values()].flat();
     this.lanes.clear();
@@ -162,17 +159,17 @@ export class EventPipeline implements IngressSink {
     const { entry } = work;
     this.trackMembership(entry);
     if (entry.isHistory) return;
-    const input = toDispatchInput(entry, (eventId) => this.deps.store.journal.get(eventId));
+    const input = toDispatchInput(entry, (eventId) => this.deps.journal.get(eventId));
     if (input === undefined) {
-      this.deps.store.journal.markDecided(entry.eventId, 'none');
+      this.deps.journal.markDecided(entry.eventId, 'none');
       return;
     }
     const decision = await this.decideAndExecute(input);
-    this.deps.store.journal.markDecided(entry.eventId, summarize(decision));
+    this.deps.journal.markDecided(entry.eventId, summarizeDecision(decision));
   }
 
   private async decideAndExecute(input: DispatchInput): Promise<Decision> {
-    const decision = decide(input, this.context(input));
+    const decision = decide(input, buildDecisionContext(input, this.contextDeps));
     const reason = decision.kind === 'ignore' ? decision.reason : decision.kind;
     this.deps.metrics.decisions.inc({ kind: decision.kind, reason });
     if (decision.kind !== 'ignore' || this.deps.log.isEnabled('debug')) {
@@ -180,87 +177,11 @@ export class EventPipeline implements IngressSink {
         input: input.kind,
         roomId: input.roomId,
         event: 'eventId' in input ? input.eventId : undefined,
-        decision: summarize(decision),
+        decision: summarizeDecision(decision),
       });
     }
     await this.deps.executor.execute(decision, input);
     return decision;
-  }
-
-  private context(input: DispatchInput): DispatchContext {
-    const fleet = this.deps.fleet();
-    const { journal, turns } = this.deps.store;
-    const roomId = input.roomId;
-    let thread: ThreadView | undefined;
-    let targetTurns: readonly TurnView[] = [];
-    let replyTurn: TurnView | undefined;
-    let card: { interactionId: string } | undefined;
-    let isRedacted = false;
-    let pendingQuestion: { interactionId: string; options: readonly string[] } | undefined;
-    const cardOf = (eventId: string | undefined): { interactionId: string } | undefined => {
-      const record =
-        eventId === undefined ? undefined : this.deps.store.interactions.getByCard(eventId);
-      return record === undefined ? undefined : { interactionId: record.id };
-    };
-    if (input.kind === 'message' || input.kind === 'edit') {
-      const rootId =
-        input.kind === 'message'
-          ? (input.threadRoot ?? input.eventId)
-          : (input.targetThreadRoot ?? input.targetId);
-      const threadTurns = turns.threadTurns(roomId, rootId);
-      thread = {
-        rootId,
-        senders: new Set(journal.threadSenders(roomId, rootId)),
-        responders: [
-          ...new Set(
-            threadTurns.flatMap(
-              (turn) => parseAdHocTeamKey(turn.responder)?.members ?? [turn.responder],
-            ),
-          ),
-        ],
-        openTurns: threadTurns.filter(isOpen).map(toView),
-        handedOff: new Set(this.handoffs.handedOff(roomId, rootId)),
-      };
-      if (input.kind === 'edit') targetTurns = turns.forSource(input.targetId).map(toView);
-      if (input.kind === 'message') {
-        card = cardOf(input.replyTo);
-        const question = this.deps.store.interactions
-          .listPending()
-          .find(
-            (record) =>
-              record.kind === 'question' &&
-              record.roomId === roomId &&
-              record.threadRoot === rootId &&
-              record.requester === input.sender,
-          );
-        if (question?.kind === 'question')
-          pendingQuestion = { interactionId: question.id, options: question.payload.options };
-      }
-    } else if (input.kind === 'reaction') {
-      const turn = turns.byReply(input.targetId);
-      replyTurn = turn === undefined ? undefined : toView(turn);
-      card = cardOf(input.targetId);
-      isRedacted = journal.related(input.eventId, 'm.redaction').length > 0;
-    }
-    return {
-      entities: fleet.entities,
-      teams: fleet.teams,
-      botAccounts: fleet.botAccounts,
-      authorization: fleet.authorization,
-      room: {
-        roomId,
-        joinedEntities: this.deps.registry.joinedEntities(roomId),
-        directEntities: this.deps.registry.directEntities(roomId),
-      },
-      thread,
-      targetTurns,
-      replyTurn,
-      card,
-      pendingQuestion,
-      isRedacted,
-      nowMs: this.deps.clock.now(),
-      catchUpWindowMs: fleet.catchUpWindowMs,
-    };
   }
 
   /** Keeps the room registry current from the membership events of Quorum's own accounts. */
@@ -270,46 +191,9 @@ export class EventPipeline implements IngressSink {
     if (decoded.kind !== 'membership') return;
     const entity = this.deps.fleet().entityOf(decoded.userId);
     if (entity === undefined) return;
-    if (decoded.membership === 'join') this.deps.registry.setJoined(entity, entry.roomId, true);
+    if (decoded.membership === 'join') this.deps.rooms.setJoined(entity, entry.roomId, true);
     if (decoded.membership === 'leave' || decoded.membership === 'ban') {
-      this.deps.registry.setJoined(entity, entry.roomId, false);
+      this.deps.rooms.setJoined(entity, entry.roomId, false);
     }
-  }
-}
-
-function isOpen(turn: TurnRecord): boolean {
-  return turn.state === 'claimed' || turn.state === 'replying';
-}
-
-function toView(turn: TurnRecord): TurnView {
-  return {
-    responder: turn.responder,
-    sourceEventId: turn.sourceEventId,
-    requester: turn.requester,
-    replyEventId: turn.replyEventId,
-    isOpen: isOpen(turn),
-  };
-}
-
-function summarize(decision: Decision): string {
-  switch (decision.kind) {
-    case 'ignore':
-      return `ignore:${decision.reason}`;
-    case 'respond':
-      return `respond:${decision.responders.join(',')}:${decision.via}`;
-    case 'route':
-      return `route:${decision.candidates.join(',')}`;
-    case 'regenerate':
-      return `regenerate:${decision.responders.join(',')}`;
-    case 'stop':
-      return `stop:${decision.turns.map((turn) => turn.responder).join(',')}`;
-    case 'command':
-      return `command:${decision.name}`;
-    case 'join':
-      return `join:${decision.entity}`;
-    case 'team':
-      return `team:${decision.members.join(',')}:${decision.via}`;
-    case 'interaction':
-      return `interaction:${decision.via}`;
   }
 }

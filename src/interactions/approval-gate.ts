@@ -1,8 +1,8 @@
-import type { ToolResult, ToolRunner } from '../agents/index.js';
 import type { ToolApprovalConfig } from '../config/index.js';
-import { matchToolApproval } from '../interactions/index.js';
-import type { InteractionStore } from '../storage/index.js';
+import type { ToolResult, ToolRunner } from '../tools/index.js';
+import type { InteractionStore } from './interaction-ports.js';
 import type { InteractionService } from './interaction-service.js';
+import { matchToolApproval } from './tool-approval.js';
 
 /**
  * `base` with MindRoom's `tool_approval` rules applied: a call whose tool matches a
@@ -16,7 +16,7 @@ export function withApprovals(
   options: {
     readonly rules: ToolApprovalConfig;
     readonly service: InteractionService;
-    readonly interactions: InteractionStore;
+    readonly interactions: Pick<InteractionStore, 'markExecuting' | 'markExecuted'>;
   },
 ): ToolRunner | undefined {
   if (base === undefined) return undefined;

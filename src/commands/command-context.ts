@@ -1,34 +1,32 @@
 import { readFile } from 'node:fs/promises';
-import type { CommandContext } from '../commands/index.js';
+import type { ModelCatalog, Responders } from '../agents/index.js';
 import { showConfigPath, type ConfigEnv } from '../config/index.js';
+import type { ConfigEditAuthority, InteractionService } from '../interactions/index.js';
+import { txnPrefixFor } from '../outbox/index.js';
 import { asEventId, asRoomId, type Clock } from '../shared/index.js';
-import type { QuorumStore } from '../storage/index.js';
-import type { EntityBot } from './entity-bot.js';
-import type { Fleet } from './fleet.js';
-import type { InteractionService } from './interaction-service.js';
-import type { ModelCatalog } from './model-provider.js';
-import type { RoomRegistry } from './room-registry.js';
-import { txnPrefixFor } from './txn-ids.js';
+import type { ThreadSettingsStore, UsageStore } from '../storage/index.js';
+import type { CommandContext, CommandEntityInfo } from './command-handler.js';
 
 export interface CommandContextDeps {
-  readonly bot: (name: string) => EntityBot | undefined;
+  readonly responders: Responders;
   readonly catalog: () => ModelCatalog;
-  readonly fleet: () => Fleet;
-  readonly store: QuorumStore;
-  readonly registry: RoomRegistry;
+  /** The agents and teams `!agents` lists, for a room. */
+  readonly entities: (roomId: string) => readonly CommandEntityInfo[];
+  readonly threadSettings: Pick<ThreadSettingsStore, 'get' | 'set' | 'delete'>;
+  readonly usage: Pick<UsageStore, 'totals'>;
   readonly clock: Clock;
   readonly configFile: { readonly path: string; readonly env: ConfigEnv } | undefined;
-  readonly interactions: InteractionService;
-  readonly mayEditConfig: (userId: string, roomId: string, path: string) => Promise<boolean>;
+  readonly interactions: Pick<InteractionService, 'offerConfigChange'>;
+  readonly mayEditConfig: ConfigEditAuthority;
 }
 
 /** What `!` commands may read and do: reply as the handling entity, models, usage, the config. */
 export function createCommandContext(deps: CommandContextDeps): CommandContext {
   return {
     reply: async (decision, markdown) => {
-      const bot = deps.bot(decision.handler);
-      if (bot === undefined) return;
-      await bot.outbox.sendText(
+      const handle = deps.responders.get(decision.handler);
+      if (handle === undefined) return;
+      await handle.outbox.sendText(
         asRoomId(decision.roomId),
         {
           body: markdown,
@@ -43,13 +41,13 @@ export function createCommandContext(deps: CommandContextDeps): CommandContext {
       );
     },
     modelNames: () => deps.catalog().names(),
-    threadModel: (roomId, threadRoot) => deps.store.threadSettings.get(roomId, threadRoot, 'model'),
+    threadModel: (roomId, threadRoot) => deps.threadSettings.get(roomId, threadRoot, 'model'),
     setThreadModel: (roomId, threadRoot, model) => {
-      if (model === undefined) deps.store.threadSettings.delete(roomId, threadRoot, 'model');
-      else deps.store.threadSettings.set(roomId, threadRoot, 'model', model);
+      if (model === undefined) deps.threadSettings.delete(roomId, threadRoot, 'model');
+      else deps.threadSettings.set(roomId, threadRoot, 'model', model);
     },
     usage: (by, sinceMs) =>
-      deps.store.usage.totals(
+      deps.usage.totals(
         by === 'room' ? 'room_id' : by === 'user' ? 'user_id' : 'responder',
         sinceMs,
       ),
@@ -79,23 +77,6 @@ export function createCommandContext(deps: CommandContextDeps): CommandContext {
       );
       return offer.kind === 'refused' ? offer.message : undefined;
     },
-    entities: (roomId) => {
-      const fleet = deps.fleet();
-      const joined = deps.registry.joinedEntities(roomId);
-      return fleet.specs.flatMap((spec) =>
-        spec.kind === 'router'
-          ? []
-          : [
-              {
-                name: spec.name,
-                kind: spec.kind,
-                displayName: spec.displayName,
-                role: spec.role,
-                model: spec.model.name,
-                isInRoom: joined.has(spec.name),
-              },
-            ],
-      );
-    },
+    entities: (roomId) => deps.entities(roomId),
   };
 }

@@ -1,6 +1,3 @@
-import type { QuorumStore } from '../storage/index.js';
-import type { Fleet } from './fleet.js';
-import type { RoomRegistry } from './room-registry.js';
 import type { ChatModel } from '../llm/index.js';
 
 /** Where a turn happens, for picking its model. */
@@ -23,30 +20,39 @@ export interface ModelProvider {
   names(): readonly string[];
 }
 
-/** Builds the models of a config snapshot (the CLI wires llm's ModelRegistry). */
+/** The models of a config snapshot (the CLI wires llm's ModelRegistry). */
 export interface ModelCatalog {
   model(name: string): ChatModel;
   names(): readonly string[];
 }
 
-export interface ModelProviderDeps {
+/** An entity's configured model and per-room models (`room_models`, keyed by alias or id). */
+export interface EntityModels {
+  readonly model: string;
+  readonly roomModels: Readonly<Record<string, string>>;
+}
+
+export interface ModelChoiceDeps {
   readonly catalog: () => ModelCatalog;
-  readonly fleet: () => Fleet;
-  readonly store: QuorumStore;
-  readonly registry: RoomRegistry;
+  /** The entity's models, or undefined when it is not configured. */
+  readonly modelsOf: (entity: string) => EntityModels | undefined;
+  /** The thread's `!model` choice, if any. */
+  readonly threadModel: (roomId: string, threadRoot: string) => string | undefined;
+  /** The alias Quorum knows for a room id, if any. */
+  readonly aliasOf: (roomId: string) => string | undefined;
 }
 
 /** The fleet's model choice: the thread's `!model`, else `room_models`, else the entity's own. */
-export function createModelProvider(deps: ModelProviderDeps): ModelProvider {
+export function createModelProvider(deps: ModelChoiceDeps): ModelProvider {
   return {
     modelNameFor: (scope) => {
-      const override = deps.store.threadSettings.get(scope.roomId, scope.threadRoot, 'model');
+      const override = deps.threadModel(scope.roomId, scope.threadRoot);
       if (override !== undefined && deps.catalog().names().includes(override)) return override;
-      const spec = deps.fleet().spec(scope.entity);
-      if (spec === undefined) return 'default';
-      const alias = deps.registry.aliasOf(scope.roomId);
-      const roomModel = spec.roomModels[alias ?? scope.roomId] ?? spec.roomModels[scope.roomId];
-      return roomModel?.name ?? spec.model.name;
+      const models = deps.modelsOf(scope.entity);
+      if (models === undefined) return 'default';
+      const alias = deps.aliasOf(scope.roomId);
+      const roomModel = models.roomModels[alias ?? scope.roomId] ?? models.roomModels[scope.roomId];
+      return roomModel ?? models.model;
     },
     model: (name) => deps.catalog().model(name),
     names: () => deps.catalog().names(),

@@ -1,41 +1,25 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import {
-  applyConfigEdit,
-  proposeConfigSet,
-  proposeConfigUnset,
-  type ConfigEnv,
-  type QuorumConfig,
-} from '../config/index.js';
-import {
-  APPROVE_KEY,
-  DENY_KEY,
-  OPTION_KEYS,
-  formatApprovalCard,
-  formatConfigProposal,
-  formatOutcomeNote,
-  formatQuestionCard,
-  resolveInteractionReaction,
-  resolveInteractionReply,
-  type InteractionResponse,
-} from '../interactions/index.js';
-import {
-  AbortReason,
-  asEventId,
-  asRoomId,
-  describeError,
-  runTask,
-  type Clock,
-  type Logger,
-} from '../shared/index.js';
-import type { InteractionRecord, NewInteraction, QuorumStore } from '../storage/index.js';
+import { AbortReason, describeError, runTask, type Clock, type Logger } from '../shared/index.js';
+import type { InteractionRecord, NewInteraction } from '../storage/index.js';
 import type {
   AskOutcome,
   AskRequest,
   ConfigChangeOutcome,
   ConfigChangeRequest,
 } from '../tools/index.js';
-import type { EntityBot } from './entity-bot.js';
+import {
+  formatApprovalCard,
+  formatConfigProposal,
+  formatOutcomeNote,
+  formatQuestionCard,
+} from './cards.js';
+import type { CardPoster, ConfigEditor, InteractionStore } from './interaction-ports.js';
+import { APPROVE_KEY, DENY_KEY, OPTION_KEYS } from './option-keys.js';
+import {
+  resolveInteractionReaction,
+  resolveInteractionReply,
+  type InteractionResponse,
+} from './resolve-response.js';
 
 /** Where an interaction happens and who may decide it. */
 export interface InteractionScope {
@@ -56,19 +40,30 @@ export type ApprovalOutcome =
   | { readonly kind: 'expired' }
   | { readonly kind: 'done-before'; readonly result: unknown };
 
+/** How long people have to answer, from the current config. */
+export interface InteractionTimeouts {
+  /** `ask_user` questions (`quorum.ask_user_timeout_minutes`). */
+  readonly questionMs: number;
+  /** Config change confirmations (`quorum.config_confirmation_minutes`). */
+  readonly configConfirmationMs: number;
+}
+
 export interface InteractionServiceDeps {
-  readonly store: QuorumStore;
+  readonly store: InteractionStore;
+  readonly cards: CardPoster;
+  /** The config file `!config` and `propose_config_change` edit; absent: editing is refused. */
+  readonly configEditor: ConfigEditor | undefined;
+  readonly timeouts: () => InteractionTimeouts;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly bot: (name: string) => EntityBot | undefined;
-  readonly config: () => QuorumConfig;
-  /** The config file `!config` and `propose_config_change` edit, with the env it is read with. */
-  readonly configFile: { readonly path: string; readonly env: ConfigEnv } | undefined;
-  /**
-   * Called when a question is answered or an approval granted while no turn waits for it (the
-   * turn that asked was cut by a restart): the orchestrator continues the conversation.
-   */
-  readonly onUnawaited?: (record: InteractionRecord) => Promise<void>;
+}
+
+/**
+ * A question answered or a tool call approved while no turn waits for it (the turn that
+ * asked was cut by a restart): dispatch continues the conversation with a new turn.
+ */
+export interface Continuation {
+  readonly record: InteractionRecord;
 }
 
 const MINUTE_MS = 60_000;
@@ -89,7 +84,7 @@ export class InteractionService {
 
   /** Expires due interactions until `signal` aborts; settles approvals a crash left mid-run. */
   start(signal: AbortSignal): void {
-    for (const record of this.deps.store.interactions.settleInterrupted()) {
+    for (const record of this.deps.store.settleInterrupted()) {
       this.deps.log.warn('an approved tool call was cut by a restart; it will not run again', {
         id: record.id,
       });
@@ -102,7 +97,7 @@ export class InteractionService {
     scope: InteractionScope,
     signal: AbortSignal,
   ): Promise<AskOutcome> {
-    const timeoutMs = this.deps.config().quorum.ask_user_timeout_minutes * MINUTE_MS;
+    const timeoutMs = this.deps.timeouts().questionMs;
     const record = await this.open(
       { kind: 'question', payload: { question: request.question, options: [...request.options] } },
       scope,
@@ -117,7 +112,7 @@ export class InteractionService {
     const decided = await this.waitFor(record.id, signal);
     if (decided.state === 'answered' || decided.state === 'executed') {
       const answer = decided.answer as { index?: unknown; option?: unknown } | undefined;
-      this.deps.store.interactions.markExecuted(decided.id);
+      this.deps.store.markExecuted(decided.id);
       if (typeof answer?.index === 'number' && typeof answer.option === 'string') {
         return { kind: 'answered', index: answer.index, option: answer.option };
       }
@@ -179,16 +174,12 @@ export class InteractionService {
     | { readonly kind: 'offered'; readonly record: InteractionRecord }
     | { readonly kind: 'refused'; readonly message: string }
   > {
-    const file = this.deps.configFile;
-    if (file === undefined)
+    const editor = this.deps.configEditor;
+    if (editor === undefined)
       return { kind: 'refused', message: 'This Quorum runs without a config file to edit.' };
-    const text = await readFile(file.path, 'utf8');
-    const proposal =
-      request.value === undefined
-        ? proposeConfigUnset(text, request.path, file.env, { filePath: file.path })
-        : proposeConfigSet(text, request.path, request.value, file.env, { filePath: file.path });
+    const proposal = await editor.propose(request.path, request.value);
     if (!proposal.ok) return { kind: 'refused', message: proposal.error };
-    const timeoutMs = this.deps.config().quorum.config_confirmation_minutes * MINUTE_MS;
+    const timeoutMs = this.deps.timeouts().configConfirmationMs;
     const card = formatConfigProposal(proposal.path, proposal.diff, proposal.validation, {
       operation: proposal.operation,
       requester: scope.requester,
@@ -249,30 +240,33 @@ export class InteractionService {
     return decided.state === 'expired' ? { kind: 'expired' } : { kind: 'cancelled' };
   }
 
-  /** A reaction on a card: decided by the entitled person only. */
-  async onReaction(
+  /**
+   * A reaction on a card: decided by the entitled person only. Resolves with the continuation
+   * when the decision has no turn waiting for it (dispatch continues the conversation).
+   */
+  onReaction(
     record: InteractionRecord,
     reactor: string,
     key: string,
     eventId: string,
     atMs: number,
-  ): Promise<void> {
-    await this.respond(
+  ): Promise<Continuation | undefined> {
+    return this.respond(
       record,
       resolveInteractionReaction({ interaction: record, reactorUserId: reactor, key, now: atMs }),
       eventId,
     );
   }
 
-  /** A reply to a card (or naming a pending question's option in its thread). */
-  async onReply(
+  /** A reply to a card (or naming a pending question's option in its thread); as `onReaction`. */
+  onReply(
     record: InteractionRecord,
     sender: string,
     text: string,
     eventId: string,
     atMs: number,
-  ): Promise<void> {
-    await this.respond(
+  ): Promise<Continuation | undefined> {
+    return this.respond(
       record,
       resolveInteractionReply({ interaction: record, senderUserId: sender, text, now: atMs }),
       eventId,
@@ -281,10 +275,7 @@ export class InteractionService {
 
   /** Cancels what a stopped or superseded turn was waiting on. */
   cancelForTurn(responder: string, sourceEventId: string): void {
-    for (const record of this.deps.store.interactions.cancelPendingForTurn(
-      responder,
-      sourceEventId,
-    ))
+    for (const record of this.deps.store.cancelPendingForTurn(responder, sourceEventId))
       this.settled(record);
   }
 
@@ -292,14 +283,14 @@ export class InteractionService {
     record: InteractionRecord,
     response: InteractionResponse,
     eventId: string,
-  ): Promise<void> {
-    const { interactions } = this.deps.store;
+  ): Promise<Continuation | undefined> {
+    const interactions = this.deps.store;
     if (response.kind === 'ignore') {
       this.deps.log.debug('interaction response ignored', {
         id: record.id,
         reason: response.reason,
       });
-      return;
+      return undefined;
     }
     const decision =
       response.kind === 'answer'
@@ -315,34 +306,29 @@ export class InteractionService {
         : response.kind === 'deny'
           ? { reason: response.reason }
           : undefined;
-    if (interactions.decide(record.id, decision, answer, eventId) !== 'decided') return;
+    if (interactions.decide(record.id, decision, answer, eventId) !== 'decided') return undefined;
     const decided = interactions.get(record.id);
-    if (decided === undefined) return;
+    if (decided === undefined) return undefined;
     if (decided.kind === 'config_change' && decided.state === 'approved') {
       await this.applyConfigChange(decided);
-      return;
+      return undefined;
     }
     if (decided.state !== 'answered' && decided.state !== 'approved') {
       await this.postOutcome(decided);
     }
     const isAwaited = (this.waiters.get(decided.id)?.size ?? 0) > 0;
     this.settled(decided);
-    if (!isAwaited && (decided.state === 'answered' || decided.state === 'approved')) {
-      await this.deps.onUnawaited?.(decided);
-    }
+    const goesOn = decided.state === 'answered' || decided.state === 'approved';
+    return !isAwaited && goesOn ? { record: decided } : undefined;
   }
 
   /** Writes a confirmed config change (if the file is unchanged since the proposal). */
   private async applyConfigChange(record: InteractionRecord): Promise<void> {
-    const { interactions } = this.deps.store;
-    const file = this.deps.configFile;
-    if (record.kind !== 'config_change' || file === undefined) return;
+    const interactions = this.deps.store;
+    const editor = this.deps.configEditor;
+    if (record.kind !== 'config_change' || editor === undefined) return;
     if (interactions.markExecuting(record.id) !== 'claimed') return;
-    const written = await applyConfigEdit(
-      file.path,
-      record.payload.oldHash,
-      record.payload.newText,
-    );
+    const written = await editor.apply(record.payload.oldHash, record.payload.newText);
     const result = written.ok ? { kind: 'applied' } : { kind: 'failed', message: written.error };
     interactions.markExecuted(record.id, result);
     await this.post(
@@ -364,7 +350,7 @@ export class InteractionService {
     card: () => string,
     keys: readonly string[],
   ): Promise<InteractionRecord> {
-    const { interactions } = this.deps.store;
+    const interactions = this.deps.store;
     const base = `${spec.kind}|${scope.responder}|${scope.sourceEventId ?? ''}|${JSON.stringify(spec.payload)}`;
     // The same request in the same turn finds its earlier interaction (a turn resumed after a
     // restart); one that was cancelled or expired (a regenerated turn) is asked afresh.
@@ -391,36 +377,17 @@ export class InteractionService {
     if (record.cardEventId === undefined && record.state === 'pending') {
       const cardId = await this.post(scope, card(), `qi.${id}`);
       interactions.attachCard(id, cardId);
-      const bot = this.deps.bot(scope.responder);
       for (const [index, key] of keys.entries()) {
-        if (bot === undefined || key === '') continue;
-        const reaction = await bot.outbox.react(
-          asRoomId(scope.roomId),
-          asEventId(cardId),
-          key,
-          `qi.${id}.k${index}`,
-        );
+        if (key === '') continue;
+        const reaction = await this.deps.cards.react(scope, cardId, key, `qi.${id}.k${index}`);
         interactions.addQuorumReaction(id, reaction);
       }
     }
     return interactions.get(id) ?? record;
   }
 
-  private async post(scope: InteractionScope, markdown: string, txnId: string): Promise<string> {
-    const bot = this.deps.bot(scope.responder);
-    if (bot === undefined) throw new Error(`${scope.responder} is not running`);
-    return bot.outbox.sendText(
-      asRoomId(scope.roomId),
-      {
-        body: markdown,
-        format: 'markdown',
-        msgtype: 'm.notice',
-        ...(scope.threadRoot === undefined
-          ? {}
-          : { thread: { rootId: asEventId(scope.threadRoot) } }),
-      },
-      txnId,
-    );
+  private post(scope: InteractionScope, markdown: string, txnId: string): Promise<string> {
+    return this.deps.cards.post(scope, markdown, txnId);
   }
 
   private async postOutcome(record: InteractionRecord): Promise<void> {
@@ -448,7 +415,7 @@ export class InteractionService {
 
   /** Resolves with the record once it has left `pending`; rejects when `signal` aborts. */
   private waitFor(id: string, signal: AbortSignal): Promise<InteractionRecord> {
-    const current = this.deps.store.interactions.get(id);
+    const current = this.deps.store.get(id);
     if (current !== undefined && current.state !== 'pending') return Promise.resolve(current);
     return new Promise((resolve, reject) => {
       const listeners = this.waiters.get(id) ?? new Set();
@@ -474,11 +441,11 @@ export class InteractionService {
 
   private async sweep(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      for (const record of this.deps.store.interactions.expireDue(this.deps.clock.now())) {
+      for (const record of this.deps.store.expireDue(this.deps.clock.now())) {
         await this.postOutcome(record);
         this.settled(record);
       }
-      const next = this.deps.store.interactions.nextExpiry();
+      const next = this.deps.store.nextExpiry();
       const waitMs =
         next === undefined
           ? MINUTE_MS

@@ -1,0 +1,199 @@
+import type { ChatMessage, ChatModel, Usage } from '../llm/index.js';
+import {
+  describeError,
+  isAbortError,
+  type Clock,
+  type Logger,
+  type QuorumMetrics,
+} from '../shared/index.js';
+import type { JournalEntry, TurnRecord } from '../storage/index.js';
+import type { AgentProfile } from './agent-profile.js';
+import type { ContextProvider, PromptSection } from './context-provider.js';
+import { formatHandoffContext, type HandoffChain, type HandoffLedger } from './handoff.js';
+import type { ModelProvider } from './model-choice.js';
+import { buildSystemPrompt } from './prompt-builder.js';
+import { buildThreadHistory, latestText, type ThreadReader } from './thread-history.js';
+import type { FleetDirectory } from './turn-ports.js';
+import { usageRecorder, type UsageSink } from './usage-recorder.js';
+
+/** The journal as turn preparation reads it: events by id, threads and their edits. */
+export interface TurnJournal extends ThreadReader {
+  get(eventId: string): JournalEntry | undefined;
+}
+
+/** Who a turn speaks as: the profile the prompt describes, and the entity it runs for. */
+export interface TurnSubject {
+  readonly profile: AgentProfile;
+  /** The entity whose model, room peers and usage count (the agent, or a team's poster). */
+  readonly entity: string;
+}
+
+export interface PrepareTurnDeps {
+  readonly journal: TurnJournal;
+  readonly directory: Pick<FleetDirectory, 'nameOf' | 'peersIn' | 'userIdOf'>;
+  readonly models: ModelProvider;
+  readonly handoffs: HandoffLedger;
+  /** Sources of extra prompt sections (team state, later memory and knowledge). */
+  readonly context: readonly ContextProvider[];
+  readonly usage: UsageSink;
+  readonly metrics: Pick<QuorumMetrics, 'tokens'>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** Who handed the conversation to the answering agent, and why. */
+export interface HandoffNote {
+  /** The readable name of the agent that handed over. */
+  readonly fromName: string;
+  readonly reason: string | undefined;
+  readonly chain: HandoffChain;
+}
+
+/** Everything a single-agent or a team turn needs before its first model call. */
+export interface PreparedTurn {
+  readonly source: JournalEntry;
+  /** The source, or its edit whose text the turn answers. */
+  readonly version: JournalEntry;
+  /** The request as the model sees it: `Name: text`, or the prompt the turn was given. */
+  readonly request: string;
+  /** The thread before the source, as model messages. */
+  readonly history: ChatMessage[];
+  readonly system: string;
+  readonly modelName: string;
+  readonly model: ChatModel;
+  /** Set when another agent handed this conversation over. */
+  readonly handoff: HandoffNote | undefined;
+  /** Records a model call's usage for the turn's entity, room and requester. */
+  readonly recordUsage: (modelId: string, usage: Usage) => void;
+}
+
+/**
+ * Prepares one turn, the same way for an agent and a team: resolves the source (and the edit
+ * it answers), the request text, the thread history, the context providers' sections, the
+ * handoff note, the system prompt, the model choice and the usage recorder. Undefined when
+ * the source is not in the journal.
+ */
+export async function prepareTurn(
+  turn: TurnRecord,
+  subject: TurnSubject,
+  options: { readonly prompt?: string | undefined; readonly signal: AbortSignal },
+  deps: PrepareTurnDeps,
+): Promise<PreparedTurn | undefined> {
+  const source = deps.journal.get(turn.sourceEventId);
+  const version = deps.journal.get(turn.sourceVersion) ?? source;
+  if (source === undefined || version === undefined) return undefined;
+  const { directory } = deps;
+  const request =
+    options.prompt ?? `${directory.nameOf(turn.requester)}: ${sourceText(source, version)}`;
+  const history = buildThreadHistory(deps.journal, {
+    roomId: turn.roomId,
+    threadRoot: turn.threadRoot,
+    sourceEventId: turn.sourceEventId,
+    selfUserId: subject.profile.userId,
+    maxMessages: subject.profile.historyMessages,
+    nameOf: (userId) => directory.nameOf(userId),
+  });
+  const handoff = handoffNoteFor(turn, subject.entity, deps);
+  const sections = [
+    ...(await contextSections(turn, subject.entity, request, options.signal, deps)),
+    ...(handoff === undefined
+      ? []
+      : [
+          {
+            title: 'Handoff',
+            body: formatHandoffContext({
+              fromDisplayName: handoff.fromName,
+              reason: handoff.reason ?? '',
+              chain: handoff.chain,
+            }),
+          },
+        ]),
+  ];
+  const system = buildSystemPrompt({
+    agent: subject.profile,
+    nowMs: deps.clock.now(),
+    roomId: turn.roomId,
+    roomName: undefined,
+    threadRoot: turn.threadRoot,
+    peers: directory.peersIn(turn.roomId, subject.entity),
+    extraSections: sections,
+  });
+  const scope = { entity: subject.entity, roomId: turn.roomId, threadRoot: turn.threadRoot };
+  const modelName = deps.models.modelNameFor(scope);
+  return {
+    source,
+    version,
+    request,
+    history,
+    system,
+    modelName,
+    model: deps.models.model(modelName),
+    handoff,
+    recordUsage: usageRecorder(deps.usage, deps.metrics, {
+      responder: subject.entity,
+      roomId: turn.roomId,
+      requester: turn.requester,
+    }),
+  };
+}
+
+/** The text of the source, or of its edit that the turn answers. */
+export function sourceText(source: JournalEntry, version: JournalEntry): string {
+  return version.eventId === source.eventId
+    ? latestText(source, [])
+    : latestText(source, [version]);
+}
+
+/** The one-line note shown at the top of a reply to a handoff. */
+export function handoffPreamble(note: HandoffNote | undefined): string | undefined {
+  if (note === undefined) return undefined;
+  return `_${note.fromName} handed this over${note.reason === undefined ? '' : `: ${note.reason}`}_`;
+}
+
+function handoffNoteFor(
+  turn: TurnRecord,
+  entity: string,
+  deps: PrepareTurnDeps,
+): HandoffNote | undefined {
+  const chain = deps.handoffs.chain(turn.roomId, turn.threadRoot, turn.sourceEventId, entity);
+  const from = chain.current === entity ? chain.agents.at(-2) : undefined;
+  if (from === undefined) return undefined;
+  return {
+    fromName: deps.directory.nameOf(deps.directory.userIdOf(from)),
+    reason: deps.handoffs.reasonFor(turn.roomId, turn.threadRoot, turn.sourceEventId, entity),
+    chain,
+  };
+}
+
+/** Every provider's sections, in provider order; a failing provider is logged and skipped. */
+async function contextSections(
+  turn: TurnRecord,
+  entity: string,
+  text: string,
+  signal: AbortSignal,
+  deps: PrepareTurnDeps,
+): Promise<PromptSection[]> {
+  const request = {
+    entity,
+    requester: turn.requester,
+    roomId: turn.roomId,
+    threadRoot: turn.threadRoot,
+    sourceEventId: turn.sourceEventId,
+    text,
+  };
+  const results = await Promise.all(
+    deps.context.map(async (provider) => {
+      try {
+        return await provider.sectionsFor(request, { signal });
+      } catch (error: unknown) {
+        if (signal.aborted || isAbortError(error)) throw error;
+        deps.log.warn('a context provider failed; the turn goes on without it', {
+          provider: provider.name,
+          error: describeError(error),
+        });
+        return [];
+      }
+    }),
+  );
+  return results.flat();
+}

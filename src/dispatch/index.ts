@@ -1,0 +1,25 @@
+/**
+ * dispatch/: one decision per admitted event, in per-room lanes: builds the dispatcher's
+ * context from the stores, asks `routing/`'s pure `decide`, and carries the decision out. It
+ * is the only code that claims a turn: new messages, routed messages, edits, handoffs,
+ * continuations after a restart and resumed turns all become claims here.
+ */
+export { buildDecisionContext } from './decision-context.js';
+export type { DecisionContextDeps } from './decision-context.js';
+export { FleetDecisionExecutor } from './decision-executor.js';
+export type { FleetDecisionExecutorDeps } from './decision-executor.js';
+export { summarizeDecision } from './decision-summary.js';
+export type {
+  CommandHandler,
+  DispatchInteractions,
+  DispatchJournal,
+  DispatchTurns,
+  FleetView,
+  RoomJoiner,
+  RoomMembership,
+  RouteResolver,
+} from './dispatch-ports.js';
+export { EventPipeline } from './event-pipeline.js';
+export type { DecisionExecutor, EventPipelineDeps } from './event-pipeline.js';
+export { createRouterResolver } from './router-resolver.js';
+export type { RouterResolverDeps } from './router-resolver.js';

@@ -24,7 +24,7 @@ export interface FleetDecisionExecutorDeps {
   readonly turns: DispatchTurns;
   readonly interactionRecords: DispatchInteractions;
   readonly directRooms: Pick<DirectRoomStore, 'add'>;
-  readonly launcher: TurnLauncher;
+  readonly launcher: Pick<TurnLauncher, 'launch'>;
   readonly coordinator: Pick<TurnCoordinator, 'isRunning' | 'abort'>;
   readonly interactions: Pick<InteractionService, 'onReaction' | 'onReply' | 'cancelForTurn'>;
   readonly rooms: RoomMembership;

@@ -1,0 +1,266 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOM } from '../../test/support/turn-fixtures.js';
+import type { FollowUp, TurnRequest } from '../agents/index.js';
+import type { Continuation } from '../interactions/index.js';
+import type { Decision, DispatchInput, TurnView } from '../routing/index.js';
+import { silentLogger } from '../shared/index.js';
+import { QuorumStore, type TurnRecord } from '../storage/index.js';
+import type { LaunchOptions } from '../teams/index.js';
+import { FleetDecisionExecutor } from './decision-executor.js';
+import type { RoomMembership } from './dispatch-ports.js';
+
+const ALICE = '@alice:hs';
+const stores: QuorumStore[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+/** Records launches; a launch may report a follow-up as a finished turn would. */
+class RecordingLauncher {
+  readonly launched: { turn: TurnRecord; request: TurnRequest | undefined }[] = [];
+  followUpFor: ((turn: TurnRecord) => FollowUp | undefined) | undefined;
+
+  launch(turn: TurnRecord, options: LaunchOptions): boolean {
+    this.launched.push({ turn, request: options.request });
+    const followUp = this.followUpFor?.(turn);
+    if (followUp !== undefined) options.onFollowUp(followUp);
+    return true;
+  }
+}
+
+function setup(
+  options: { routerChoice?: string; joined?: readonly string[]; isRunning?: boolean } = {},
+) {
+  const store = new QuorumStore(':memory:');
+  stores.push(store);
+  const launcher = new RecordingLauncher();
+  const aborted: { responder: string; source: string; kind: string }[] = [];
+  const cancelled: string[] = [];
+  let continuation: Continuation | undefined;
+  const routerSignals: AbortSignal[] = [];
+  const lifetime = new AbortController();
+  const rooms: RoomMembership = {
+    joinedEntities: () => new Set(options.joined ?? ['router', 'calc', 'writer']),
+    directEntities: () => new Set(),
+    setJoined: () => undefined,
+    markDirect: () => undefined,
+  };
+  const executor = new FleetDecisionExecutor({
+    turns: store.turns,
+    interactionRecords: store.interactions,
+    directRooms: store.directRooms,
+    launcher,
+    coordinator: {
+      isRunning: () => options.isRunning ?? true,
+      abort: (responder, source, reason) => {
+        aborted.push({ responder, source, kind: reason.kind });
+        return Promise.resolve();
+      },
+    },
+    interactions: {
+      onReaction: () => Promise.resolve(continuation),
+      onReply: () => Promise.resolve(continuation),
+      cancelForTurn: (responder, source) => {
+        cancelled.push(`${responder}/${source}`);
+      },
+    },
+    rooms,
+    joiner: { join: (_entity, roomId) => Promise.resolve(roomId) },
+    router: {
+      choose: (_decision, { signal }) => {
+        routerSignals.push(signal);
+        return Promise.resolve(options.routerChoice);
+      },
+    },
+    commands: { handle: () => Promise.resolve() },
+    log: silentLogger,
+    signal: lifetime.signal,
+  });
+  return {
+    store,
+    launcher,
+    executor,
+    aborted,
+    cancelled,
+    routerSignals,
+    lifetime,
+    setContinuation: (value: Continuation | undefined) => {
+      continuation = value;
+    },
+  };
+}
+
+const input: DispatchInput = {
+  kind: 'message',
+  eventId: '$m',
+  roomId: ROOM,
+  sender: ALICE,
+  body: 'hi',
+  threadRoot: undefined,
+  mentionedUserIds: [],
+  originTs: 0,
+  isFinal: true,
+  isNotice: false,
+};
+
+const respond = (responders: readonly string[]): Decision => ({
+  kind: 'respond',
+  responders,
+  sourceEventId: '$m',
+  sourceVersion: '$m',
+  requester: ALICE,
+  threadRoot: '$m',
+  via: 'mention',
+});
+
+describe('FleetDecisionExecutor', () => {
+  it('claims and launches one turn per responder, and never twice for the same source', async () => {
+    const { store, launcher, executor } = setup();
+    await executor.execute(respond(['calc', 'writer']), input);
+    await executor.execute(respond(['calc']), input);
+    expect(launcher.launched.map((launch) => launch.turn.responder)).toEqual(['calc', 'writer']);
+    expect(store.turns.get('calc', '$m')?.state).toBe('claimed');
+  });
+
+  it('asks the router under the daemon lifetime and launches its choice; no choice, no turn', async () => {
+    const route: Decision = {
+      kind: 'route',
+      candidates: ['calc', 'writer'],
+      sourceEventId: '$m',
+      requester: ALICE,
+      threadRoot: '$m',
+    };
+    const chosen = setup({ routerChoice: 'writer' });
+    await chosen.executor.execute(route, input);
+    expect(chosen.launcher.launched.map((launch) => launch.turn.responder)).toEqual(['writer']);
+    chosen.lifetime.abort();
+    expect(chosen.routerSignals[0]?.aborted).toBe(true);
+
+    const none = setup();
+    await none.executor.execute(route, input);
+    expect(none.launcher.launched).toEqual([]);
+  });
+
+  it('gives an ad-hoc team to the router to post where it is in the room, else to the first member', async () => {
+    const team: Decision = {
+      kind: 'team',
+      members: ['calc', 'writer'],
+      mode: 'collaborate',
+      sourceEventId: '$m',
+      sourceVersion: '$m',
+      requester: ALICE,
+      threadRoot: '$m',
+      via: 'mention',
+    };
+    const inRoom = setup();
+    await inRoom.executor.execute(team, input);
+    expect(inRoom.launcher.launched[0]?.turn.responder).toBe(
+      'adhoc:collaborate:router:calc+writer',
+    );
+
+    const inDm = setup({ joined: ['calc', 'writer'] });
+    await inDm.executor.execute(team, input);
+    expect(inDm.launcher.launched[0]?.turn.responder).toBe('adhoc:collaborate:calc:calc+writer');
+  });
+
+  it('claims the target of a handoff on the same source when the turn hands it back', async () => {
+    const { launcher, executor } = setup();
+    launcher.followUpFor = (turn) =>
+      turn.responder === 'calc' ? { kind: 'handoff', turn, target: 'writer' } : undefined;
+    await executor.execute(respond(['calc']), input);
+    expect(launcher.launched.map((launch) => launch.turn.responder)).toEqual(['calc', 'writer']);
+    expect(launcher.launched[1]?.turn).toMatchObject({ sourceEventId: '$m', threadRoot: '$m' });
+  });
+
+  it('regenerates after an edit: cancels what the turn waited on, aborts it as superseded, reopens and relaunches', async () => {
+    const { store, launcher, executor, aborted, cancelled } = setup();
+    await executor.execute(respond(['calc']), input);
+    store.turns.finish('calc', '$m', 'completed');
+    await executor.execute(
+      { kind: 'regenerate', sourceEventId: '$m', sourceVersion: '$edit', responders: ['calc'] },
+      input,
+    );
+    expect(cancelled).toEqual(['calc/$m']);
+    expect(aborted).toEqual([{ responder: 'calc', source: '$m', kind: 'superseded' }]);
+    expect(launcher.launched.at(-1)?.turn).toMatchObject({
+      sourceVersion: '$edit',
+      generation: 1,
+      state: 'claimed',
+    });
+  });
+
+  it('stops a turn with a stop reason naming who stopped it', async () => {
+    const { executor, aborted, cancelled } = setup();
+    const turn: TurnView = {
+      responder: 'calc',
+      sourceEventId: '$m',
+      requester: ALICE,
+      replyEventId: '$r',
+      isOpen: true,
+    };
+    await executor.execute({ kind: 'stop', turns: [turn], by: ALICE }, input);
+    expect(aborted).toEqual([{ responder: 'calc', source: '$m', kind: 'stopped' }]);
+    expect(cancelled).toEqual(['calc/$m']);
+  });
+
+  it('continues a conversation nobody waited for with a turn on the deciding event', async () => {
+    const { store, launcher, executor, setContinuation } = setup();
+    const record = store.interactions.create({
+      kind: 'question',
+      payload: { question: 'Which?', options: ['a', 'b'] },
+      roomId: ROOM,
+      threadRoot: '$root',
+      requester: ALICE,
+      responder: 'calc',
+      sourceEventId: '$m',
+      expiresAt: Date.now() + 60_000,
+    });
+    store.interactions.decide(record.id, 'answered', { index: 0, option: 'a' }, '$reaction');
+    const decided = store.interactions.get(record.id);
+    if (decided === undefined) throw new Error('no record');
+    setContinuation({ record: decided });
+
+    const decision: Decision = {
+      kind: 'interaction',
+      interactionId: record.id,
+      via: 'reaction',
+      eventId: '$reaction',
+      sender: ALICE,
+      value: '1️⃣',
+      atMs: 0,
+    };
+    await executor.execute(decision, input);
+    await executor.execute(decision, input);
+    expect(launcher.launched).toHaveLength(1);
+    expect(launcher.launched[0]?.turn).toMatchObject({
+      responder: 'calc',
+      sourceEventId: '$reaction',
+      threadRoot: '$root',
+    });
+    expect(launcher.launched[0]?.request).toEqual({ kind: 'continuation', record: decided });
+  });
+
+  it('reopens and relaunches the turns recovery hands back', async () => {
+    const { store, launcher, executor } = setup();
+    await executor.execute(respond(['calc']), input);
+    const open = store.turns.get('calc', '$m');
+    if (open === undefined) throw new Error('no turn');
+    executor.resume([open]);
+    expect(launcher.launched).toHaveLength(2);
+    expect(launcher.launched[1]?.turn.generation).toBe(1);
+  });
+
+  it('closes a stopped turn that is not running (its reply is already final or never came)', async () => {
+    const { store, executor } = setup({ isRunning: false });
+    await executor.execute(respond(['calc']), input);
+    const turn: TurnView = {
+      responder: 'calc',
+      sourceEventId: '$m',
+      requester: ALICE,
+      replyEventId: undefined,
+      isOpen: true,
+    };
+    await executor.execute({ kind: 'stop', turns: [turn], by: ALICE }, input);
+    expect(store.turns.get('calc', '$m')?.state).toBe('stopped');
+  });
+});

@@ -1,0 +1,199 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
+import type { ConfigEditProposal, ConfigWriteResult } from '../config/index.js';
+import { silentLogger } from '../shared/index.js';
+import { QuorumStore } from '../storage/index.js';
+import type { CardPlace, CardPoster, ConfigEditor } from './interaction-ports.js';
+import { InteractionService, type InteractionScope } from './interaction-service.js';
+import { APPROVE_KEY, DENY_KEY, OPTION_KEYS } from './option-keys.js';
+
+const ALICE = '@alice:hs';
+const BOB = '@bob:hs';
+const MINUTE = 60_000;
+const stores: QuorumStore[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+/** Records cards and reactions; cards get `$card<n>` ids. */
+class RecordingCards implements CardPoster {
+  readonly posts: { place: CardPlace; markdown: string; txnId: string }[] = [];
+  readonly reactions: { cardEventId: string; key: string }[] = [];
+
+  post(place: CardPlace, markdown: string, txnId: string): Promise<string> {
+    this.posts.push({ place, markdown, txnId });
+    return Promise.resolve(`$card${this.posts.length}`);
+  }
+
+  react(_place: CardPlace, cardEventId: string, key: string): Promise<string> {
+    this.reactions.push({ cardEventId, key });
+    return Promise.resolve(`$reaction${this.reactions.length}`);
+  }
+}
+
+function setup(configEditor?: ConfigEditor) {
+  const clock = new FakeClock();
+  const store = new QuorumStore(':memory:', () => clock.now());
+  stores.push(store);
+  const cards = new RecordingCards();
+  const service = new InteractionService({
+    store: store.interactions,
+    cards,
+    configEditor,
+    timeouts: () => ({ questionMs: 10 * MINUTE, configConfirmationMs: 5 * MINUTE }),
+    clock,
+    log: silentLogger,
+  });
+  return { clock, store, cards, service };
+}
+
+const scope: InteractionScope = {
+  roomId: '!room:hs',
+  threadRoot: '$root',
+  requester: ALICE,
+  responder: 'calc',
+  sourceEventId: '$m',
+};
+
+/** The interaction a card was posted for. */
+function recordOfCard(store: QuorumStore, cardId: string) {
+  const record = store.interactions.getByCard(cardId);
+  if (record === undefined) throw new Error(`no interaction for ${cardId}`);
+  return record;
+}
+
+describe('InteractionService', () => {
+  it("posts a question with option keys and resolves with the requester's choice only", async () => {
+    const { store, cards, service, clock } = setup();
+    const asked = service.ask(
+      { question: 'Which unit?', options: ['metric', 'imperial'] },
+      scope,
+      new AbortController().signal,
+    );
+    await flushMicrotasks();
+    expect(cards.posts[0]?.markdown).toContain('Which unit?');
+    expect(cards.reactions.map((reaction) => reaction.key)).toEqual([
+      OPTION_KEYS[0],
+      OPTION_KEYS[1],
+    ]);
+
+    const record = recordOfCard(store, '$card1');
+    expect(
+      await service.onReaction(record, BOB, OPTION_KEYS[1] ?? '', '$bob', clock.now()),
+    ).toBeUndefined();
+    expect(
+      await service.onReaction(record, ALICE, OPTION_KEYS[1] ?? '', '$alice', clock.now()),
+    ).toBeUndefined();
+    expect(await asked).toEqual({ kind: 'answered', index: 1, option: 'imperial' });
+  });
+
+  it('hands back a continuation when an answer arrives with no turn waiting (after a restart)', async () => {
+    const { store, service, clock } = setup();
+    // The turn that asked was cut by a restart: the record exists, nothing waits on it.
+    const record = store.interactions.create({
+      kind: 'question',
+      payload: { question: 'Go on?', options: ['yes', 'no'] },
+      roomId: scope.roomId,
+      threadRoot: scope.threadRoot,
+      requester: ALICE,
+      responder: 'calc',
+      sourceEventId: '$m',
+      expiresAt: clock.now() + MINUTE,
+    });
+    expect(await service.onReply(record, BOB, 'no', '$bob', clock.now())).toBeUndefined();
+    const continuation = await service.onReply(record, ALICE, 'no', '$no', clock.now());
+    expect(continuation?.record).toMatchObject({
+      id: record.id,
+      state: 'answered',
+      decidingEventId: '$no',
+    });
+  });
+
+  it('approves with ✅, denies with a reply (reason kept), and expires with a visible note', async () => {
+    const { store, cards, service, clock } = setup();
+    const signal = new AbortController().signal;
+
+    const approved = service.approve('shell', { command: 'ls' }, scope, MINUTE, signal);
+    await flushMicrotasks();
+    expect(cards.reactions.map((reaction) => reaction.key)).toEqual([APPROVE_KEY, DENY_KEY]);
+    await service.onReaction(recordOfCard(store, '$card1'), ALICE, APPROVE_KEY, '$ok', clock.now());
+    expect(await approved).toMatchObject({ kind: 'approved' });
+
+    const denied = service.approve('shell', { command: 'rm -rf /' }, scope, MINUTE, signal);
+    await flushMicrotasks();
+    await service.onReply(
+      recordOfCard(store, '$card2'),
+      ALICE,
+      'no, too risky',
+      '$no',
+      clock.now(),
+    );
+    expect(await denied).toEqual({ kind: 'denied', reason: 'no, too risky' });
+
+    service.start(signal);
+    const expiring = service.approve('shell', { command: 'uptime' }, scope, MINUTE, signal);
+    await flushMicrotasks();
+    await clock.advance(2 * MINUTE);
+    expect(await expiring).toEqual({ kind: 'expired' });
+    expect(cards.posts.at(-1)?.txnId).toMatch(/\.expired$/);
+  });
+
+  it('wakes a waiting question as cancelled when its turn is stopped', async () => {
+    const { service } = setup();
+    const asked = service.ask(
+      { question: 'Which?', options: ['a', 'b'] },
+      scope,
+      new AbortController().signal,
+    );
+    await flushMicrotasks();
+    service.cancelForTurn('calc', '$m');
+    expect(await asked).toEqual({ kind: 'cancelled' });
+  });
+
+  it('offers a config change only with an editor, posts invalid ones without offering, applies on ✅', async () => {
+    expect(
+      await setup().service.offerConfigChange(
+        { path: 'agents.calc.role', value: 'x', reason: undefined },
+        scope,
+      ),
+    ).toEqual({ kind: 'refused', message: 'This Quorum runs without a config file to edit.' });
+
+    const applied: string[] = [];
+    const proposal = (isValid: boolean): ConfigEditProposal => ({
+      ok: true,
+      operation: 'set',
+      path: 'agents.calc.role',
+      newText: 'new text',
+      oldHash: 'old',
+      newHash: isValid ? 'new' : 'bad',
+      diff: '-role: a\n+role: b',
+      validation: {
+        isValid,
+        issues: isValid
+          ? []
+          : [{ path: 'agents.calc.role', message: 'must be a string', line: 3, column: 5 }],
+        warnings: [],
+      },
+      isReformatted: false,
+    });
+    let isValid = false;
+    const editor: ConfigEditor = {
+      propose: () => Promise.resolve(proposal(isValid)),
+      apply: (oldHash, newText): Promise<ConfigWriteResult> => {
+        applied.push(`${oldHash}→${newText}`);
+        return Promise.resolve({ ok: true, newHash: 'new' });
+      },
+    };
+    const { store, cards, service, clock } = setup(editor);
+    const request = { path: 'agents.calc.role', value: 'b', reason: undefined };
+    expect(await service.offerConfigChange(request, scope)).toMatchObject({ kind: 'refused' });
+    expect(cards.posts).toHaveLength(1);
+
+    isValid = true;
+    const offer = await service.offerConfigChange(request, scope);
+    expect(offer.kind).toBe('offered');
+    await service.onReaction(recordOfCard(store, '$card2'), ALICE, APPROVE_KEY, '$ok', clock.now());
+    expect(applied).toEqual(['old→new text']);
+    expect(cards.posts.at(-1)?.markdown).toContain('✅ Applied');
+  });
+});

@@ -225,6 +225,24 @@ export const toolApprovalSchema = z
   })
   .prefault({});
 
+/** Quorum's load limits (`quorum.limits`). */
+export const limitsSchema = z
+  .strictObject({
+    /** Turns one person may have running at once; more wait in the room's queue. */
+    turns_per_user: z.number().int().min(1).max(100).default(3),
+    /** Turns one room may have running at once; more wait in the room's queue. */
+    turns_per_room: z.number().int().min(1).max(1_000).default(6),
+    /** Turns a room may have waiting; beyond it a request is refused with a note. */
+    queued_turns_per_room: z.number().int().min(0).max(10_000).default(20),
+    /** Requests one person may start per minute (a token bucket of this size, refilled per minute). */
+    messages_per_minute_per_user: z.number().int().min(1).max(10_000).default(20),
+    /** Most bytes of prompt (system prompt, history and request) a turn sends; the oldest history goes first. */
+    max_prompt_bytes: z.number().int().min(4_096).max(10_000_000).default(200_000),
+    /** Most tool calls run from one model answer; the rest are answered with an error. */
+    max_tool_calls_per_step: z.number().int().min(1).max(100).default(8),
+  })
+  .prefault({});
+
 /** Quorum's own settings (`quorum:`); a MindRoom file has none, so all have defaults. */
 export const quorumSchema = z
   .strictObject({
@@ -245,5 +263,7 @@ export const quorumSchema = z
     ask_user_timeout_minutes: z.number().positive().max(525_600).default(1_440),
     /** How long a proposed config change (`!config set`, an agent's proposal) waits for ✅. */
     config_confirmation_minutes: z.number().positive().max(525_600).default(1_440),
+    /** Load limits that keep one person or room from taking the fleet over. */
+    limits: limitsSchema,
   })
   .prefault({});

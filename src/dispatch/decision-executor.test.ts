@@ -7,6 +7,8 @@ import { silentLogger } from '../shared/index.js';
 import { QuorumStore, type TurnRecord } from '../storage/index.js';
 import type { LaunchOptions } from '../teams/index.js';
 import { FleetDecisionExecutor } from './decision-executor.js';
+import { TurnAdmission, type TurnLimits } from './turn-admission.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import type { RoomMembership } from './dispatch-ports.js';
 
 const ALICE = '@alice:hs';
@@ -18,10 +20,13 @@ afterEach(() => {
 /** Records launches; a launch may report a follow-up as a finished turn would. */
 class RecordingLauncher {
   readonly launched: { turn: TurnRecord; request: TurnRequest | undefined }[] = [];
+  /** `onFinished` of each launched turn, to end it as the coordinator would. */
+  readonly finish = new Map<string, () => void>();
   followUpFor: ((turn: TurnRecord) => FollowUp | undefined) | undefined;
 
   launch(turn: TurnRecord, options: LaunchOptions): boolean {
     this.launched.push({ turn, request: options.request });
+    this.finish.set(`${turn.responder}/${turn.sourceEventId}`, () => options.onFinished?.());
     const followUp = this.followUpFor?.(turn);
     if (followUp !== undefined) options.onFollowUp(followUp);
     return true;
@@ -29,7 +34,12 @@ class RecordingLauncher {
 }
 
 function setup(
-  options: { routerChoice?: string; joined?: readonly string[]; isRunning?: boolean } = {},
+  options: {
+    routerChoice?: string;
+    joined?: readonly string[];
+    isRunning?: boolean;
+    limits?: Partial<TurnLimits>;
+  } = {},
 ) {
   const store = new QuorumStore(':memory:');
   stores.push(store);
@@ -39,6 +49,15 @@ function setup(
   let continuation: Continuation | undefined;
   const routerSignals: AbortSignal[] = [];
   const lifetime = new AbortController();
+  const clock = new FakeClock();
+  const notices: { entity: string; text: string; key: string }[] = [];
+  const limits: TurnLimits = {
+    turnsPerUser: 3,
+    turnsPerRoom: 6,
+    queuedPerRoom: 20,
+    requestsPerMinute: 20,
+    ...options.limits,
+  };
   const rooms: RoomMembership = {
     joinedEntities: () => new Set(options.joined ?? ['router', 'calc', 'writer']),
     directEntities: () => new Set(),
@@ -73,6 +92,13 @@ function setup(
       },
     },
     commands: { handle: () => Promise.resolve() },
+    admission: new TurnAdmission({ limits: () => limits, now: () => clock.now() }),
+    notices: {
+      post: (entity, _place, text, key) => {
+        notices.push({ entity, text, key });
+        return Promise.resolve();
+      },
+    },
     log: silentLogger,
     signal: lifetime.signal,
   });
@@ -84,6 +110,8 @@ function setup(
     cancelled,
     routerSignals,
     lifetime,
+    clock,
+    notices,
     setContinuation: (value: Continuation | undefined) => {
       continuation = value;
     },
@@ -103,13 +131,13 @@ const input: DispatchInput = {
   isNotice: false,
 };
 
-const respond = (responders: readonly string[]): Decision => ({
+const respond = (responders: readonly string[], source = '$m'): Decision => ({
   kind: 'respond',
   responders,
-  sourceEventId: '$m',
-  sourceVersion: '$m',
+  sourceEventId: source,
+  sourceVersion: source,
   requester: ALICE,
-  threadRoot: '$m',
+  threadRoot: source,
   via: 'mention',
 });
 
@@ -262,5 +290,44 @@ describe('FleetDecisionExecutor', () => {
     };
     await executor.execute({ kind: 'stop', turns: [turn], by: ALICE }, input);
     expect(store.turns.get('calc', '$m')?.state).toBe('stopped');
+  });
+
+  it('queues a turn over the per-person cap with a note, and starts it when a running one ends', async () => {
+    const { launcher, executor, notices } = setup({ limits: { turnsPerUser: 1 } });
+    await executor.execute(respond(['calc']), input);
+    await executor.execute(respond(['writer'], '$m2'), { ...input, eventId: '$m2' });
+    expect(launcher.launched.map((launch) => launch.turn.responder)).toEqual(['calc']);
+    await Promise.resolve();
+    expect(notices).toEqual([
+      { entity: 'writer', text: '⏳ Busy: your request is queued.', key: 'queued' },
+    ]);
+
+    launcher.finish.get('calc/$m')?.();
+    expect(launcher.launched.map((launch) => launch.turn.responder)).toEqual(['calc', 'writer']);
+  });
+
+  it('refuses a turn when the room queue is full, closing it with a note', async () => {
+    const { store, launcher, executor, notices } = setup({
+      limits: { turnsPerRoom: 1, queuedPerRoom: 0 },
+    });
+    await executor.execute(respond(['calc', 'writer']), input);
+    expect(launcher.launched.map((launch) => launch.turn.responder)).toEqual(['calc']);
+    expect(store.turns.get('writer', '$m')?.state).toBe('failed');
+    await Promise.resolve();
+    expect(notices.map((notice) => notice.key)).toEqual(['refused']);
+  });
+
+  it('drops requests over the rate limit, with one note a minute, and takes them again later', async () => {
+    const { launcher, executor, notices, clock } = setup({ limits: { requestsPerMinute: 2 } });
+    const ask = (n: number) =>
+      executor.execute(respond(['calc'], `$q${n}`), { ...input, eventId: `$q${n}` });
+    for (let n = 1; n <= 5; n++) await ask(n);
+    expect(launcher.launched).toHaveLength(2);
+    await Promise.resolve();
+    expect(notices.map((notice) => notice.key)).toEqual(['rate-limited']);
+
+    await clock.advance(30_000);
+    await ask(6);
+    expect(launcher.launched).toHaveLength(3);
   });
 });

@@ -1,5 +1,7 @@
 import {
   adHocResponder,
+  parseResponder,
+  postingEntity,
   responderKey,
   type FollowUp,
   type TurnCoordinator,
@@ -7,18 +9,20 @@ import {
 } from '../agents/index.js';
 import type { Continuation, InteractionService } from '../interactions/index.js';
 import type { Decision, DispatchInput } from '../routing/index.js';
-import { AbortReason, type Logger } from '../shared/index.js';
+import { AbortReason, runTask, type Logger } from '../shared/index.js';
 import type { DirectRoomStore, TurnRecord } from '../storage/index.js';
 import type { TurnLauncher } from '../teams/index.js';
 import type {
   CommandHandler,
   DispatchInteractions,
+  DispatchNotices,
   DispatchTurns,
   RoomJoiner,
   RoomMembership,
   RouteResolver,
 } from './dispatch-ports.js';
 import type { DecisionExecutor } from './event-pipeline.js';
+import type { TurnAdmission } from './turn-admission.js';
 
 export interface FleetDecisionExecutorDeps {
   readonly turns: DispatchTurns;
@@ -31,6 +35,9 @@ export interface FleetDecisionExecutorDeps {
   readonly joiner: RoomJoiner;
   readonly router: RouteResolver;
   readonly commands: CommandHandler;
+  /** Rate limit and running-turn caps; turns over a cap wait in their room's queue. */
+  readonly admission: TurnAdmission;
+  readonly notices: DispatchNotices;
   readonly log: Logger;
   /** The daemon's lifetime: ends router calls at shutdown. */
   readonly signal: AbortSignal;
@@ -56,6 +63,7 @@ export class FleetDecisionExecutor implements DecisionExecutor {
   constructor(private readonly deps: FleetDecisionExecutorDeps) {}
 
   async execute(decision: Decision, input: DispatchInput): Promise<void> {
+    if (!this.mayStartRequest(decision, input.roomId)) return;
     switch (decision.kind) {
       case 'ignore':
         return;
@@ -135,12 +143,102 @@ export class FleetDecisionExecutor implements DecisionExecutor {
     }
   }
 
+  /** Runs a claimed turn now, or queues it behind the caps (with a note), or refuses it. */
   private launch(turn: TurnRecord, request?: TurnRequest): void {
-    this.deps.launcher.launch(turn, {
-      request,
-      onFollowUp: (followUp) => {
-        this.followUp(followUp);
-      },
+    const { admission, launcher } = this.deps;
+    const outcome = admission.admit(turn, () =>
+      launcher.launch(turn, {
+        request,
+        onFollowUp: (followUp) => {
+          this.followUp(followUp);
+        },
+        onFinished: () => {
+          admission.finished(turn);
+        },
+      }),
+    );
+    if (outcome.kind === 'started') return;
+    if (outcome.kind === 'queued') {
+      const ahead = outcome.ahead === 0 ? '' : ` (${outcome.ahead} ahead of it)`;
+      this.notify(turn.responder, turn, `⏳ Busy: your request is queued${ahead}.`, 'queued');
+      return;
+    }
+    this.deps.turns.finish(turn.responder, turn.sourceEventId, 'failed');
+    this.deps.log.warn('turn refused: the room queue is full', {
+      responder: turn.responder,
+      source: turn.sourceEventId,
+    });
+    this.notify(
+      turn.responder,
+      turn,
+      '⚠️ Too many requests are waiting in this room; this one was not answered. Please ask again later.',
+      'refused',
+    );
+  }
+
+  /**
+   * The rate limit: each person may start so many requests a minute (a mention, a routed
+   * message, an edit to regenerate); over it, the request is dropped with one note a minute.
+   */
+  private mayStartRequest(decision: Decision, roomId: string): boolean {
+    const request = this.requestOf(decision);
+    if (request === undefined) return true;
+    const verdict = this.deps.admission.request(request.requester);
+    if (verdict.kind === 'allowed') return true;
+    this.deps.log.warn('request dropped: rate limit', {
+      requester: request.requester,
+      source: request.sourceEventId,
+      retryAfterMs: verdict.retryAfterMs,
+    });
+    if (verdict.shouldNotify) {
+      const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+      this.notify(
+        request.entity,
+        { roomId, threadRoot: request.threadRoot, sourceEventId: request.sourceEventId },
+        `⏳ You are sending requests faster than the agents can take them; new ones are dropped for about ${seconds} s.`,
+        'rate-limited',
+      );
+    }
+    return false;
+  }
+
+  /** Who starts the request a decision would start turns for, and who would answer it. */
+  private requestOf(
+    decision: Decision,
+  ): { requester: string; entity: string; threadRoot: string; sourceEventId: string } | undefined {
+    switch (decision.kind) {
+      case 'respond':
+      case 'team': {
+        const [entity] = decision.kind === 'respond' ? decision.responders : decision.members;
+        return entity === undefined ? undefined : { ...decision, entity };
+      }
+      case 'route':
+        return { ...decision, entity: 'router' };
+      case 'regenerate': {
+        const [entity] = decision.responders;
+        const turn =
+          entity === undefined ? undefined : this.deps.turns.get(entity, decision.sourceEventId);
+        return turn === undefined ? undefined : { ...turn, entity: turn.responder };
+      }
+      case 'ignore':
+      case 'stop':
+      case 'command':
+      case 'interaction':
+      case 'join':
+        return undefined;
+    }
+  }
+
+  private notify(
+    responder: string,
+    place: { readonly roomId: string; readonly threadRoot: string; readonly sourceEventId: string },
+    text: string,
+    key: string,
+  ): void {
+    const entity = postingEntity(parseResponder(responder));
+    runTask(this.deps.notices.post(entity, place, text, key), {
+      log: this.deps.log,
+      what: `${key} notice`,
     });
   }
 

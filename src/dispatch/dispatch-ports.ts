@@ -59,3 +59,19 @@ export interface CommandHandler {
 export interface RoomJoiner {
   join(entity: string, roomId: string): Promise<string | undefined>;
 }
+
+/** Where a notice about a request goes: the thread of its source event. */
+export interface NoticePlace {
+  readonly roomId: string;
+  readonly threadRoot: string;
+  readonly sourceEventId: string;
+}
+
+/** Short status notices dispatch posts (queued, refused, rate limited). */
+export interface DispatchNotices {
+  /**
+   * Posts `text` as a notice from `entity`'s account in the thread of `place`; `key` makes
+   * its transaction id (one notice per key and source). Failures are logged, never thrown.
+   */
+  post(entity: string, place: NoticePlace, text: string, key: string): Promise<void>;
+}

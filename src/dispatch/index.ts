@@ -13,8 +13,10 @@ export type {
   CommandHandler,
   DispatchInteractions,
   DispatchJournal,
+  DispatchNotices,
   DispatchTurns,
   FleetView,
+  NoticePlace,
   RoomJoiner,
   RoomMembership,
   RouteResolver,
@@ -23,3 +25,6 @@ export { EventPipeline } from './event-pipeline.js';
 export type { DecisionExecutor, EventPipelineDeps } from './event-pipeline.js';
 export { createRouterResolver } from './router-resolver.js';
 export type { RouterResolverDeps } from './router-resolver.js';
+export { outboxNotices } from './outbox-notices.js';
+export { TurnAdmission } from './turn-admission.js';
+export type { AdmissionOutcome, AdmittedTurn, RateVerdict, TurnLimits } from './turn-admission.js';

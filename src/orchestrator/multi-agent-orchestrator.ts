@@ -30,6 +30,8 @@ import {
   createRouterResolver,
   EventPipeline,
   FleetDecisionExecutor,
+  outboxNotices,
+  TurnAdmission,
   type FleetView,
 } from '../dispatch/index.js';
 import {
@@ -408,6 +410,19 @@ export class MultiAgentOrchestrator implements HealthSource {
         metrics,
       }),
       commands: { handle: (decision, roomId) => commands.handle({ ...decision, roomId }) },
+      admission: new TurnAdmission({
+        limits: () => {
+          const limits = this.config.quorum.limits;
+          return {
+            turnsPerUser: limits.turns_per_user,
+            turnsPerRoom: limits.turns_per_room,
+            queuedPerRoom: limits.queued_turns_per_room,
+            requestsPerMinute: limits.messages_per_minute_per_user,
+          };
+        },
+        now: () => clock.now(),
+      }),
+      notices: outboxNotices(responders, log),
       log,
       signal: this.lifetime.signal,
     });

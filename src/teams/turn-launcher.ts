@@ -20,6 +20,8 @@ export interface LaunchOptions {
   readonly request?: TurnRequest | undefined;
   /** Receives work the turn hands back (a handoff) before the turn ends. */
   readonly onFollowUp: (followUp: FollowUp) => void;
+  /** Called once when a started turn has ended, however it ended. */
+  readonly onFinished?: () => void;
 }
 
 /**
@@ -46,15 +48,17 @@ export class TurnLauncher {
       return false;
     }
     return coordinator.start(turn.responder, turn.sourceEventId, async (signal) => {
-      if (isTeam) {
-        await teams.run(turn, signal);
-        return;
+      try {
+        if (isTeam) await teams.run(turn, signal);
+        else
+          await agents.runOwnTurn(turn, {
+            request: options.request,
+            signal,
+            onFollowUp: options.onFollowUp,
+          });
+      } finally {
+        options.onFinished?.();
       }
-      await agents.runOwnTurn(turn, {
-        request: options.request,
-        signal,
-        onFollowUp: options.onFollowUp,
-      });
     });
   }
 }

@@ -108,6 +108,14 @@ describe('parseConfig', () => {
       allow_federation: false,
       ask_user_timeout_minutes: 1_440,
       config_confirmation_minutes: 1_440,
+      limits: {
+        turns_per_user: 3,
+        turns_per_room: 6,
+        queued_turns_per_room: 20,
+        messages_per_minute_per_user: 20,
+        max_prompt_bytes: 200_000,
+        max_tool_calls_per_step: 8,
+      },
     });
   });
 
@@ -274,6 +282,14 @@ describe('parseConfig', () => {
       allow_federation: true,
       ask_user_timeout_minutes: 30,
       config_confirmation_minutes: 10,
+      limits: {
+        turns_per_user: 3,
+        turns_per_room: 6,
+        queued_turns_per_room: 20,
+        messages_per_minute_per_user: 20,
+        max_prompt_bytes: 200_000,
+        max_tool_calls_per_step: 8,
+      },
     });
   });
 

@@ -31,6 +31,8 @@ function setup(
   options: {
     readonly tools?: AgentTools;
     readonly context?: readonly ContextProvider[];
+    readonly maxPromptBytes?: number;
+    readonly maxToolCallsPerStep?: number;
   } = {},
 ) {
   const store = new QuorumStore(':memory:');
@@ -61,11 +63,13 @@ function setup(
       handoffs,
       context: options.context ?? [],
       usage: store.usage,
+      maxPromptBytes: () => options.maxPromptBytes ?? 200_000,
       metrics,
       clock,
       log,
     },
     interactions: store.interactions,
+    maxToolCallsPerStep: () => options.maxToolCallsPerStep ?? 8,
     clock,
     log,
     metrics,
@@ -273,5 +277,66 @@ describe('AgentTurnRunner', () => {
     expect((await result)?.outcome).toBe('stopped');
     expect(store.turns.get('calc', '$m')?.state).toBe('stopped');
     expect(responders.outbox('calc').sentBodies.at(-1)).toContain('Stopped.');
+  });
+
+  it('keeps the prompt within its byte budget: the newest history, a cut request', async () => {
+    const { store, model, runner, claim } = setup({ maxPromptBytes: 8_192 });
+    admitMessage(store, { eventId: '$root', sender: ALICE, body: '@calc start' });
+    for (let n = 1; n <= 40; n++) {
+      admitMessage(store, {
+        eventId: `$h${n}`,
+        sender: n % 2 === 0 ? '@calc:hs' : ALICE,
+        body: `message ${n} ${'.'.repeat(400)}`,
+        threadRoot: '$root',
+      });
+    }
+    admitMessage(store, {
+      eventId: '$q',
+      sender: ALICE,
+      body: `CANARY-START ${'q'.repeat(60_000)}`,
+      threadRoot: '$root',
+    });
+    model.enqueue(step.text('ok'));
+    await runOwn(runner, claim('calc', '$q', '$root')).result;
+
+    const request = model.requests[0];
+    const size = JSON.stringify(request?.messages ?? []).length + (request?.system?.length ?? 0);
+    expect(size).toBeLessThan(8_192 * 1.1);
+    const texts = (request?.messages ?? []).map((message) =>
+      typeof message.content === 'string' ? message.content : JSON.stringify(message.content),
+    );
+    expect(texts.at(-1)).toMatch(/^alice: CANARY-START q+\n… \[cut: \d+ bytes/);
+    expect(texts.join('\n')).toContain('message 39');
+    expect(texts.join('\n')).not.toContain('message 1 ');
+  });
+
+  it('runs at most the configured tool calls from one answer and answers the rest with an error', async () => {
+    const calls: string[] = [];
+    const tools: ToolRunner = {
+      definitions: [{ name: 'lookup', description: 'x', parameters: { type: 'object' } }],
+      run: (call) => {
+        calls.push(call.id);
+        return Promise.resolve({ content: 'found', isError: false });
+      },
+    };
+    const { store, model, runner, claim } = setup({
+      tools: { toolsFor: () => tools, toolsWithoutApproval: () => tools },
+      maxToolCallsPerStep: 3,
+    });
+    admitMessage(store, { eventId: '$m', sender: ALICE, body: '@calc look everything up' });
+    model.enqueue(
+      step.toolCalls(
+        Array.from({ length: 12 }, (_, n) => ({ id: `c${n}`, name: 'lookup', arguments: {} })),
+      ),
+      step.text('Done.'),
+    );
+    await runOwn(runner, claim('calc', '$m')).result;
+    expect(calls).toEqual(['c0', 'c1', 'c2']);
+    const results = model.requests[1]?.messages.filter((message) => message.role === 'tool') ?? [];
+    expect(results).toHaveLength(12);
+    expect(results[5]).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('at most 3 tool calls'),
+    });
   });
 });

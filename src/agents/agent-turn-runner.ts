@@ -54,6 +54,8 @@ export interface AgentTurnRunnerDeps {
   readonly prepare: PrepareTurnDeps;
   /** The interaction records a continuation claims and completes. */
   readonly interactions: Parameters<typeof continuationPrompt>[1]['store'];
+  /** Most tool calls run from one model answer (`quorum.limits.max_tool_calls_per_step`). */
+  readonly maxToolCallsPerStep: () => number;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: QuorumMetrics;
@@ -202,6 +204,7 @@ export class AgentTurnRunner {
             : undefined,
         recorder: run.isOwnTurn ? recorderFor(turns, turn) : NO_RECORDER,
         mentionsFor: (text) => directory.mentionsIn(text, agent) as UserId[],
+        maxToolCallsPerStep: this.deps.maxToolCallsPerStep(),
         preamble: [run.preamble, handoffPreamble(prepared.handoff), ...attachments.notes]
           .filter((line) => line !== undefined && line !== '')
           .join('\n'),

@@ -61,6 +61,8 @@ export interface AgentTurnInput {
   readonly mentionsFor?: (text: string) => readonly UserId[];
   /** Markdown shown at the top of the reply (notes about attachments the agent could not read). */
   readonly preamble?: string;
+  /** Most tool calls run from one model answer; the rest are answered with an error. */
+  readonly maxToolCallsPerStep?: number;
   readonly signal: AbortSignal;
 }
 
@@ -218,7 +220,10 @@ async function runToolLoop(
   }
 }
 
-/** Runs one step's tool calls in order; each result goes to the trace and back to the model. */
+/**
+ * Runs one step's tool calls in order, at most `maxToolCallsPerStep` of them (every call still
+ * gets a result, as the providers require); each result goes to the trace and back to the model.
+ */
 async function runToolCalls(
   input: AgentTurnInput,
   tools: ToolRunner,
@@ -234,8 +239,15 @@ async function runToolCalls(
     signal: input.signal,
   };
   const results: ChatMessage[] = [];
-  for (const call of calls) {
-    const result = await tools.run(call, context);
+  const limit = input.maxToolCallsPerStep ?? Number.POSITIVE_INFINITY;
+  for (const [index, call] of calls.entries()) {
+    const result =
+      index < limit
+        ? await tools.run(call, context)
+        : {
+            content: `Error: not run: at most ${limit} tool calls are run from one answer; make the rest in your next answer if they are still needed.`,
+            isError: true,
+          };
     hooks.progress.trace.push({
       name: call.name,
       argumentsJson: call.argumentsJson,

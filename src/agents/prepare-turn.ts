@@ -12,6 +12,13 @@ import type { ContextProvider, PromptSection } from './context-provider.js';
 import { formatHandoffContext, type HandoffChain, type HandoffLedger } from './handoff.js';
 import type { ModelProvider } from './model-choice.js';
 import { buildSystemPrompt } from './prompt-builder.js';
+import {
+  PROMPT_SHARES,
+  byteLength,
+  fitHistory,
+  fitSections,
+  truncateBytes,
+} from './prompt-budget.js';
 import { buildThreadHistory, latestText, type ThreadReader } from './thread-history.js';
 import type { FleetDirectory } from './turn-ports.js';
 import { usageRecorder, type UsageSink } from './usage-recorder.js';
@@ -37,6 +44,8 @@ export interface PrepareTurnDeps {
   readonly context: readonly ContextProvider[];
   readonly usage: UsageSink;
   readonly metrics: Pick<QuorumMetrics, 'tokens'>;
+  /** Most bytes of prompt a turn sends (`quorum.limits.max_prompt_bytes`), read per turn. */
+  readonly maxPromptBytes: () => number;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -70,8 +79,9 @@ export interface PreparedTurn {
 /**
  * Prepares one turn, the same way for an agent and a team: resolves the source (and the edit
  * it answers), the request text, the thread history, the context providers' sections, the
- * handoff note, the system prompt, the model choice and the usage recorder. Undefined when
- * the source is not in the journal.
+ * handoff note, the system prompt, the model choice and the usage recorder. The prompt stays
+ * within `maxPromptBytes`: the request and each section are cut to their share, and the
+ * oldest history is left out first. Undefined when the source is not in the journal.
  */
 export async function prepareTurn(
   turn: TurnRecord,
@@ -83,9 +93,12 @@ export async function prepareTurn(
   const version = deps.journal.get(turn.sourceVersion) ?? source;
   if (source === undefined || version === undefined) return undefined;
   const { directory } = deps;
-  const request =
-    options.prompt ?? `${directory.nameOf(turn.requester)}: ${sourceText(source, version)}`;
-  const history = buildThreadHistory(deps.journal, {
+  const maxBytes = deps.maxPromptBytes();
+  const request = truncateBytes(
+    options.prompt ?? `${directory.nameOf(turn.requester)}: ${sourceText(source, version)}`,
+    Math.floor(maxBytes * PROMPT_SHARES.request),
+  );
+  const fullHistory = buildThreadHistory(deps.journal, {
     roomId: turn.roomId,
     threadRoot: turn.threadRoot,
     sourceEventId: turn.sourceEventId,
@@ -95,7 +108,10 @@ export async function prepareTurn(
   });
   const handoff = handoffNoteFor(turn, subject.entity, deps);
   const sections = [
-    ...(await contextSections(turn, subject.entity, request, options.signal, deps)),
+    ...fitSections(
+      await contextSections(turn, subject.entity, request, options.signal, deps),
+      maxBytes,
+    ),
     ...(handoff === undefined
       ? []
       : [
@@ -118,6 +134,10 @@ export async function prepareTurn(
     peers: directory.peersIn(turn.roomId, subject.entity),
     extraSections: sections,
   });
+  const history = fitHistory(
+    fullHistory,
+    Math.max(0, maxBytes - byteLength(system) - byteLength(request)),
+  );
   const scope = { entity: subject.entity, roomId: turn.roomId, threadRoot: turn.threadRoot };
   const modelName = deps.models.modelNameFor(scope);
   return {

@@ -60,8 +60,22 @@ export function benchConfig(
     options.defaults === undefined || options.defaults.length === 0
       ? ''
       : `defaults:\n${options.defaults.map((line) => `  ${line}`).join('\n')}\n`;
-  return fleetConfig(names, { agents: block, globalUsers: options.globalUsers, extra: defaults });
+  return fleetConfig(names, {
+    agents: block,
+    globalUsers: options.globalUsers,
+    extra: defaults,
+    // A benchmark's one user sends far faster than a person: no rate limit, no queueing.
+    quorum: BENCH_LIMITS,
+  });
 }
+
+/** `quorum.limits` for benchmarks, which measure latency, not the limits. */
+export const BENCH_LIMITS: readonly string[] = [
+  'limits:',
+  '  messages_per_minute_per_user: 10000',
+  '  turns_per_user: 100',
+  '  turns_per_room: 1000',
+];
 
 /** Options of {@link startBenchDaemon}. */
 export interface BenchDaemonOptions {

@@ -28,7 +28,13 @@ export function fleetNames(homeserver: HomeserverInfo, suffix: string): FleetNam
 /** A config in MindRoom's format with the given agents block, one model, and `alice` as global user. */
 export function fleetConfig(
   names: FleetNames,
-  options: { agents: string; globalUsers: readonly string[]; extra?: string },
+  options: {
+    agents: string;
+    globalUsers: readonly string[];
+    extra?: string;
+    /** More `quorum:` settings, as YAML lines relative to the block. */
+    quorum?: readonly string[];
+  },
 ): string {
   return `
 models:
@@ -41,7 +47,7 @@ authorization:
   global_users: [${options.globalUsers.map((user) => JSON.stringify(user)).join(', ')}]
 quorum:
   localpart_prefix: ${names.prefix}
-${options.extra ?? ''}
+${(options.quorum ?? []).map((line) => `  ${line}\n`).join('')}${options.extra ?? ''}
 `;
 }
 

@@ -19,7 +19,12 @@ import {
   type UserId,
 } from '../shared/index.js';
 import type { AgentProfile } from './agent-profile.js';
-import { ReplyStream, type ReplyOutbox, type ReplyOutcome } from './reply-stream.js';
+import {
+  ReplyStream,
+  type ReplyOutbox,
+  type ReplyOutcome,
+  type ReplySink,
+} from './reply-stream.js';
 import { formatToolTrace, toolTraceDetails, type ToolTraceEntry } from './tool-trace.js';
 
 /** Most model calls in one turn (each call after the first answers tool results). */
@@ -33,8 +38,11 @@ export interface TurnRecorder {
 }
 
 export interface AgentTurnDeps {
-  readonly outbox: ReplyOutbox;
-  readonly typing: TypingIndicator;
+  /** Where the reply goes; undefined: a Matrix message from `outbox` (see `AgentTurnInput`). */
+  readonly reply?: ReplySink;
+  readonly outbox?: ReplyOutbox;
+  /** Shows "typing…" while the model thinks; none for replies outside Matrix. */
+  readonly typing?: TypingIndicator;
   readonly clock: Clock;
   readonly log: Logger;
   readonly recordUsage: (modelId: string, usage: Usage) => void;
@@ -94,7 +102,7 @@ export async function runAgentTurn(
   deps: AgentTurnDeps,
 ): Promise<TurnResult> {
   const log = deps.log.child({ agent: input.agent.name, source: input.sourceEventId });
-  const reply = openReply(input, deps, log);
+  const reply = deps.reply ?? openReply(input, deps, log);
   const progress = new TurnProgress(input.preamble);
   const typing = startTyping(deps, input.roomId, log);
   let ending: Ending;
@@ -128,6 +136,7 @@ export async function runAgentTurn(
 
 /** The reply message of a turn, editing an earlier one when the turn resumes or regenerates. */
 function openReply(input: AgentTurnInput, deps: AgentTurnDeps, log: Logger): ReplyStream {
+  if (deps.outbox === undefined) throw new Error('a turn needs an outbox or a reply sink');
   return new ReplyStream({
     outbox: deps.outbox,
     clock: deps.clock,
@@ -305,10 +314,12 @@ export const TYPING_DELAY_MS = 250;
  * everyone in the room.
  */
 function startTyping(deps: AgentTurnDeps, roomId: RoomId, log: Logger): TypingHandle {
+  const indicator = deps.typing;
+  if (indicator === undefined) return { stop: () => undefined };
   let isShown = false;
   let isStopped = false;
   const send = (on: boolean): void => {
-    deps.typing.setTyping(roomId, on, 30_000).catch((error: unknown) => {
+    indicator.setTyping(roomId, on, 30_000).catch((error: unknown) => {
       log.debug('typing notification failed', { error });
     });
   };

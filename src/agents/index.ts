@@ -55,7 +55,13 @@ export type {
 export { buildSystemPrompt, formatNow } from './prompt-builder.js';
 export type { PromptContext } from './prompt-builder.js';
 export { ReplyStream, SOURCE_EVENT_KEY, editIntervalMs } from './reply-stream.js';
-export type { ReplyOutbox, ReplyOutcome, ReplyStreamOptions } from './reply-stream.js';
+export type {
+  ReplyDetail,
+  ReplyOutbox,
+  ReplyOutcome,
+  ReplySink,
+  ReplyStreamOptions,
+} from './reply-stream.js';
 export {
   adHocResponder,
   parseResponder,

@@ -46,6 +46,28 @@ export interface ReplyStreamOptions {
   readonly onFirstVisible?: () => void;
 }
 
+/** A collapsible block under a reply (long tool output). */
+export interface ReplyDetail {
+  readonly summary: string;
+  readonly text: string;
+}
+
+/**
+ * Where a turn writes its reply as it grows: a Matrix message (`ReplyStream`), or an API
+ * response. The text becomes final exactly once, through `finish` (or `abandon` when a newer
+ * generation takes over).
+ */
+export interface ReplySink {
+  /** The reply's text so far (the newest wins; a sink may skip intermediate versions). */
+  update(text: string): void;
+  /** Collapsible blocks shown under the reply (long tool output). */
+  setDetails(details: readonly ReplyDetail[]): void;
+  /** Writes the final text with how the turn ended. */
+  finish(text: string, outcome: ReplyOutcome): Promise<unknown>;
+  /** Leaves the reply to a newer generation (an edit superseded the turn). */
+  abandon(): Promise<void>;
+}
+
 /** How long the first streamed text waits for more before it is sent (see `runPump`). */
 export const FIRST_SEND_COALESCE_MS = 25;
 
@@ -69,7 +91,7 @@ const OUTCOME_SUFFIX: Record<ReplyOutcome, string> = {
  * each edit carrying the newest text; `finish` writes the final text exactly once.
  * Non-streaming replies send only the final text.
  */
-export class ReplyStream {
+export class ReplyStream implements ReplySink {
   private latest = '';
   private sentText: string | undefined;
   private replyId: EventId | undefined;
@@ -91,7 +113,7 @@ export class ReplyStream {
   }
 
   /** Collapsible blocks shown before the text (long tool output), from the next update on. */
-  setDetails(details: readonly { readonly summary: string; readonly text: string }[]): void {
+  setDetails(details: readonly ReplyDetail[]): void {
     this.details = details;
   }
 

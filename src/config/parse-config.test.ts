@@ -109,8 +109,8 @@ describe('parseConfig', () => {
       ask_user_timeout_minutes: 1_440,
       config_confirmation_minutes: 1_440,
       limits: {
-        turns_per_user: 3,
-        turns_per_room: 6,
+        turns_per_user: 5,
+        turns_per_room: 10,
         queued_turns_per_room: 20,
         messages_per_minute_per_user: 20,
         max_prompt_bytes: 200_000,
@@ -283,8 +283,8 @@ describe('parseConfig', () => {
       ask_user_timeout_minutes: 30,
       config_confirmation_minutes: 10,
       limits: {
-        turns_per_user: 3,
-        turns_per_room: 6,
+        turns_per_user: 5,
+        turns_per_room: 10,
         queued_turns_per_room: 20,
         messages_per_minute_per_user: 20,
         max_prompt_bytes: 200_000,

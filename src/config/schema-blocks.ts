@@ -229,9 +229,9 @@ export const toolApprovalSchema = z
 export const limitsSchema = z
   .strictObject({
     /** Turns one person may have running at once; more wait in the room's queue. */
-    turns_per_user: z.number().int().min(1).max(100).default(3),
+    turns_per_user: z.number().int().min(1).max(100).default(5),
     /** Turns one room may have running at once; more wait in the room's queue. */
-    turns_per_room: z.number().int().min(1).max(1_000).default(6),
+    turns_per_room: z.number().int().min(1).max(1_000).default(10),
     /** Turns a room may have waiting; beyond it a request is refused with a note. */
     queued_turns_per_room: z.number().int().min(0).max(10_000).default(20),
     /** Requests one person may start per minute (a token bucket of this size, refilled per minute). */

@@ -25,3 +25,19 @@ export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';
 export type { TeamStateStore } from './team-state-store.js';
 export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';
+export { ScheduleStore, fireIdOf } from './schedule-store.js';
+export type {
+  ClaimOutcome,
+  FireClaim,
+  FireKind,
+  FireRecord,
+  FireState,
+  InsertScheduleOutcome,
+  NewSchedule,
+  ScheduleAdvance,
+  ScheduleChanges,
+  ScheduleLimits,
+  ScheduleRecord,
+  ScheduleState,
+  StoredTiming,
+} from './schedule-store.js';

@@ -26,6 +26,8 @@ const RANK: Record<string, number> = {
   agents: 4,
   teams: 4.5,
   routing: 5,
+  // Below commands, so the schedule commands reach the ScheduleService through schedules/index.ts.
+  schedules: 5.4,
   commands: 5.5,
   orchestrator: 6,
   http: 7,

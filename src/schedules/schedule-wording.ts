@@ -40,13 +40,19 @@ export function clockTime(
   return `${hour12}:${mm}${ss} ${time.hour < 12 ? 'AM' : 'PM'}`;
 }
 
-/** The zone's short name at `ms` (`CET`, `EDT`, `UTC`, or `GMT+5:30` where there is none). */
+/**
+ * The zone's short name at `ms`: `EDT` and `PST` (US names), `CET` and `CEST` (European names),
+ * `UTC`, else the offset (`GMT+9`).
+ */
 export function zoneAbbreviation(ms: number, timeZone: string): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' })
-    .formatToParts(new Date(ms))
-    .find((p) => p.type === 'timeZoneName');
-  const name = part?.value ?? timeZone;
-  return name === 'GMT' && timeZone.toUpperCase() === 'UTC' ? 'UTC' : name;
+  const nameIn = (locale: string): string =>
+    new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
+      .formatToParts(new Date(ms))
+      .find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+  const us = nameIn('en-US');
+  if (!/^GMT[+-]/u.test(us)) return us;
+  const gb = nameIn('en-GB');
+  return /^GMT[+-]/u.test(gb) ? us : gb;
 }
 
 /**

@@ -108,6 +108,11 @@ describe('parseConfig', () => {
       allow_federation: false,
       ask_user_timeout_minutes: 1_440,
       config_confirmation_minutes: 1_440,
+      schedule_catch_up_minutes: 1_440,
+      max_schedules_per_user: 50,
+      max_schedules_per_room: 100,
+      schedule_min_interval_seconds: 60,
+      schedule_max_days_ahead: 731,
     });
   });
 
@@ -274,6 +279,11 @@ describe('parseConfig', () => {
       allow_federation: true,
       ask_user_timeout_minutes: 30,
       config_confirmation_minutes: 10,
+      schedule_catch_up_minutes: 1_440,
+      max_schedules_per_user: 50,
+      max_schedules_per_room: 100,
+      schedule_min_interval_seconds: 60,
+      schedule_max_days_ahead: 731,
     });
   });
 

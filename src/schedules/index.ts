@@ -37,6 +37,7 @@ export type {
   ScheduleServiceDeps,
   ScheduleSettings,
 } from './schedule-service.js';
+export { scheduleSettingsOf } from './schedule-settings.js';
 export { DEFAULT_MAX_SLEEP_MS, MAX_TIMER_DELAY_MS, ScheduleTimer } from './schedule-timer.js';
 export type { ScheduleTimerDeps } from './schedule-timer.js';
 export { describeDelay, describeInstant } from './schedule-wording.js';

@@ -16,6 +16,7 @@ import { SkillLibrary } from '../skills/index.js';
 import { QuorumStore } from '../storage/index.js';
 import type { CliCommand } from './argv.js';
 import { toLlmModelConfigs } from './model-configs.js';
+import { openAiAuthFor } from './openai-compat.js';
 import { readSecret } from './secrets.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -55,6 +56,10 @@ export async function runDaemon(
       2,
     );
   }
+  // Anywhere but loopback, the OpenAI-compatible API needs keys: refuse before anything starts.
+  const apiHost = command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1';
+  const openAi = openAiAuthFor(env, apiHost);
+  if (!openAi.ok) throw new CliError(`refusing to start: ${openAi.problem}`, 2);
   const homeserverUrl = env['MATRIX_HOMESERVER'];
   if (homeserverUrl === undefined || homeserverUrl === '') {
     throw new CliError(
@@ -109,8 +114,10 @@ export async function runDaemon(
     skills: new SkillLibrary({ clock: systemClock, log: log.child({ component: 'skills' }) }),
     configFile: { path: paths.configPath, env },
   });
+  // TODO(issue 15): serve /v1 by passing `openAi` (the turn runner's AgentCompletions,
+  // `openAi.auth`, a child logger, `metrics`, the shutdown signal) once the runner implements it.
   const http = new HttpServer({
-    host: command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1',
+    host: apiHost,
     port: command.apiPort ?? numberOr(env['QUORUM_API_PORT'], 8765),
     source: orchestrator,
     log,

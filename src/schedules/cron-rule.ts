@@ -6,15 +6,13 @@
  * the gap and runs once in a repeated hour, while interval jobs keep their rhythm. Only its
  * evaluation is used (`nextRun`, `previousRuns`); Quorum's own timer does the waiting.
  */
-import { Cron } from 'croner';
+import { Cron, CronPattern } from 'croner';
 import cronstrue from 'cronstrue';
 
 /** Why an expression was refused, in words for the person who wrote it. */
 export type CronParseResult =
   { readonly ok: true; readonly rule: CronRule } | { readonly ok: false; readonly reason: string };
 
-/** Runs sampled to find the shortest gap between runs. */
-const INTERVAL_SAMPLES = 60;
 /** Longest expression accepted, in characters. */
 const MAX_EXPRESSION_CHARS = 120;
 
@@ -85,14 +83,32 @@ export class CronRule {
     return count;
   }
 
-  /** The shortest gap between consecutive runs after `fromMs`, in ms (sampled). */
-  shortestIntervalMs(fromMs: number): number {
-    const runs = this.cron.nextRuns(INTERVAL_SAMPLES, new Date(fromMs)).map((run) => run.getTime());
-    let shortest = Number.POSITIVE_INFINITY;
-    for (let i = 1; i < runs.length; i++) {
-      shortest = Math.min(shortest, (runs[i] ?? 0) - (runs[i - 1] ?? 0));
+  /**
+   * The shortest gap between two runs, in ms, from the pattern's times of day: every second,
+   * minute and hour it allows, combined, plus the wrap from the last time of one day to the
+   * first of the next (as if consecutive days both match, which is the worst case). Exact for
+   * gaps under a day, whatever the day fields say; a day or more for once-a-day patterns.
+   */
+  shortestIntervalMs(): number {
+    const pattern = new CronPattern(this.expression, this.timezone, { mode: '5-or-6-parts' });
+    const on = (flags: readonly number[]): number[] =>
+      flags.flatMap((flag, index) => (flag === 0 ? [] : [index]));
+    const seconds = on(pattern.second);
+    const minutes = on(pattern.minute);
+    const times: number[] = [];
+    for (const hour of on(pattern.hour)) {
+      for (const minute of minutes) {
+        for (const second of seconds) times.push(hour * 3_600 + minute * 60 + second);
+      }
     }
-    return shortest;
+    const [first] = times;
+    const last = times.at(-1);
+    if (first === undefined || last === undefined) return Number.POSITIVE_INFINITY;
+    let shortest = first + 86_400 - last;
+    for (let i = 1; i < times.length; i++) {
+      shortest = Math.min(shortest, (times[i] ?? 0) - (times[i - 1] ?? 0));
+    }
+    return shortest * 1_000;
   }
 
   /** The expression in English ("At 09:00 AM, Monday through Friday"); the bare expression if that fails. */

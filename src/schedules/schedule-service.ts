@@ -375,7 +375,7 @@ export class ScheduleService {
     const next = parsed.rule.next(now);
     if (next === undefined) return refuse('That schedule never runs.');
     if (next - now > settings.maxHorizonMs) return refuse(`Its first run is ${horizon}.`);
-    const interval = parsed.rule.shortestIntervalMs(now);
+    const interval = parsed.rule.shortestIntervalMs();
     if (interval < settings.minIntervalMs) {
       return refuse(
         `That runs ${describeDelay(interval).replace(/^in /u, 'every ')}; the shortest interval allowed here is ${describeDelay(settings.minIntervalMs).replace(/^in /u, '')}.`,

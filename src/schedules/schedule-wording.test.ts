@@ -107,8 +107,14 @@ describe('CronRule', () => {
     expect(rule.latestAtOrBefore(t - 1)).toBe(t - 300_000);
     expect(rule.countBetween(t, t + 3_600_000, 100)).toBe(12);
     expect(rule.countBetween(t, t + 3_600_000, 5)).toBe(5);
-    expect(rule.shortestIntervalMs(t)).toBe(300_000);
-    expect(parse('0,1 9 * * *').shortestIntervalMs(t)).toBe(60_000);
+    expect(rule.shortestIntervalMs()).toBe(300_000);
+    expect(parse('0,1 9 * * *').shortestIntervalMs()).toBe(60_000);
+    // A short gap late in the hour, and one across midnight, are both found.
+    expect(parse('0,5,10,15,20,25,30,35,40,45,50,55,56 * * * *').shortestIntervalMs()).toBe(60_000);
+    expect(parse('59 23 * * *').shortestIntervalMs()).toBe(86_400_000);
+    expect(parse('0,59 0,23 * * *').shortestIntervalMs()).toBe(60_000);
+    expect(parse('*/10 * * * * *').shortestIntervalMs()).toBe(10_000);
+    expect(parse('@hourly').shortestIntervalMs()).toBe(3_600_000);
   });
 
   it('keeps a daily local time across DST in the zone, and describes itself', () => {

@@ -45,14 +45,25 @@ export function clockTime(
  * `UTC`, else the offset (`GMT+9`).
  */
 export function zoneAbbreviation(ms: number, timeZone: string): string {
-  const nameIn = (locale: string): string =>
-    new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
-      .formatToParts(new Date(ms))
-      .find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
-  const us = nameIn('en-US');
+  const us = zoneName('en-US', timeZone, ms);
   if (!/^GMT[+-]/u.test(us)) return us;
-  const gb = nameIn('en-GB');
+  const gb = zoneName('en-GB', timeZone, ms);
   return /^GMT[+-]/u.test(gb) ? us : gb;
+}
+
+/** Formatters are costly to build: one per locale and zone, kept (bounded). */
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function zoneName(locale: string, timeZone: string, ms: number): string {
+  const key = `${locale} ${timeZone}`;
+  let formatter = zoneFormatters.get(key);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' });
+    if (zoneFormatters.size < 400) zoneFormatters.set(key, formatter);
+  }
+  return (
+    formatter.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? timeZone
+  );
 }
 
 /**

@@ -8,6 +8,7 @@ export type { CronParseResult } from './cron-rule.js';
 export { extractHistory, MAX_HISTORY_LIMIT } from './history-phrases.js';
 export type { HistoryChoice } from './history-phrases.js';
 export type { ParseContext, ParsedTiming } from './parse-types.js';
+export { ScheduleDeliveryRefused } from './schedule-fire.js';
 export type {
   ScheduleFire,
   ScheduleFireSink,

@@ -1,3 +1,5 @@
+import { DaemonError } from '../shared/index.js';
+
 /**
  * What the scheduler hands to the rest of the pipeline: a due schedule as an input (a fire), or
  * a notice for the schedule's thread (a due time missed while Quorum was down, a schedule whose
@@ -65,10 +67,23 @@ export interface ScheduleNotice {
  * `fire.id` that dispatch then decides on) and resolves once that admission is durable — not
  * when the agent has answered. `notify` posts the notice and resolves once the homeserver
  * accepted it. Both must be idempotent per id; both reject on failure (the scheduler retries
- * with backoff) or with the signal's reason when aborted (the fire is delivered again on the
- * next start).
+ * with backoff, up to the catch-up window), with a {@link ScheduleDeliveryRefused} when trying
+ * again cannot help (the room is gone, Quorum was removed from it: no more tries), or with the
+ * signal's reason when aborted (the fire is delivered again on the next start).
  */
 export interface ScheduleFireSink {
   fire(fire: ScheduleFire, options: { readonly signal: AbortSignal }): Promise<void>;
   notify(notice: ScheduleNotice, options: { readonly signal: AbortSignal }): Promise<void>;
+}
+
+/**
+ * Thrown by a {@link ScheduleFireSink} when a fire or notice can never be delivered (code
+ * `delivery_refused`: the room is gone, the bot was removed or banned). The scheduler records
+ * the fire as failed at once instead of retrying.
+ */
+export class ScheduleDeliveryRefused extends DaemonError<'delivery_refused'> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('delivery_refused', 'upstream', message, options);
+    this.name = 'ScheduleDeliveryRefused';
+  }
 }

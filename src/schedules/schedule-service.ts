@@ -193,7 +193,7 @@ export class ScheduleService {
     const shown = records.slice(0, 50).map((record) => listLine(record, now, scope.threadRoot));
     const more =
       records.length > shown.length ? [`…and ${records.length - shown.length} more.`] : [];
-    const zone = records[0]?.timezone ?? this.deps.settings().timezone;
+    const zone = this.deps.settings().timezone;
     return {
       ok: true,
       markdown: [

@@ -6,6 +6,7 @@ import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
 import { RecordingFireSink } from '../../test/support/recording-fire-sink.js';
 import { silentLogger } from '../shared/index.js';
 import { QuorumStore, type NewSchedule } from '../storage/index.js';
+import { ScheduleDeliveryRefused } from './schedule-fire.js';
 import { RUNTIME_TOLERANCE_MS, Scheduler } from './scheduler.js';
 
 const MINUTE = 60_000;
@@ -351,6 +352,23 @@ describe('Scheduler', () => {
     await clock.advance(20 * MINUTE);
     await scheduler.whenIdle();
     expect(store.schedules.getFire(`s2@${later}`)?.state).toBe('failed');
+  });
+
+  it('gives up at once when the sink says delivery can never work', async () => {
+    const clock = new FakeClock();
+    const sink = new RecordingFireSink(clock);
+    sink.fire = (fire) => {
+      sink.fireCalls.push({ value: fire, atMs: clock.now() });
+      return Promise.reject(new ScheduleDeliveryRefused('Quorum is no longer in that room'));
+    };
+    const { store, scheduler } = boot(clock, { sink });
+    const due = clock.now() + 1_000;
+    store.schedules.insert(once('s1', due), LIMITS);
+    scheduler.changed();
+    await clock.advance(1_000);
+    await scheduler.whenIdle();
+    expect(sink.fireCalls).toHaveLength(1);
+    expect(store.schedules.getFire(`s1@${due}`)).toMatchObject({ state: 'failed', attempts: 1 });
   });
 
   it('delivers a burst of due schedules with bounded concurrency', async () => {

@@ -13,7 +13,12 @@ import {
 import type { FireKind, FireRecord, ScheduleRecord, ScheduleStore } from '../storage/index.js';
 import { fireIdOf } from '../storage/index.js';
 import { CronRule } from './cron-rule.js';
-import type { ScheduleFire, ScheduleFireSink, ScheduleNotice } from './schedule-fire.js';
+import {
+  ScheduleDeliveryRefused,
+  type ScheduleFire,
+  type ScheduleFireSink,
+  type ScheduleNotice,
+} from './schedule-fire.js';
 import { failedNoticeText, missedNoticeText, revokedNoticeText } from './schedule-texts.js';
 import { ScheduleTimer } from './schedule-timer.js';
 
@@ -256,10 +261,10 @@ export class Scheduler {
         if (signal.aborted || isAbortError(error)) throw error;
         store.recordAttempt(fire.id, describeError(error));
         const windowMs = Math.max(this.deps.settings().catchUpWindowMs, RUNTIME_TOLERANCE_MS);
-        if (clock.now() - fire.dueAt > windowMs) {
+        if (error instanceof ScheduleDeliveryRefused || clock.now() - fire.dueAt > windowMs) {
           store.markFailed(fire.id, describeError(error));
           metrics?.scheduleFires.inc({ kind: fire.kind, outcome: 'gave_up' });
-          log.error('schedule not delivered: gave up after the catch-up window', {
+          log.error('schedule not delivered: gave up', {
             fireId: fire.id,
             attempt,
             error,

@@ -254,3 +254,62 @@ describe('parseScheduleRequest: history phrases', () => {
     });
   });
 });
+
+describe('parseScheduleRequest: hostile input', () => {
+  it('answers every generated or pathological request with an outcome, never a throw', () => {
+    const pieces = [
+      'in',
+      '5',
+      'minutes',
+      'every',
+      'monday,',
+      'and',
+      'at',
+      '3pm',
+      '12:00',
+      'cron',
+      '*',
+      '*/5',
+      'tomorrow',
+      'with',
+      'no',
+      'history',
+      '2026-02-30T25:61',
+      '@calc',
+      ',',
+      ':',
+      '—',
+      '\u0000',
+      '𝟗',
+      'ﬀ',
+      'İ',
+    ];
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const requests = [
+      'in 5 minutes and '.repeat(250),
+      'every monday, '.repeat(300),
+      '1'.repeat(4_000),
+      `cron ${'* '.repeat(2_000)}`,
+      ' '.repeat(4_000),
+      `with ${' '.repeat(3_990)}the last 5 messages`,
+      `in ${'1h'.repeat(1_500)}`,
+      `at ${'9'.repeat(3_000)}pm`,
+    ];
+    for (let i = 0; i < 2_000; i++) {
+      requests.push(
+        Array.from({ length: 1 + random(12) }, () => pieces[random(pieces.length)]).join(' '),
+      );
+    }
+    for (const request of requests) {
+      const outcome = parseScheduleRequest(request, BERLIN);
+      expect(['parsed', 'unrecognized', 'invalid']).toContain(outcome.kind);
+      if (outcome.kind === 'parsed' && outcome.timing.kind === 'once') {
+        expect(Number.isFinite(outcome.timing.atMs)).toBe(true);
+      }
+    }
+  });
+});

@@ -281,6 +281,8 @@ export function readUnit(text: string): Read<{ ms: number; name: string }> | und
   return undefined;
 }
 
+const MAX_DURATION_PARTS = 6;
+
 /**
  * A duration: `5 minutes`, `1 hour and 30 minutes`, `1h30m`, `90s`, `an hour`, `half an hour`.
  * Returns milliseconds.
@@ -291,7 +293,8 @@ export function readDuration(text: string): Read<number> | undefined {
   let total = 0;
   let length = 0;
   let parts = 0;
-  for (;;) {
+  // "1 day 2 hours 3 minutes 4 seconds" has four parts; more is not a duration people write.
+  while (parts < MAX_DURATION_PARTS) {
     const joiner = parts === 0 ? null : /^(?:\s*,\s*|\s+and\s+|\s*)/iu.exec(text.slice(length));
     const start = length + (joiner?.[0].length ?? 0);
     const count = readCount(text.slice(start));

@@ -21,6 +21,8 @@ export {
   mountOpenAiApi,
 } from './openai-api.js';
 export type { OpenAiApiOptions } from './openai-api.js';
+export { errorResponse, failureOf } from './openai-errors.js';
+export type { ErrorStatus, Failure, OpenAiErrorType } from './openai-errors.js';
 export {
   checkApiExposure,
   checkBearer,

@@ -53,22 +53,72 @@ function event(data: unknown): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 }
 
+/** The bytes of one completion's events. */
+class ChunkWriter {
+  private readonly redaction: { push(text: string): string; flush(): string };
+
+  constructor(
+    private readonly frame: ChunkFrame,
+    private readonly redactor: SecretRedactor,
+  ) {
+    this.redaction = redactor.stream();
+  }
+
+  private chunk(delta: Record<string, unknown>, finishReason: string | null): Uint8Array {
+    return event({
+      id: this.frame.id,
+      object: 'chat.completion.chunk',
+      created: this.frame.created,
+      model: this.frame.model,
+      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    });
+  }
+
+  start(): Uint8Array {
+    return this.chunk({ role: 'assistant', content: '' }, null);
+  }
+
+  /** A content chunk, or nothing while the text might be the start of a secret. */
+  text(text: string): Uint8Array | undefined {
+    const safe = this.redaction.push(text);
+    return safe === '' ? undefined : this.chunk({ content: safe }, null);
+  }
+
+  /** The rest of the text, the finish chunk, the usage chunk when asked, and `[DONE]`. */
+  end(delta: Extract<CompletionDelta, { type: 'done' }>, includeUsage: boolean): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const rest = this.redaction.flush();
+    if (rest !== '') out.push(this.chunk({ content: rest }, null));
+    out.push(this.chunk({}, delta.finishReason));
+    if (includeUsage) {
+      out.push(
+        event({
+          id: this.frame.id,
+          object: 'chat.completion.chunk',
+          created: this.frame.created,
+          model: this.frame.model,
+          choices: [],
+          usage: usageOf(delta.usage),
+        }),
+      );
+    }
+    out.push(encoder.encode('data: [DONE]\n\n'));
+    return out;
+  }
+
+  error(failure: StreamError): Uint8Array {
+    const message = this.redactor.redact(failure.message);
+    return event({ error: { message, type: failure.type, param: null, code: failure.code } });
+  }
+}
+
 /**
  * The SSE body for one streamed completion. It pulls from `deltas` only as fast as the client
  * reads (backpressure), and cancels the completion when the client disconnects.
  */
 export function streamCompletion(input: StreamCompletionInput): ReadableStream<Uint8Array> {
-  const { frame, redactor } = input;
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null): Uint8Array =>
-    event({
-      id: frame.id,
-      object: 'chat.completion.chunk',
-      created: frame.created,
-      model: frame.model,
-      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-    });
+  const writer = new ChunkWriter(input.frame, input.redactor);
   const iterator = input.deltas[Symbol.asyncIterator]();
-  const redaction = redactor.stream();
   let hasStarted = false;
   let hasEnded = false;
   const end = (outcome: 'completed' | 'failed' | 'cancelled'): void => {
@@ -76,12 +126,11 @@ export function streamCompletion(input: StreamCompletionInput): ReadableStream<U
     hasEnded = true;
     input.onEnd(outcome);
   };
-
   return new ReadableStream<Uint8Array>({
     pull: async (controller) => {
       if (!hasStarted) {
         hasStarted = true;
-        controller.enqueue(chunk({ role: 'assistant', content: '' }, null));
+        controller.enqueue(writer.start());
         return;
       }
       try {
@@ -91,27 +140,12 @@ export function streamCompletion(input: StreamCompletionInput): ReadableStream<U
           const delta: CompletionDelta =
             next.done === true ? { type: 'done', finishReason: 'stop' } : next.value;
           if (delta.type === 'text') {
-            const text = redaction.push(delta.text);
-            if (text === '') continue;
-            controller.enqueue(chunk({ content: text }, null));
+            const bytes = writer.text(delta.text);
+            if (bytes === undefined) continue;
+            controller.enqueue(bytes);
             return;
           }
-          const rest = redaction.flush();
-          if (rest !== '') controller.enqueue(chunk({ content: rest }, null));
-          controller.enqueue(chunk({}, delta.finishReason));
-          if (input.includeUsage) {
-            controller.enqueue(
-              event({
-                id: frame.id,
-                object: 'chat.completion.chunk',
-                created: frame.created,
-                model: frame.model,
-                choices: [],
-                usage: usageOf(delta.usage),
-              }),
-            );
-          }
-          controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+          for (const bytes of writer.end(delta, input.includeUsage)) controller.enqueue(bytes);
           controller.close();
           end('completed');
           return;
@@ -119,17 +153,7 @@ export function streamCompletion(input: StreamCompletionInput): ReadableStream<U
       } catch (error: unknown) {
         // The client went away: cancel() already ended the stream.
         if (hasEnded) return;
-        const failure = input.errorOf(error);
-        controller.enqueue(
-          event({
-            error: {
-              message: redactor.redact(failure.message),
-              type: failure.type,
-              param: null,
-              code: failure.code,
-            },
-          }),
-        );
+        controller.enqueue(writer.error(input.errorOf(error)));
         controller.close();
         end('failed');
       }

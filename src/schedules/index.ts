@@ -30,14 +30,14 @@ export type {
 export { parseScheduleRequest } from './schedule-parser.js';
 export type { RulesOutcome } from './schedule-parser.js';
 export { ScheduleService, newScheduleId } from './schedule-service.js';
+export type { ScheduleOptions, ScheduleServiceDeps } from './schedule-service.js';
+export { checkMentions, checkTiming } from './schedule-checks.js';
 export type {
   ScheduleEntity,
-  ScheduleOptions,
   ScheduleReply,
   ScheduleScope,
-  ScheduleServiceDeps,
   ScheduleSettings,
-} from './schedule-service.js';
+} from './schedule-checks.js';
 export { scheduleSettingsOf } from './schedule-settings.js';
 export { DEFAULT_MAX_SLEEP_MS, MAX_TIMER_DELAY_MS, ScheduleTimer } from './schedule-timer.js';
 export type { ScheduleTimerDeps } from './schedule-timer.js';

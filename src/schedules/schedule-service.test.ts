@@ -4,13 +4,8 @@ import { ScriptedChatModel, step } from '../../test/support/scripted-chat-model.
 import { silentLogger } from '../shared/index.js';
 import { QuorumStore } from '../storage/index.js';
 import { ScheduleInterpreter } from './schedule-interpreter.js';
-import {
-  ScheduleService,
-  newScheduleId,
-  type ScheduleEntity,
-  type ScheduleScope,
-  type ScheduleSettings,
-} from './schedule-service.js';
+import type { ScheduleEntity, ScheduleScope, ScheduleSettings } from './schedule-checks.js';
+import { ScheduleService, newScheduleId } from './schedule-service.js';
 
 /** Friday 2026-03-27 10:00 UTC = 11:00 CET in Berlin; Monday the 30th is after the DST change. */
 const NOW = Date.UTC(2026, 2, 27, 10, 0, 0);

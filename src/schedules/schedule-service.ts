@@ -1,46 +1,23 @@
 import { randomInt } from 'node:crypto';
-import { findMentionedEntities } from '../routing/index.js';
 import type { Clock, Logger } from '../shared/index.js';
 import { linkSignal } from '../shared/index.js';
 import type { ScheduleRecord, ScheduleStore, StoredTiming } from '../storage/index.js';
-import { CronRule } from './cron-rule.js';
+import {
+  checkMentions,
+  checkTiming,
+  refuse,
+  type ScheduleEntity,
+  type ScheduleReply,
+  type ScheduleScope,
+  type ScheduleSettings,
+  type Step,
+} from './schedule-checks.js';
 import { extractHistory, type HistoryChoice } from './history-phrases.js';
 import type { ParsedTiming } from './parse-types.js';
 import { MAX_MESSAGE_CHARS, type ScheduleInterpreter } from './schedule-interpreter.js';
 import { parseScheduleRequest } from './schedule-parser.js';
 import { cadenceText, listLine, preview, receiptLines } from './schedule-texts.js';
-import { describeDelay, describeInstant, type TimeStyle } from './schedule-wording.js';
-
-/** Limits and the zone, read at each request so a config reload applies at once. */
-export interface ScheduleSettings {
-  /** IANA zone requests are read in (config `timezone`). */
-  readonly timezone: string;
-  readonly maxPerPerson: number;
-  readonly maxPerRoom: number;
-  /** Shortest time between two runs of a recurring schedule. */
-  readonly minIntervalMs: number;
-  /** Furthest ahead a first run may be. */
-  readonly maxHorizonMs: number;
-}
-
-/** An agent or team a scheduled message may mention. */
-export interface ScheduleEntity {
-  readonly name: string;
-  readonly userId: string;
-  readonly displayName: string;
-  /** Whether it is in the room (and may answer there). */
-  readonly isInRoom: boolean;
-}
-
-/** Where a request was made and by whom. */
-export interface ScheduleScope {
-  readonly roomId: string;
-  /** The thread the request was made in; `undefined` for the room timeline. */
-  readonly threadRoot: string | undefined;
-  readonly requester: string;
-  /** Users the request event mentions explicitly (`m.mentions`, pills). */
-  readonly mentionedUserIds?: readonly string[];
-}
+import { describeInstant, type TimeStyle } from './schedule-wording.js';
 
 /** Options of {@link ScheduleService.schedule} and {@link ScheduleService.edit}. */
 export interface ScheduleOptions {
@@ -50,13 +27,6 @@ export interface ScheduleOptions {
   readonly historyLimit?: number;
   /** Cancels a model call; the service's lifetime signal applies as well. */
   readonly signal?: AbortSignal;
-}
-
-/** The answer for the person (Markdown), and whether it worked. */
-export interface ScheduleReply {
-  readonly ok: boolean;
-  readonly markdown: string;
-  readonly scheduleId?: string;
 }
 
 /** Dependencies of {@link ScheduleService}. */
@@ -99,13 +69,6 @@ interface Understood {
   readonly parsedBy: 'rules' | 'model';
 }
 
-type Step<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reply: ScheduleReply };
-
-function refuse(markdown: string): { ok: false; reply: ScheduleReply } {
-  return { ok: false, reply: { ok: false, markdown: `❌ ${markdown}` } };
-}
-
 /**
  * What `!schedule`, `!list_schedules`, `!cancel_schedule`, `!edit_schedule` and the scheduler
  * tool do. Requests are read by the rules, else by the router's model; the timing is checked
@@ -134,9 +97,9 @@ export class ScheduleService {
       return refuse(`Say what should happen when it fires. ${EXAMPLES}`).reply;
     }
     const settings = this.deps.settings();
-    const checked = this.checkTiming(timing, settings, timeStyle);
+    const checked = checkTiming(timing, settings, timeStyle, this.deps.clock.now());
     if (!checked.ok) return checked.reply;
-    const mentions = this.checkMentions(message, scope);
+    const mentions = checkMentions(message, scope, this.deps.entities(scope.roomId));
     if (!mentions.ok) return mentions.reply;
     const newThread = options.newThread === true;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -268,13 +231,14 @@ export class ScheduleService {
     if (!understood.ok) return understood.reply;
     const { timing, history, timeStyle, parsedBy } = understood.value;
     const message = understood.value.message === '' ? existing.message : understood.value.message;
-    const checked = this.checkTiming(
+    const checked = checkTiming(
       timing,
       { ...this.deps.settings(), timezone: existing.timezone },
       timeStyle,
+      this.deps.clock.now(),
     );
     if (!checked.ok) return checked.reply;
-    const mentions = this.checkMentions(message, scope);
+    const mentions = checkMentions(message, scope, this.deps.entities(scope.roomId));
     if (!mentions.ok) return mentions.reply;
     const historyLimit =
       options.historyLimit ??
@@ -352,57 +316,6 @@ export class ScheduleService {
     } finally {
       linked.cleanup();
     }
-  }
-
-  /** Checks a timing against the settings; resolves its next due time and its words. */
-  private checkTiming(
-    timing: ParsedTiming,
-    settings: ScheduleSettings,
-    timeStyle: TimeStyle,
-  ): Step<{ nextDueAt: number; description: string }> {
-    const now = this.deps.clock.now();
-    const horizon = `more than ${Math.round(settings.maxHorizonMs / 86_400_000)} days ahead, the furthest allowed`;
-    if (timing.kind === 'once') {
-      if (timing.atMs - now < 1_000) return refuse('That time has already passed.');
-      if (timing.atMs - now > settings.maxHorizonMs) return refuse(`That is ${horizon}.`);
-      const description = describeInstant(timing.atMs, now, settings.timezone, timeStyle, {
-        withDelay: false,
-      });
-      return { ok: true, value: { nextDueAt: timing.atMs, description } };
-    }
-    const parsed = CronRule.parse(timing.cron, settings.timezone);
-    if (!parsed.ok) return refuse(`I can't schedule that: ${parsed.reason}.`);
-    const next = parsed.rule.next(now);
-    if (next === undefined) return refuse('That schedule never runs.');
-    if (next - now > settings.maxHorizonMs) return refuse(`Its first run is ${horizon}.`);
-    const interval = parsed.rule.shortestIntervalMs();
-    if (interval < settings.minIntervalMs) {
-      return refuse(
-        `That runs ${describeDelay(interval).replace(/^in /u, 'every ')}; the shortest interval allowed here is ${describeDelay(settings.minIntervalMs).replace(/^in /u, '')}.`,
-      );
-    }
-    return { ok: true, value: { nextDueAt: next, description: timing.description } };
-  }
-
-  /** The entities the message mentions; each must be in the room, and someone must be able to answer. */
-  private checkMentions(message: string, scope: ScheduleScope): Step<readonly string[]> {
-    const entities = this.deps.entities(scope.roomId);
-    const mentioned = findMentionedEntities(
-      { body: message, mentionedUserIds: scope.mentionedUserIds ?? [] },
-      entities,
-    );
-    const absent = mentioned.filter(
-      (name) => entities.find((entity) => entity.name === name)?.isInRoom !== true,
-    );
-    const here = entities.filter((entity) => entity.isInRoom).map((entity) => `@${entity.name}`);
-    if (absent.length > 0) {
-      return refuse(
-        `${absent.map((name) => `@${name}`).join(', ')} ${absent.length === 1 ? 'is' : 'are'} not in this room, so ${absent.length === 1 ? 'it' : 'they'} could not answer. ${here.length > 0 ? `Here: ${here.join(', ')}.` : 'No agent is in this room.'}`,
-      );
-    }
-    if (here.length === 0)
-      return refuse('No agent or team in this room could answer a scheduled task.');
-    return { ok: true, value: mentioned };
   }
 
   /** An active schedule of this room that `scope.requester` may change. */

@@ -1,5 +1,5 @@
 import type { QuorumConfig } from '../config/index.js';
-import type { ScheduleSettings } from './schedule-service.js';
+import type { ScheduleSettings } from './schedule-checks.js';
 
 /**
  * The schedule settings of a config: `timezone` and the `quorum.schedule_*` / `max_schedules_*`

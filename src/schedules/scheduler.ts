@@ -10,16 +10,15 @@ import {
   type Logger,
   type QuorumMetrics,
 } from '../shared/index.js';
-import type { FireKind, FireRecord, ScheduleRecord, ScheduleStore } from '../storage/index.js';
+import type { FireRecord, ScheduleRecord, ScheduleStore } from '../storage/index.js';
 import { fireIdOf } from '../storage/index.js';
-import { CronRule } from './cron-rule.js';
+import { planClaim } from './claim-plan.js';
 import {
   ScheduleDeliveryRefused,
   type ScheduleFire,
   type ScheduleFireSink,
   type ScheduleNotice,
 } from './schedule-fire.js';
-import { failedNoticeText, missedNoticeText, revokedNoticeText } from './schedule-texts.js';
 import { ScheduleTimer } from './schedule-timer.js';
 
 /**
@@ -31,8 +30,6 @@ export const RUNTIME_TOLERANCE_MS = 60_000;
 const BATCH = 100;
 /** Most batches per wake-up (a guard; every batch advances the schedules it read). */
 const MAX_BATCHES = 1_000;
-/** Most due times counted when folding a late recurring schedule's missed runs. */
-const MAX_COALESCED = 10_000;
 /** Delivered fires and ended schedules are kept this long (30 days), then pruned. */
 const RETENTION_MS = 30 * 86_400_000;
 const PRUNE_EVERY_MS = 86_400_000;
@@ -295,121 +292,4 @@ export class Scheduler {
     const pruned = this.deps.store.prune(now - RETENTION_MS);
     if (pruned.fires + pruned.schedules > 0) this.deps.log.info('pruned old schedules', pruned);
   }
-}
-
-/** What to claim for a due schedule at `now`: the due time, its kind and payload, and how it advances. */
-function planClaim(
-  record: ScheduleRecord,
-  now: number,
-  windowMs: number,
-  mayStillUse: boolean,
-): {
-  dueAt: number;
-  kind: FireKind;
-  payload: unknown;
-  advance: Parameters<ScheduleStore['claim']>[0]['advance'];
-} {
-  const dueAt = record.nextDueAt ?? now;
-  if (!mayStillUse) {
-    return {
-      dueAt,
-      kind: 'revoked',
-      payload: notice(record, dueAt, 'revoked', revokedNoticeText(record)),
-      advance: { state: 'cancelled', reason: 'its creator may no longer use the agents here' },
-    };
-  }
-  if (record.timing.kind === 'once') {
-    if (now - dueAt <= windowMs) {
-      return {
-        dueAt,
-        kind: 'fire',
-        payload: fireOf(record, dueAt, now, 0),
-        advance: { state: 'done', reason: 'fired' },
-      };
-    }
-    return {
-      dueAt,
-      kind: 'missed',
-      payload: notice(record, dueAt, 'missed', missedNoticeText(record, dueAt, 1, now, undefined)),
-      advance: { state: 'missed', reason: 'Quorum was offline at the due time' },
-    };
-  }
-  const parsed = CronRule.parse(record.timing.cron, record.timezone);
-  if (!parsed.ok) {
-    return {
-      dueAt,
-      kind: 'failed',
-      payload: notice(record, dueAt, 'failed', failedNoticeText(record, parsed.reason)),
-      advance: { state: 'failed', reason: parsed.reason },
-    };
-  }
-  const rule = parsed.rule;
-  // The latest run that has passed stands for every run missed since `dueAt`.
-  const latest = Math.max(dueAt, rule.latestAtOrBefore(now) ?? dueAt);
-  const coalesced = latest > dueAt ? rule.countBetween(dueAt, latest, MAX_COALESCED) : 0;
-  const next = rule.next(Math.max(now, latest));
-  const advance =
-    next === undefined
-      ? { state: 'done' as const, reason: 'the cron expression has no further runs' }
-      : { state: 'active' as const, nextDueAt: next };
-  if (now - latest <= windowMs) {
-    return {
-      dueAt: latest,
-      kind: 'fire',
-      payload: fireOf(record, latest, now, coalesced),
-      advance,
-    };
-  }
-  return {
-    dueAt: latest,
-    kind: 'missed',
-    payload: notice(
-      record,
-      latest,
-      'missed',
-      missedNoticeText(record, latest, coalesced + 1, now, next),
-    ),
-    advance,
-  };
-}
-
-function fireOf(
-  record: ScheduleRecord,
-  dueAt: number,
-  now: number,
-  coalesced: number,
-): ScheduleFire {
-  return {
-    id: fireIdOf(record.id, dueAt),
-    scheduleId: record.id,
-    dueAt,
-    roomId: record.roomId,
-    threadRoot: record.newThread ? undefined : record.threadRoot,
-    newThread: record.newThread,
-    requester: record.createdBy,
-    message: record.message,
-    mentions: record.mentions,
-    historyLimit: record.historyLimit,
-    description: record.description,
-    isRecurring: record.timing.kind === 'cron',
-    lateByMs: Math.max(0, now - dueAt),
-    coalesced,
-  };
-}
-
-function notice(
-  record: ScheduleRecord,
-  dueAt: number,
-  kind: ScheduleNotice['kind'],
-  markdown: string,
-): ScheduleNotice {
-  return {
-    id: fireIdOf(record.id, dueAt),
-    kind,
-    scheduleId: record.id,
-    roomId: record.roomId,
-    threadRoot: record.threadRoot,
-    requester: record.createdBy,
-    markdown,
-  };
 }

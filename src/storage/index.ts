@@ -25,7 +25,8 @@ export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';
 export type { TeamStateStore } from './team-state-store.js';
 export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';
-export { ScheduleStore, fireIdOf } from './schedule-store.js';
+export { ScheduleStore } from './schedule-store.js';
+export { fireIdOf } from './schedule-records.js';
 export type {
   ClaimOutcome,
   FireClaim,
@@ -40,4 +41,4 @@ export type {
   ScheduleRecord,
   ScheduleState,
   StoredTiming,
-} from './schedule-store.js';
+} from './schedule-records.js';

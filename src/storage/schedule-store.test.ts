@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NewSchedule } from './schedule-store.js';
+import type { NewSchedule } from './schedule-records.js';
 import { QuorumStore } from './store.js';
 
 const stores: QuorumStore[] = [];

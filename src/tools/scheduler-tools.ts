@@ -54,89 +54,100 @@ const HISTORY_LIMIT = {
 
 /** The four scheduler tools over `backend`. */
 export function createSchedulerTools(backend: SchedulerToolBackend): readonly Tool[] {
-  return [
-    {
-      name: 'schedule',
-      description:
-        'Schedule a task in this conversation, in natural language, exactly like the !schedule command: ' +
-        '"in 5 minutes remind me to check the logs", "every weekday at 9am @analyst market report", ' +
-        '"tomorrow at 3pm send the report", "cron 0 9 * * 1-5 stand-up". Mention an agent to have it answer; ' +
-        'otherwise the router picks one. Returns the schedule id and when it runs.',
-      parameters: {
-        type: 'object',
-        properties: {
-          request: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 4_000,
-            description: 'When, then what to post.',
-          },
-          new_thread: {
-            type: 'boolean',
-            description:
-              'True: each fire starts a new thread in the room. False (default): post here.',
-          },
-          history_limit: HISTORY_LIMIT,
+  return [scheduleTool(backend), listTool(backend), cancelTool(backend), editTool(backend)];
+}
+
+function scheduleTool(backend: SchedulerToolBackend): Tool {
+  return {
+    name: 'schedule',
+    description:
+      'Schedule a task in this conversation, in natural language, exactly like the !schedule command: ' +
+      '"in 5 minutes remind me to check the logs", "every weekday at 9am @analyst market report", ' +
+      '"tomorrow at 3pm send the report", "cron 0 9 * * 1-5 stand-up". Mention an agent to have it answer; ' +
+      'otherwise the router picks one. Returns the schedule id and when it runs.',
+    parameters: {
+      type: 'object',
+      properties: {
+        request: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 4_000,
+          description: 'When, then what to post.',
         },
-        required: ['request'],
-        additionalProperties: false,
+        new_thread: {
+          type: 'boolean',
+          description:
+            'True: each fire starts a new thread in the room. False (default): post here.',
+        },
+        history_limit: HISTORY_LIMIT,
       },
-      run: async (args, context) => {
-        const reply = await backend.schedule(stringArg(args, 'request'), scopeOf(context), {
-          newThread: args['new_thread'] === true,
+      required: ['request'],
+      additionalProperties: false,
+    },
+    run: async (args, context) => {
+      const reply = await backend.schedule(stringArg(args, 'request'), scopeOf(context), {
+        newThread: args['new_thread'] === true,
+        ...historyOf(args),
+        signal: context.signal,
+      });
+      return resultOf(reply);
+    },
+  };
+}
+
+function listTool(backend: SchedulerToolBackend): Tool {
+  return {
+    name: 'list_schedules',
+    description: 'List the scheduled tasks of this room, with their ids and next run times.',
+    parameters: { type: 'object', properties: {}, additionalProperties: false },
+    run: (_args, context) => Promise.resolve(resultOf(backend.list(scopeOf(context)))),
+  };
+}
+
+function cancelTool(backend: SchedulerToolBackend): Tool {
+  return {
+    name: 'cancel_schedule',
+    description:
+      'Cancel a scheduled task by its id (from list_schedules), or "all" for all of the requester\'s tasks here.',
+    parameters: {
+      type: 'object',
+      properties: { task_id: { type: 'string', minLength: 1, maxLength: 200 } },
+      required: ['task_id'],
+      additionalProperties: false,
+    },
+    run: (args, context) =>
+      Promise.resolve(resultOf(backend.cancel(stringArg(args, 'task_id'), scopeOf(context)))),
+  };
+}
+
+function editTool(backend: SchedulerToolBackend): Tool {
+  return {
+    name: 'edit_schedule',
+    description:
+      'Change a scheduled task: its timing and/or what it posts, in natural language ("every weekday at 8am", "tomorrow at 10am check the build"). What the request leaves out stays.',
+    parameters: {
+      type: 'object',
+      properties: {
+        task_id: { type: 'string', minLength: 1, maxLength: 40 },
+        request: { type: 'string', minLength: 1, maxLength: 4_000 },
+        history_limit: HISTORY_LIMIT,
+      },
+      required: ['task_id', 'request'],
+      additionalProperties: false,
+    },
+    run: async (args, context) => {
+      const reply = await backend.edit(
+        stringArg(args, 'task_id'),
+        stringArg(args, 'request'),
+        scopeOf(context),
+        {
           ...historyOf(args),
           signal: context.signal,
-        });
-        return resultOf(reply);
-      },
-    },
-    {
-      name: 'list_schedules',
-      description: 'List the scheduled tasks of this room, with their ids and next run times.',
-      parameters: { type: 'object', properties: {}, additionalProperties: false },
-      run: (_args, context) => Promise.resolve(resultOf(backend.list(scopeOf(context)))),
-    },
-    {
-      name: 'cancel_schedule',
-      description:
-        'Cancel a scheduled task by its id (from list_schedules), or "all" for all of the requester\'s tasks here.',
-      parameters: {
-        type: 'object',
-        properties: { task_id: { type: 'string', minLength: 1, maxLength: 200 } },
-        required: ['task_id'],
-        additionalProperties: false,
-      },
-      run: (args, context) =>
-        Promise.resolve(resultOf(backend.cancel(stringArg(args, 'task_id'), scopeOf(context)))),
-    },
-    {
-      name: 'edit_schedule',
-      description:
-        'Change a scheduled task: its timing and/or what it posts, in natural language ("every weekday at 8am", "tomorrow at 10am check the build"). What the request leaves out stays.',
-      parameters: {
-        type: 'object',
-        properties: {
-          task_id: { type: 'string', minLength: 1, maxLength: 40 },
-          request: { type: 'string', minLength: 1, maxLength: 4_000 },
-          history_limit: HISTORY_LIMIT,
         },
-        required: ['task_id', 'request'],
-        additionalProperties: false,
-      },
-      run: async (args, context) => {
-        const reply = await backend.edit(
-          stringArg(args, 'task_id'),
-          stringArg(args, 'request'),
-          scopeOf(context),
-          {
-            ...historyOf(args),
-            signal: context.signal,
-          },
-        );
-        return resultOf(reply);
-      },
+      );
+      return resultOf(reply);
     },
-  ];
+  };
 }
 
 /** The turn's room and requester; a turn without a Matrix room (the OpenAI-compatible API) cannot schedule. */

@@ -4,6 +4,7 @@ import { createHttpApp } from './app.js';
 import type { HealthSource } from '../shared/index.js';
 import type { OpenAiApiOptions } from './openai-api.js';
 
+/** What {@link HttpServer} serves, and where. */
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;

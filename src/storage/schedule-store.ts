@@ -74,6 +74,7 @@ export class ScheduleStore {
     })();
   }
 
+  /** The schedule `id`, in any state. */
   get(id: string): ScheduleRecord | undefined {
     const row = this.db
       .prepare<[string], ScheduleRow>('SELECT * FROM schedules WHERE id = ?')
@@ -232,6 +233,7 @@ export class ScheduleStore {
     })();
   }
 
+  /** The fire or notice `id` (`<scheduleId>@<dueAt>`). */
   getFire(id: string): FireRecord | undefined {
     const row = this.db
       .prepare<[string], FireRow>('SELECT * FROM schedule_fires WHERE id = ?')

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
 import { ScriptedChatModel, step } from '../../test/support/scripted-chat-model.js';
@@ -39,6 +40,7 @@ function setup(
     withModel?: boolean;
     mayUse?: (userId: string) => boolean;
     entities?: readonly ScheduleEntity[];
+    lifetime?: AbortSignal;
   } = {},
 ): Setup {
   const clock = new FakeClock(NOW);
@@ -68,7 +70,7 @@ function setup(
     onChange: () => {
       state.changes += 1;
     },
-    lifetime: new AbortController().signal,
+    lifetime: options.lifetime ?? new AbortController().signal,
   });
   return Object.assign(state, { service, store, clock, model });
 }
@@ -297,6 +299,38 @@ describe('ScheduleService.schedule', () => {
     expect(replies[5]?.markdown).toContain('already passed');
     expect(replies[6]?.markdown).toContain('too long');
     expect(store.schedules.listActive(ROOM)).toEqual([]);
+  });
+
+  it('leaves no listener on the daemon’s lifetime signal after model calls', async () => {
+    const lifetime = new AbortController();
+    const { service, model } = setup({ withModel: true, lifetime: lifetime.signal });
+    for (let i = 0; i < 20; i++) {
+      model.enqueue(
+        step.json({
+          understood: false,
+          schedule_type: 'once',
+          local_time: null,
+          cron: null,
+          message: '',
+          problem: 'unclear',
+        }),
+      );
+    }
+    const caller = new AbortController();
+    for (let i = 0; i < 20; i++)
+      await service.schedule(`some day maybe ${i}`, ALICE, { signal: caller.signal });
+    expect(getEventListeners(lifetime.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('stops a model call when the daemon shuts down', async () => {
+    const lifetime = new AbortController();
+    const { service, model } = setup({ withModel: true, lifetime: lifetime.signal });
+    model.enqueue(step.hang());
+    const pending = service.schedule('sometime soon check things', ALICE);
+    await flushMicrotasks();
+    lifetime.abort(new Error('shutdown'));
+    await expect(pending).rejects.toThrow('shutdown');
   });
 
   it('gives up on a model that takes too long', async () => {

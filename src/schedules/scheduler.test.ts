@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -381,6 +382,14 @@ describe('Scheduler', () => {
     await scheduler.whenIdle();
     expect(new Set(sink.admitted.map((fire) => fire.id)).size).toBe(250);
     expect(sink.fireCalls).toHaveLength(250);
+  });
+
+  it('removes its listener from the daemon’s signal when stopped', async () => {
+    const clock = new FakeClock();
+    const { scheduler, controller } = boot(clock);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await scheduler.stop();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('stops idempotently, leaving an undelivered fire claimed for the next start', async () => {

@@ -23,7 +23,8 @@ export const FOLDER_RANKS = {
   teams: 4.5,
   routing: 5,
   commands: 5.5,
-  schedules: 5.6,
+  // Below commands, so the schedule commands reach the ScheduleService through schedules/index.ts.
+  schedules: 5.4,
   dispatch: 5.8,
   orchestrator: 6,
   http: 7,
@@ -74,6 +75,17 @@ export const SDK_HOMES = [
     name: '@modelcontextprotocol/sdk',
     homes: ['tools/mcp'],
     message: 'The MCP SDK lives in src/tools/mcp only.',
+  },
+  {
+    name: 'croner',
+    homes: ['schedules'],
+    message:
+      'croner lives in src/schedules only; use the schedule rules from src/schedules/index.ts.',
+  },
+  {
+    name: 'cronstrue',
+    homes: ['schedules'],
+    message: 'cronstrue lives in src/schedules only (describeSchedule).',
   },
   {
     name: 'markdown-it',

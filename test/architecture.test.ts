@@ -133,7 +133,7 @@ describe('code shape', () => {
 
   it('claims turns in exactly one module (dispatch)', () => {
     const claiming = files
-      .filter((file) => /\.claim\(/.test(readFileSync(file, 'utf8')))
+      .filter((file) => /\bturns\.claim\(/.test(readFileSync(file, 'utf8')))
       .map((file) => relative(SRC, file));
     expect(claiming).toEqual([TURN_CLAIM_HOME]);
   });

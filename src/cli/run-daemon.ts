@@ -19,6 +19,7 @@ import { SkillLibrary } from '../skills/index.js';
 import { QuorumStore } from '../storage/index.js';
 import type { CliCommand } from './argv.js';
 import { toLlmModelConfigs } from './model-configs.js';
+import { openAiAuthFor } from './openai-compat.js';
 import { readSecret } from './secrets.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -49,6 +50,9 @@ export async function runDaemon(
     cwd: process.cwd(),
   });
   const loaded = await loadValidConfig(paths.configPath, env, log);
+  // Anywhere but loopback, the OpenAI-compatible API needs keys: refuse before anything starts.
+  const openAi = openAiAuthFor(env, apiHostOf(command, env));
+  if (!openAi.ok) throw new CliError(`refusing to start: ${openAi.problem}`, 2);
   const homeserverUrl = env['MATRIX_HOMESERVER'];
   if (homeserverUrl === undefined || homeserverUrl === '') {
     throw new CliError(
@@ -114,6 +118,11 @@ export async function runDaemon(
   };
 }
 
+/** The address the HTTP API listens on (`--api-host`, `QUORUM_API_HOST`, else loopback). */
+function apiHostOf(command: Extract<CliCommand, { kind: 'run' }>, env: Env): string {
+  return command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1';
+}
+
 /** The HTTP API (health, readiness, metrics) on the configured host and port. */
 function apiServer(
   command: Extract<CliCommand, { kind: 'run' }>,
@@ -122,7 +131,7 @@ function apiServer(
   log: Logger,
 ): HttpServer {
   return new HttpServer({
-    host: command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1',
+    host: apiHostOf(command, env),
     port: command.apiPort ?? numberOr(env['QUORUM_API_PORT'], 8765),
     source,
     log,

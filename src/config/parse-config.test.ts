@@ -116,6 +116,11 @@ describe('parseConfig', () => {
         max_prompt_bytes: 200_000,
         max_tool_calls_per_step: 8,
       },
+      schedule_catch_up_minutes: 1_440,
+      max_schedules_per_user: 50,
+      max_schedules_per_room: 100,
+      schedule_min_interval_seconds: 60,
+      schedule_max_days_ahead: 731,
     });
   });
 
@@ -290,6 +295,11 @@ describe('parseConfig', () => {
         max_prompt_bytes: 200_000,
         max_tool_calls_per_step: 8,
       },
+      schedule_catch_up_minutes: 1_440,
+      max_schedules_per_user: 50,
+      max_schedules_per_room: 100,
+      schedule_min_interval_seconds: 60,
+      schedule_max_days_ahead: 731,
     });
   });
 

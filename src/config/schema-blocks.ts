@@ -265,5 +265,18 @@ export const quorumSchema = z
     config_confirmation_minutes: z.number().positive().max(525_600).default(1_440),
     /** Load limits that keep one person or room from taking the fleet over. */
     limits: limitsSchema,
+    /**
+     * A schedule's due time missed while Quorum was down still fires on start when it is at
+     * most this old (MindRoom: 24 hours); an older one is reported as missed in its thread.
+     */
+    schedule_catch_up_minutes: z.number().int().min(0).max(525_600).default(1_440),
+    /** Most active schedules one person may have. */
+    max_schedules_per_user: z.number().int().min(0).max(100_000).default(50),
+    /** Most active schedules one room may have. */
+    max_schedules_per_room: z.number().int().min(0).max(100_000).default(100),
+    /** Shortest time between two runs of a recurring schedule. */
+    schedule_min_interval_seconds: z.number().int().min(1).max(86_400).default(60),
+    /** Furthest ahead a schedule's first run may be. */
+    schedule_max_days_ahead: z.number().int().min(1).max(36_500).default(731),
   })
   .prefault({});

@@ -2,12 +2,16 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from '../shared/index.js';
 import { createHttpApp } from './app.js';
 import type { HealthSource } from '../shared/index.js';
+import type { OpenAiApiOptions } from './openai-api.js';
 
+/** What {@link HttpServer} serves, and where. */
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly source: HealthSource;
   readonly log: Logger;
+  /** Serves the OpenAI-compatible API under `/v1` when given (see `createHttpApp`). */
+  readonly openAi?: OpenAiApiOptions;
 }
 
 /** The listening HTTP API. `start` resolves once listening; `stop` closes it (idempotent). */
@@ -23,7 +27,10 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
-    const app = createHttpApp(this.options.source);
+    const app = createHttpApp(
+      this.options.source,
+      this.options.openAi === undefined ? {} : { openAi: this.options.openAi },
+    );
     await new Promise<void>((resolve, reject) => {
       const server = serve(
         { fetch: app.fetch, hostname: this.options.host, port: this.options.port },

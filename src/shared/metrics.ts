@@ -157,6 +157,25 @@ export class QuorumMetrics {
     'Config reloads, by outcome (applied, unchanged, invalid, failed).',
   );
 
+  /**
+   * Schedule due times the scheduler acted on, by `kind` (`fire`, or a notice: `missed`,
+   * `revoked`, `failed`) and `outcome` (`delivered`, `retried`, `gave_up`).
+   */
+  readonly scheduleFires = this.registry.counter(
+    'quorum_schedule_fires_total',
+    'Schedule due times acted on, by kind (fire, missed, revoked, failed) and outcome.',
+  );
+  readonly scheduleFireDelay = this.registry.histogram(
+    'quorum_schedule_fire_delay_seconds',
+    "Time from a schedule's due time to the pipeline accepting its fire.",
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30, 300],
+  );
+  /** OpenAI-compatible API requests, by `route` and HTTP `status`. */
+  readonly openAiRequests = this.registry.counter(
+    'quorum_openai_requests_total',
+    'OpenAI-compatible API requests, by route and status.',
+  );
+
   onTaskFailed(what: string): void {
     this.errors.inc({ where: what });
   }

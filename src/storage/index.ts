@@ -26,3 +26,20 @@ export type { UsageStore } from './usage-store.js';
 export type { TeamStateStore } from './team-state-store.js';
 export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';
 export { RETENTION_MS, startRetention } from './retention.js';
+export { ScheduleStore } from './schedule-store.js';
+export { fireIdOf } from './schedule-records.js';
+export type {
+  ClaimOutcome,
+  FireClaim,
+  FireKind,
+  FireRecord,
+  FireState,
+  InsertScheduleOutcome,
+  NewSchedule,
+  ScheduleAdvance,
+  ScheduleChanges,
+  ScheduleLimits,
+  ScheduleRecord,
+  ScheduleState,
+  StoredTiming,
+} from './schedule-records.js';

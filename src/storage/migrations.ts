@@ -142,4 +142,62 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX interactions_turn ON interactions(responder, source_event_id);
   CREATE INDEX interactions_deciding ON interactions(deciding_event_id) WHERE deciding_event_id IS NOT NULL;
   `,
+  `
+  -- Schedules (!schedule, the scheduler tool): one row per schedule. Timing is either one instant
+  -- (kind 'once', at_ms) or a cron expression read in the schedule's time zone (kind 'cron').
+  -- next_due_at is the next due time while the schedule is active; the scheduler arms one timer
+  -- for the smallest.
+  CREATE TABLE schedules (
+    id TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    -- The thread the schedule was made in; NULL for the room timeline.
+    thread_root TEXT,
+    new_thread INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at_ms INTEGER,
+    cron TEXT,
+    timezone TEXT NOT NULL,
+    message TEXT NOT NULL,
+    description TEXT NOT NULL,
+    -- Entity names the message mentions (JSON array); empty: the router decides who answers.
+    mentions TEXT NOT NULL DEFAULT '[]',
+    history_limit INTEGER,
+    time_style TEXT NOT NULL DEFAULT '24h',
+    -- How the request was understood: 'rules' (no model call) or 'model'.
+    parsed_by TEXT NOT NULL DEFAULT 'rules',
+    state TEXT NOT NULL,
+    next_due_at INTEGER,
+    fire_count INTEGER NOT NULL DEFAULT 0,
+    last_due_at INTEGER,
+    end_reason TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX schedules_due ON schedules(next_due_at) WHERE state = 'active';
+  CREATE INDEX schedules_room ON schedules(room_id, state);
+  CREATE INDEX schedules_creator ON schedules(created_by, state);
+
+  -- One row per (schedule, due time) the scheduler acted on, claimed in the same transaction that
+  -- advances the schedule, before anything is delivered: the UNIQUE key makes a due time fire
+  -- (or be reported as missed) at most once, and a claimed row not yet delivered is delivered
+  -- again after a crash, under the same id.
+  CREATE TABLE schedule_fires (
+    id TEXT PRIMARY KEY,
+    schedule_id TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    -- 'fire' (an input for the pipeline) or a notice: 'missed', 'revoked', 'failed'.
+    kind TEXT NOT NULL,
+    -- 'claimed' until the sink accepted it, then 'delivered'; 'failed' when delivery gave up.
+    state TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    claimed_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    UNIQUE (schedule_id, due_at)
+  );
+  CREATE INDEX schedule_fires_claimed ON schedule_fires(due_at) WHERE state = 'claimed';
+  CREATE INDEX schedule_fires_claimed_at ON schedule_fires(claimed_at);
+  `,
 ];

@@ -4,6 +4,7 @@ import { DirectRoomStore } from './direct-rooms.js';
 import { IngressJournal } from './ingress-journal.js';
 import { InteractionStore } from './interaction-store.js';
 import { ResponseTracker } from './response-tracker.js';
+import { ScheduleStore } from './schedule-store.js';
 import { TeamStateStore } from './team-state-store.js';
 import { ThreadSettingsStore } from './thread-settings.js';
 import { UsageStore } from './usage-store.js';
@@ -21,6 +22,7 @@ export class QuorumStore {
   readonly threadSettings: ThreadSettingsStore;
   readonly teamState: TeamStateStore;
   readonly interactions: InteractionStore;
+  readonly schedules: ScheduleStore;
   private isClosed = false;
   private readonly db;
   /** A second connection without fsync per commit, for records that may be lost on power failure. */
@@ -38,6 +40,7 @@ export class QuorumStore {
     this.threadSettings = new ThreadSettingsStore(this.relaxedDb, now);
     this.teamState = new TeamStateStore(this.relaxedDb, now);
     this.interactions = new InteractionStore(this.db, now);
+    this.schedules = new ScheduleStore(this.db, now);
   }
 
   /** Closes the database. Idempotent. */

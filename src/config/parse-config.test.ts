@@ -108,6 +108,16 @@ describe('parseConfig', () => {
       allow_federation: false,
       ask_user_timeout_minutes: 1_440,
       config_confirmation_minutes: 1_440,
+      mcp_server: {
+        enabled: false,
+        host: '127.0.0.1',
+        port: 8766,
+        path: '/mcp',
+        token: null,
+        agents: null,
+        max_concurrent_calls: 4,
+        call_timeout_seconds: 600,
+      },
     });
   });
 
@@ -121,12 +131,12 @@ describe('parseConfig', () => {
 
   it("normalizes MindRoom's three tool entry forms", () => {
     const config = valid(
-      `${MINIMAL}agents:\n  a:\n    display_name: A\n    tools:\n      - calculator\n      - shell: {timeout: 5}\n      - {name: file, overrides: {root: /tmp}, defer: true}\n`,
+      `${MINIMAL}agents:\n  a:\n    display_name: A\n    tools:\n      - calculator\n      - shell: {timeout_seconds: 5}\n      - {name: file, overrides: {enable_delete_file: true}, defer: true}\n`,
     );
     expect(config.agents['a']?.tools).toEqual([
       { name: 'calculator', overrides: {} },
-      { name: 'shell', overrides: { timeout: 5 } },
-      { name: 'file', overrides: { root: '/tmp' } },
+      { name: 'shell', overrides: { timeout_seconds: 5 } },
+      { name: 'file', overrides: { enable_delete_file: true } },
     ]);
   });
 
@@ -274,6 +284,7 @@ describe('parseConfig', () => {
       allow_federation: true,
       ask_user_timeout_minutes: 30,
       config_confirmation_minutes: 10,
+      mcp_server: expect.objectContaining({ enabled: false, port: 8766, path: '/mcp' }),
     });
   });
 

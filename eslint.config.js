@@ -69,8 +69,9 @@ const folders = [
   'src/storage',
   'src/matrix',
   'src/llm',
-  'src/tools/mcp',
+  // After src/tools: the later entry wins for files both match, and src/tools/mcp may use the SDK.
   'src/tools',
+  'src/tools/mcp',
   'src/skills',
   'src/memory',
   'src/knowledge',

@@ -92,6 +92,8 @@ export class McpServerSupervisor {
   private catalogue: McpCatalogue;
   private lastError: string | null = null;
   private restarts = 0;
+  /** Times the server entered `backoff`; lets a waiter tell a new failure from an old one. */
+  private failures = 0;
   private readonly stopController = new AbortController();
   private wake = new AbortController();
   private shouldSkipBackoff = false;
@@ -154,7 +156,7 @@ export class McpServerSupervisor {
    * on abort, or `unavailable` when the server is stopped or disabled.
    */
   ready(options: { readonly signal: AbortSignal }): Promise<void> {
-    return this.waitFor(options.signal, false);
+    return this.waitFor(options.signal);
   }
 
   /**
@@ -210,7 +212,11 @@ export class McpServerSupervisor {
     try {
       const release = await this.slots.acquire(linked.signal);
       try {
-        await this.waitFor(linked.signal, true);
+        // A server restarting after a failure fails the call at once; one still starting is
+        // waited for (within the call's time).
+        await this.waitFor(linked.signal, {
+          failuresBefore: this.failures - (this.state === 'backoff' ? 1 : 0),
+        });
         session = this.session;
         if (session === undefined) throw this.unavailable();
         const outcome = await session.callTool(remoteName, args, {
@@ -254,13 +260,13 @@ export class McpServerSupervisor {
    * backoff, and waits (up to the startup timeout) until the server is ready again.
    */
   private async reconnect(failed: McpSession | undefined, signal: AbortSignal): Promise<void> {
+    // Unless a fresh session already replaced the failed one, the restart skips its backoff.
+    if (this.session === failed || this.session === undefined) this.shouldSkipBackoff = true;
     if (failed !== undefined && this.session === failed) {
-      this.shouldSkipBackoff = true;
       runTask(failed.close(), { log: this.log, what: 'mcp session close' });
-    } else if (this.state === 'backoff') {
-      this.shouldSkipBackoff = true;
-      this.wake.abort();
     }
+    const failuresBefore = this.failures;
+    if (this.state === 'backoff') this.wake.abort();
     const linked = linkSignal(signal);
     const timer = new AbortController();
     this.deps.clock.sleep(this.config.startup_timeout_seconds * 1000, timer.signal).then(
@@ -271,7 +277,7 @@ export class McpServerSupervisor {
     );
     try {
       // A fresh session may not exist yet: wait through the restart, fail on the next backoff.
-      await this.waitFor(linked.signal, true, failed);
+      await this.waitFor(linked.signal, { failuresBefore, notThis: failed });
     } catch (error: unknown) {
       signal.throwIfAborted();
       if (error instanceof McpError) throw error;
@@ -286,18 +292,27 @@ export class McpServerSupervisor {
   }
 
   /**
-   * Waits until `ready` with a session other than `notThis`. With `failFast`, a server in
-   * `backoff` (or stopped, disabled) rejects at once with `unavailable`.
+   * Waits until `ready` with a session other than `notThis`; rejects with `unavailable` when
+   * the server is stopped or disabled, or (with `failuresBefore`) in `backoff` after a
+   * failure newer than that count. Without `failuresBefore` it waits through restarts.
    */
-  private waitFor(signal: AbortSignal, failFast: boolean, notThis?: McpSession): Promise<void> {
+  private waitFor(
+    signal: AbortSignal,
+    options: { readonly failuresBefore?: number; readonly notThis?: McpSession | undefined } = {},
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
-        if (this.state === 'ready' && this.session !== undefined && this.session !== notThis) {
+        const session = this.session;
+        if (this.state === 'ready' && session !== undefined && session !== options.notThis) {
           resolve();
           return true;
         }
         const isDown = this.state === 'stopped' || this.state === 'disabled';
-        if (isDown || (failFast && this.state === 'backoff')) {
+        const hasFailedSince =
+          options.failuresBefore !== undefined &&
+          this.state === 'backoff' &&
+          this.failures > options.failuresBefore;
+        if (isDown || hasFailedSince) {
           reject(this.unavailable());
           return true;
         }
@@ -375,6 +390,7 @@ export class McpServerSupervisor {
         continue;
       }
       const delayMs = linearBackoffMs(attempt, this.deps.backoff.stepMs, this.deps.backoff.maxMs);
+      this.failures++;
       this.setState('backoff');
       this.log.warn('MCP server failed; restarting after backoff', { reason, attempt, delayMs });
       await this.sleepUnlessWoken(delayMs, signal);

@@ -190,6 +190,11 @@ class SdkSession implements McpSession {
     }
     // For stdio this ends stdin, then SIGTERM, then SIGKILL, with unref'd timers (SDK).
     await this.client.close().catch(() => undefined);
+    // After a SIGKILL the SDK returns at once; wait for the exit so the child is reaped.
+    await Promise.race([
+      this.closed,
+      new Promise((resolve) => setTimeout(resolve, TERMINATE_TIMEOUT_MS).unref()),
+    ]);
   }
 }
 

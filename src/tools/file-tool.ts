@@ -210,6 +210,6 @@ function codeOf(error: unknown): string {
     case undefined:
       return 'failed';
     default:
-      return code ?? 'failed';
+      return code;
   }
 }

@@ -170,10 +170,10 @@ describe('buildAgentTools', () => {
   });
 
   it('leaves out what it cannot serve, and says why', () => {
-    const runner = buildAgentTools([entry('mcp_github'), entry('file'), entry('ask_user')], {
-      ...deps(undefined),
-      workspaceDir: undefined,
-    });
+    const runner = buildAgentTools(
+      [entry('mcp_github'), entry('file'), entry('ask_user')],
+      withoutWorkspace(deps(undefined)),
+    );
     expect(runner.definitions).toEqual([]);
     expect(runner.skipped).toEqual([
       { name: 'mcp_github', reason: 'unavailable' },

@@ -50,9 +50,13 @@ export {
   DEFAULT_MCP_MAX_QUEUED_CALLS,
   McpClientManager,
   McpError,
+  QuorumMcpServer,
   renderCallResult,
 } from './mcp/index.js';
 export type {
+  AgentAsker,
+  AskableAgent,
+  QuorumMcpServerDeps,
   McpApplyResult,
   McpBackoff,
   McpCallOutcome,

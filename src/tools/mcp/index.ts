@@ -22,5 +22,11 @@ export type {
 } from './mcp-server-supervisor.js';
 export type { McpCallOutcome, McpSession, McpSessionFactory, McpToolInfo } from './mcp-session.js';
 export { createMcpToolSource } from './mcp-tool-source.js';
+export {
+  MAX_ASK_PROMPT_CHARS,
+  MAX_MCP_REQUEST_BYTES,
+  QuorumMcpServer,
+} from './quorum-mcp-server.js';
+export type { AgentAsker, AskableAgent, QuorumMcpServerDeps } from './quorum-mcp-server.js';
 export { createSdkSessionFactory } from './sdk-session.js';
 export type { SdkSessionDeps } from './sdk-session.js';

@@ -4,7 +4,8 @@
  * and stopped with the daemon. SDK-free: sessions come from an `McpSessionFactory`.
  */
 import { canonicalJson, type McpServerConfig } from '../../config/index.js';
-import type { Clock, Logger, QuorumMetrics } from '../../shared/index.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { runTask, type Clock, type Logger, type QuorumMetrics } from '../../shared/index.js';
 import { McpError } from './errors.js';
 import type { McpCallOutcome, McpSessionFactory } from './mcp-session.js';
 import {
@@ -129,6 +130,7 @@ export class McpClientManager implements McpToolBackend {
       if (config === undefined) this.forgetMetrics(id);
     }
     await Promise.all(stopping);
+    const toStart: McpServerSupervisor[] = [];
     for (const [id, config] of Object.entries(configs)) {
       if (this.servers.has(id)) continue;
       if (!restarted.includes(id)) started.push(id);
@@ -142,8 +144,11 @@ export class McpClientManager implements McpToolBackend {
         events: this.events,
       });
       this.servers.set(id, { fingerprint: canonicalJson(config), supervisor });
-      supervisor.start();
+      toStart.push(supervisor);
     }
+    // Spawning a stdio child is synchronous work: one server per turn of the event loop, in
+    // the background, so neither this call nor anything else waits for the spawns.
+    runTask(startOneByOne(toStart), { log: this.deps.log, what: 'mcp server start' });
     // Catalogues of removed or restarted servers are gone: agents must see that at once.
     for (const id of [...stopped, ...restarted]) {
       for (const listener of [...this.catalogueListeners]) listener(id);
@@ -248,5 +253,12 @@ export class McpClientManager implements McpToolBackend {
   private forgetMetrics(id: string): void {
     this.deps.metrics?.mcpServerUp.remove({ server: id });
     this.deps.metrics?.mcpTools.remove({ server: id });
+  }
+}
+
+async function startOneByOne(supervisors: readonly McpServerSupervisor[]): Promise<void> {
+  for (const supervisor of supervisors) {
+    await nextTurn();
+    supervisor.start();
   }
 }

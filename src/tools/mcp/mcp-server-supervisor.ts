@@ -87,7 +87,8 @@ const HEALTH_CHECK_TIMEOUT_MS = 10_000;
 
 /** Runs one configured server. Create, `start()`, and `stop()` when done (idempotent). */
 export class McpServerSupervisor {
-  private state: McpServerState = 'stopped';
+  // `starting` from construction: a start may be deferred a moment, and waiters wait for it.
+  private state: McpServerState = 'starting';
   private session: McpSession | undefined;
   private catalogue: McpCatalogue;
   private lastError: string | null = null;

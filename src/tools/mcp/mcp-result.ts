@@ -124,7 +124,10 @@ class CappedText {
       return;
     }
     // Cut before cleaning so a huge part is never copied whole.
-    const slice = raw.length > room ? raw.slice(0, room) : raw;
+    let slice = raw.length > room ? raw.slice(0, room) : raw;
+    // Never end inside a surrogate pair.
+    const last = slice.charCodeAt(slice.length - 1);
+    if (slice !== raw && last >= 0xd800 && last <= 0xdbff) slice = slice.slice(0, -1);
     if (raw.length > room) this.truncated = true;
     const part = slice.replace(CONTROL, '');
     this.parts.push(separator + part);

@@ -175,6 +175,21 @@ export class McpClientManager implements McpToolBackend {
     return entry.supervisor.ready(options);
   }
 
+  /**
+   * Resolves once every server in `serverIds` whose config says `required: true` is ready
+   * (the others are not waited for): what an agent waits on before it starts, with
+   * `AgentSpec.mcpServerIds`. Rejects like {@link McpClientManager.ready}.
+   */
+  async waitForRequired(
+    serverIds: readonly string[],
+    options: { readonly signal: AbortSignal },
+  ): Promise<void> {
+    const required = serverIds.filter(
+      (id) => this.servers.get(id)?.supervisor.config.required === true,
+    );
+    await Promise.all(required.map((id) => this.ready(id, options)));
+  }
+
   /** `{id: {state, tools, last_error, restarts}}` for `/api/ready`, by server id. */
   snapshot(): Record<string, McpServerStatus> {
     const out: Record<string, McpServerStatus> = {};

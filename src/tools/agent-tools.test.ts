@@ -184,6 +184,18 @@ describe('buildAgentTools', () => {
     ]);
   });
 
+  it('offers at most 128 tools, built-ins first, so a huge MCP catalogue cannot break requests', () => {
+    const mcp = new FakeMcp();
+    mcp.set(
+      'huge',
+      Array.from({ length: 300 }, (_, i) => `t${String(i).padStart(3, '0')}`),
+    );
+    const runner = buildAgentTools([entry('mcp_huge'), entry('calculator')], deps(mcp));
+    expect(runner.definitions).toHaveLength(128);
+    expect(runner.definitions[0]?.name).toBe('calculator');
+    expect(runner.definitions.at(-1)?.name).toBe('huge_t126');
+  });
+
   it('offers an MCP server with no tools yet as nothing, then its tools once ready', () => {
     const mcp = new FakeMcp();
     const runner = buildAgentTools([entry('mcp_slow')], deps(mcp));

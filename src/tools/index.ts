@@ -114,6 +114,7 @@ export {
   createToolRunner,
   DEFAULT_MAX_RESULT_CHARS,
   DEFAULT_TOOL_TIMEOUT_MS,
+  MAX_TOOLS_PER_AGENT,
 } from './tool-runner.js';
 export type {
   AgentToolRunner,

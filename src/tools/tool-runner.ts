@@ -23,6 +23,12 @@ import { staticToolSource, type ToolSource } from './tool-source.js';
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
 /** Longest result text handed back to the model, in characters (16 k); the rest is cut. */
 export const DEFAULT_MAX_RESULT_CHARS = 16_000;
+/**
+ * Most tools offered to the model in one request: OpenAI refuses a request with more than
+ * 128, so an MCP server listing hundreds of tools must not take the agent down. Built-ins come
+ * first; the rest is left out with a warning (narrow the server with `include_tools`).
+ */
+export const MAX_TOOLS_PER_AGENT = 128;
 
 /** Limits of a runner, on top of the agent's capabilities. */
 export interface ToolRunnerLimits {
@@ -127,6 +133,17 @@ function combine(
   const wanted = sources.flatMap((source, index) =>
     (inputs[index] ?? []).map((tool) => ({ tool, key: `${source.id}/${tool.name}` })),
   );
+  if (wanted.length > MAX_TOOLS_PER_AGENT) {
+    deps.log.warn('too many tools: the last ones are left out', {
+      offered: MAX_TOOLS_PER_AGENT,
+      leftOut: wanted
+        .slice(MAX_TOOLS_PER_AGENT)
+        .map(({ key }) => key)
+        .slice(0, 20),
+      leftOutCount: wanted.length - MAX_TOOLS_PER_AGENT,
+    });
+    wanted.length = MAX_TOOLS_PER_AGENT;
+  }
   const names = uniqueFunctionNames(wanted.map(({ tool, key }) => ({ name: tool.name, key })));
   const byName = new Map<string, Tool>();
   wanted.forEach(({ tool, key }, index) => {

@@ -13,6 +13,7 @@ import {
   startHttpTestServer,
   type HttpTestServer,
 } from '../../../test/support/mcp/http-test-server.js';
+import { startSseTestServer } from '../../../test/support/mcp/sse-test-server.js';
 import { McpClientManager } from './mcp-client-manager.js';
 import { createSdkSessionFactory } from './sdk-session.js';
 
@@ -59,9 +60,10 @@ function isAlive(pid: number): boolean {
 
 const managers: McpClientManager[] = [];
 let dir: string;
+let log: RecordingLogger;
 
 function manager(metrics?: QuorumMetrics): McpClientManager {
-  const log = new RecordingLogger();
+  log = new RecordingLogger();
   const created = new McpClientManager({
     clock: systemClock,
     log,
@@ -278,6 +280,8 @@ describe('McpClientManager with a stdio server', () => {
     expect(status?.state).toMatch(/backoff|starting/);
     expect(status?.last_error).toContain('cannot start');
     expect(JSON.stringify(mcp.snapshot())).not.toContain('sekret-value-123456');
+    expect(JSON.stringify(log.lines)).toContain('cannot start, token=[redacted]');
+    expect(JSON.stringify(log.lines)).not.toContain('sekret-value-123456');
     await expect(mcp.call('broken', 'echo', { text: 'x' }, { signal: signal() })).rejects.toThrow(
       /broken/,
     );
@@ -324,6 +328,32 @@ describe('McpClientManager with a streamable-HTTP server', () => {
       ).toBe('again');
     } finally {
       await revived.stop();
+    }
+  });
+});
+
+describe('McpClientManager with an SSE server', () => {
+  it('connects with the configured headers, calls tools, and keeps the secret out of errors', async () => {
+    const sse = await startSseTestServer();
+    try {
+      const mcp = manager();
+      const secret = 'sse-header-secret-77';
+      await mcp.apply({
+        legacy: { ...http(sse.url), transport: 'sse', headers: { 'X-Api-Key': secret } },
+      });
+      await mcp.ready('legacy', { signal: signal() });
+      expect(
+        (await mcp.call('legacy', 'echo', { text: 'via sse' }, { signal: signal() })).content,
+      ).toBe('via sse');
+      expect(sse.requestHeaders.every((headers) => headers['x-api-key'] === secret)).toBe(true);
+      await sse.stop();
+      await expect(mcp.call('legacy', 'echo', { text: 'x' }, { signal: signal() })).rejects.toThrow(
+        /MCP server 'legacy'/,
+      );
+      expect(JSON.stringify(mcp.snapshot())).not.toContain(secret);
+      expect(JSON.stringify(log.lines)).not.toContain(secret);
+    } finally {
+      await sse.stop();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { McpServerConfig } from '../../config/index.js';
 import { FakeClock, flushMicrotasks } from '../../../test/support/fake-clock.js';
@@ -299,6 +300,15 @@ describe('McpServerSupervisor', () => {
     expect(sessions[0]?.isClosed).toBe(true);
     expect(supervisor.status().state).toBe('stopped');
     await expect(supervisor.ready({ signal: signal() })).rejects.toThrow(/is stopped/);
+  });
+
+  it('leaves no listener on the caller signal and no timer behind after calls', async () => {
+    const { clock, supervisor } = started();
+    await supervisor.ready({ signal: signal() });
+    const turn = new AbortController();
+    for (let i = 0; i < 20; i++) await supervisor.call('echo', {}, { signal: turn.signal });
+    expect(getEventListeners(turn.signal, 'abort')).toHaveLength(0);
+    expect(clock.pendingSleeps).toBe(0);
   });
 
   it('never starts a disabled server', async () => {

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-// eslint-disable-next-line @typescript-eslint/no-deprecated -- the SSE transport is what this server exists to test
+
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { createTestServer } from './test-tools-server.mjs';
 
@@ -56,7 +56,11 @@ export async function startSseTestServer(): Promise<SseTestServer> {
     requestHeaders,
     stop: async () => {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        http.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

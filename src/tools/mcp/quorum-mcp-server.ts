@@ -9,8 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { McpServerExposureConfig } from '../../config/index.js';
@@ -25,6 +24,7 @@ import {
 } from '../../shared/index.js';
 import { Semaphore, SemaphoreFullError } from '../semaphore.js';
 import { toFunctionName } from '../tool-names.js';
+import { loadSdkServer, type SdkServerModules } from './sdk-modules.js';
 
 /** One agent as the MCP server offers it. */
 export interface AskableAgent {
@@ -65,6 +65,7 @@ const MAX_QUEUED_ASKS = 32;
 /** Quorum's MCP server. `start()` listens; `stop()` aborts in-flight questions and closes. */
 export class QuorumMcpServer {
   private http: Server | undefined;
+  private sdk: SdkServerModules | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly stopping = new AbortController();
   private readonly slots: Semaphore;
@@ -83,6 +84,7 @@ export class QuorumMcpServer {
 
   /** Listens on the configured host and port; resolves with the port actually bound. */
   async start(): Promise<number> {
+    this.sdk = await loadSdkServer();
     const http = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.deps.log.warn('MCP server request failed', { error: describeError(error) });
@@ -147,8 +149,10 @@ export class QuorumMcpServer {
       }
       body = read.value;
     }
-    const server = this.createMcpServer(res);
-    const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+    const sdk = this.sdk;
+    if (sdk === undefined) throw new Error('the MCP server is not started');
+    const server = this.createMcpServer(sdk, res);
+    const transport = new sdk.StreamableHTTPServerTransport({ enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
       void server.close();
@@ -164,8 +168,8 @@ export class QuorumMcpServer {
   }
 
   /** A fresh MCP server listing the exposed agents as `ask_<agent>` tools. */
-  private createMcpServer(res: ServerResponse): McpServer {
-    const server = new McpServer({ name: 'quorum', version: this.deps.version });
+  private createMcpServer(sdk: SdkServerModules, res: ServerResponse): McpServer {
+    const server = new sdk.McpServer({ name: 'quorum', version: this.deps.version });
     const allowed = this.config.agents;
     const agents = this.deps.asker
       .listAgents()

@@ -3,20 +3,14 @@
  * SSE and streamable HTTP. The only file that talks to the SDK's client side; every SDK error
  * is mapped here, once, to an `McpError`.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  ErrorCode,
-  McpError as SdkMcpError,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerConfig } from '../../config/index.js';
 import { redactText, type Logger } from '../../shared/index.js';
 import { McpError, type McpErrorCode } from './errors.js';
 import { renderCallResult } from './mcp-result.js';
+import { loadSdkClient, type SdkClientModules } from './sdk-modules.js';
 import type {
   McpCallOutcome,
   McpRequestOptions,
@@ -50,12 +44,13 @@ const TERMINATE_TIMEOUT_MS = 1_000;
 /** An `McpSessionFactory` that opens real connections with the MCP SDK. */
 export function createSdkSessionFactory(deps: SdkSessionDeps): McpSessionFactory {
   return async (id, config, options) => {
+    const sdk = await loadSdkClient();
     const secrets = secretValuesOf(config);
     const scrub = (text: string): string => scrubSecrets(text, secrets);
     const log = deps.log.child({ mcpServer: id });
     const stderrTail: string[] = [];
-    const transport = createTransport(config, deps.baseEnv);
-    if (transport instanceof StdioClientTransport) {
+    const transport = createTransport(sdk, config, deps.baseEnv);
+    if (transport instanceof sdk.StdioClientTransport) {
       watchStderr(transport, (line) => {
         const clean = scrub(redactText(line)).slice(0, MAX_STDERR_LINE);
         stderrTail.push(clean);
@@ -63,7 +58,7 @@ export function createSdkSessionFactory(deps: SdkSessionDeps): McpSessionFactory
         log.debug('MCP server stderr', { line: clean });
       });
     }
-    const client = new Client({ name: 'quorum', version: deps.version }, { capabilities: {} });
+    const client = new sdk.Client({ name: 'quorum', version: deps.version }, { capabilities: {} });
     let resolveClosed: (reason: string) => void = () => undefined;
     const closed = new Promise<string>((resolve) => {
       resolveClosed = resolve;
@@ -84,11 +79,11 @@ export function createSdkSessionFactory(deps: SdkSessionDeps): McpSessionFactory
       await client.connect(transport, { signal: options.signal, timeout: options.timeoutMs });
     } catch (error: unknown) {
       await transport.close().catch(() => undefined);
-      throw toMcpError(error, id, 'connecting', scrub, options.signal, stderrTail.at(-1));
+      throw toMcpError(sdk, error, id, 'connecting', scrub, options.signal, stderrTail.at(-1));
     }
     const pid =
-      transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
-    return new SdkSession(id, client, transport, closed, pid, scrub, deps.maxOutputChars);
+      transport instanceof sdk.StdioClientTransport ? (transport.pid ?? undefined) : undefined;
+    return new SdkSession(sdk, id, client, transport, closed, pid, scrub, deps.maxOutputChars);
   };
 }
 
@@ -96,6 +91,7 @@ class SdkSession implements McpSession {
   private isClosing = false;
 
   constructor(
+    private readonly sdk: SdkClientModules,
     private readonly id: string,
     private readonly client: Client,
     private readonly transport: Transport,
@@ -131,7 +127,7 @@ class SdkSession implements McpSession {
         if (cursor === undefined) return tools;
       }
     } catch (error: unknown) {
-      throw toMcpError(error, this.id, 'listing tools', this.scrub, options.signal);
+      throw toMcpError(this.sdk, error, this.id, 'listing tools', this.scrub, options.signal);
     }
     throw new McpError(
       'invalid_catalogue',
@@ -156,7 +152,7 @@ class SdkSession implements McpSession {
         isTruncated: rendered.isTruncated,
       };
     } catch (error: unknown) {
-      throw toMcpError(error, this.id, `calling ${name}`, this.scrub, options.signal);
+      throw toMcpError(this.sdk, error, this.id, `calling ${name}`, this.scrub, options.signal);
     }
   }
 
@@ -164,12 +160,12 @@ class SdkSession implements McpSession {
     try {
       await this.client.ping({ signal: options.signal, timeout: options.timeoutMs });
     } catch (error: unknown) {
-      throw toMcpError(error, this.id, 'ping', this.scrub, options.signal);
+      throw toMcpError(this.sdk, error, this.id, 'ping', this.scrub, options.signal);
     }
   }
 
   onToolsChanged(listener: () => void): void {
-    this.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+    this.client.setNotificationHandler(this.sdk.ToolListChangedNotificationSchema, () => {
       listener();
     });
   }
@@ -180,7 +176,7 @@ class SdkSession implements McpSession {
       return;
     }
     this.isClosing = true;
-    if (this.transport instanceof StreamableHTTPClientTransport) {
+    if (this.transport instanceof this.sdk.StreamableHTTPClientTransport) {
       // Best effort: tell the server the session is over (DELETE), without waiting long.
       const transport = this.transport;
       await Promise.race([
@@ -200,12 +196,13 @@ class SdkSession implements McpSession {
 
 /** The SDK transport for `config`; nothing is started until `Client.connect`. */
 function createTransport(
+  sdk: SdkClientModules,
   config: McpServerConfig,
   baseEnv: Readonly<Record<string, string>>,
 ): Transport {
   switch (config.transport) {
     case 'stdio':
-      return new StdioClientTransport({
+      return new sdk.StdioClientTransport({
         command: config.command ?? '',
         args: [...config.args],
         env: { ...baseEnv, ...config.env },
@@ -213,12 +210,11 @@ function createTransport(
         stderr: 'pipe',
       });
     case 'sse':
-      // eslint-disable-next-line @typescript-eslint/no-deprecated -- MindRoom configs still name SSE servers; the SDK keeps supporting them
-      return new SSEClientTransport(new URL(config.url ?? ''), {
+      return new sdk.SSEClientTransport(new URL(config.url ?? ''), {
         requestInit: { headers: { ...config.headers } },
       });
     case 'streamable-http':
-      return new StreamableHTTPClientTransport(new URL(config.url ?? ''), {
+      return new sdk.StreamableHTTPClientTransport(new URL(config.url ?? ''), {
         requestInit: { headers: { ...config.headers } },
       });
   }
@@ -268,6 +264,7 @@ function firstLine(error: unknown): string {
  * transport failure is `connection`; the SDK's request timeout is `timeout`.
  */
 function toMcpError(
+  sdk: SdkClientModules,
   error: unknown,
   id: string,
   what: string,
@@ -280,9 +277,9 @@ function toMcpError(
   }
   if (error instanceof McpError) return error;
   let code: McpErrorCode = 'connection';
-  if (error instanceof SdkMcpError) {
-    if (error.code === (ErrorCode.RequestTimeout as number)) code = 'timeout';
-    else if (error.code !== (ErrorCode.ConnectionClosed as number)) code = 'rpc';
+  if (error instanceof sdk.McpError) {
+    if (error.code === (sdk.ErrorCode.RequestTimeout as number)) code = 'timeout';
+    else if (error.code !== (sdk.ErrorCode.ConnectionClosed as number)) code = 'rpc';
   }
   let detail = scrub(redactText(firstLine(error)));
   if (code === 'connection' && stderrTail !== undefined) detail += ` (stderr: ${stderrTail})`;

@@ -134,7 +134,11 @@ async function callOverhead(): Promise<Record<string, unknown>> {
   const baseline = summarize(samples.bare);
   const viaManager = summarize(samples.manager);
   const viaRunner = summarize(samples.runner);
+  // Paired too: each iteration's Quorum call minus the bare call made right before it.
+  const paired = summarize(samples.runner.map((ms, i) => ms - (samples.bare[i] ?? 0)));
   const overhead = {
+    agent_tool_paired_p50_ms: paired.p50_ms,
+    agent_tool_paired_p95_ms: paired.p95_ms,
     manager_p50_ms: round(viaManager.p50_ms - baseline.p50_ms, 2),
     manager_p95_ms: round(viaManager.p95_ms - baseline.p95_ms, 2),
     agent_tool_p50_ms: round(viaRunner.p50_ms - baseline.p50_ms, 2),

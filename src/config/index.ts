@@ -74,6 +74,7 @@ export type {
   TeamConfig,
   ToolApprovalConfig,
 } from './schema.js';
+export { isSecretField, SECRET_FIELD_PATTERNS } from './secret-fields.js';
 export {
   fetchUrlToolOverridesSchema,
   fileToolOverridesSchema,

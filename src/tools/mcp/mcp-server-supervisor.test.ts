@@ -59,8 +59,9 @@ class FakeSession implements McpSession {
   ): Promise<McpCallOutcome> {
     return this.onCall(name, options.signal);
   }
+  pingResult: () => Promise<void> = () => Promise.resolve();
   ping(): Promise<void> {
-    return Promise.resolve();
+    return this.pingResult();
   }
   onToolsChanged(listener: () => void): void {
     this.toolsChanged = listener;
@@ -79,7 +80,7 @@ class FakeSession implements McpSession {
   }
 }
 
-function setup(config: Partial<McpServerConfig> = {}) {
+function setup(config: Partial<McpServerConfig> = {}, healthCheckIntervalMs = 0) {
   const clock = new FakeClock();
   const sessions: FakeSession[] = [];
   const opens: number[] = [];
@@ -103,7 +104,7 @@ function setup(config: Partial<McpServerConfig> = {}) {
       log: new RecordingLogger(),
       sessions: factory,
       backoff: { stepMs: 1_000, maxMs: 3_000, stableAfterMs: 60_000 },
-      healthCheckIntervalMs: 0,
+      healthCheckIntervalMs,
       maxQueuedCalls: 2,
       events: {
         onStateChanged: (_id, status) => states.push(status.state),
@@ -309,6 +310,21 @@ describe('McpServerSupervisor', () => {
     for (let i = 0; i < 20; i++) await supervisor.call('echo', {}, { signal: turn.signal });
     expect(getEventListeners(turn.signal, 'abort')).toHaveLength(0);
     expect(clock.pendingSleeps).toBe(0);
+  });
+
+  it('restarts a server that stops answering pings, but not one that rejects ping', async () => {
+    const env = setup({}, 30_000);
+    running.push(env.supervisor);
+    env.supervisor.start();
+    await env.supervisor.ready({ signal: signal() });
+    env.sessions[0]!.pingResult = () => Promise.reject(new McpError('rpc', 'method not found'));
+    await env.clock.advance(30_000);
+    expect(env.supervisor.status()).toMatchObject({ state: 'ready', restarts: 0 });
+    env.sessions[0]!.pingResult = () => Promise.reject(new McpError('timeout', 'no answer'));
+    await env.clock.advance(30_000);
+    await flushMicrotasks(40);
+    expect(env.sessions[0]?.isClosed).toBe(true);
+    expect(env.supervisor.status().last_error).toBe('health check failed: timeout: no answer');
   });
 
   it('never starts a disabled server', async () => {

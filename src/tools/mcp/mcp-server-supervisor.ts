@@ -473,6 +473,8 @@ export class McpServerSupervisor {
         await session.ping({ signal, timeoutMs: HEALTH_CHECK_TIMEOUT_MS });
       } catch (error: unknown) {
         if (signal.aborted) return 'stopped';
+        // A server that answers ping with an error (it does not implement it) is alive.
+        if (error instanceof McpError && error.code === 'rpc') continue;
         return `health check failed: ${describeError(error)}`;
       }
     }

@@ -8,6 +8,8 @@ export type CliCommand =
       readonly dataDir: string | undefined;
       readonly apiPort: number | undefined;
       readonly apiHost: string | undefined;
+      /** `--mcp`: serve Quorum's agents as MCP tools (`quorum.mcp_server`), token from QUORUM_MCP_TOKEN. */
+      readonly mcp: boolean;
     }
   | { readonly kind: 'validate'; readonly path: string | undefined }
   | {
@@ -24,7 +26,7 @@ export type ParseResult =
   | { readonly ok: false; readonly error: string };
 
 export const USAGE = `Usage:
-  quorum run [--config FILE] [--data-dir DIR] [--api-port N] [--api-host HOST]
+  quorum run [--config FILE] [--data-dir DIR] [--api-port N] [--api-host HOST] [--mcp]
   quorum config validate [FILE]
   quorum config diff OLD NEW [--server-name NAME]
   quorum --help | --version
@@ -32,12 +34,15 @@ export const USAGE = `Usage:
 Environment: MATRIX_HOMESERVER, MATRIX_REGISTRATION_SHARED_SECRET, MATRIX_REGISTRATION_TOKEN,
 OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, LOG_LEVEL, LOG_FORMAT,
 QUORUM_CONFIG_PATH, QUORUM_DATA_DIR, QUORUM_API_PORT, QUORUM_API_HOST, OPENAI_COMPAT_API_KEYS,
-OPENAI_COMPAT_ALLOW_UNAUTHENTICATED (each secret also as NAME_FILE). --api-host other than
-loopback requires OPENAI_COMPAT_API_KEYS.`;
+OPENAI_COMPAT_ALLOW_UNAUTHENTICATED, QUORUM_MCP_TOKEN (each secret also as NAME_FILE).
+--api-host other than loopback requires OPENAI_COMPAT_API_KEYS. --mcp serves each agent as an
+MCP tool ask_<agent> (streamable HTTP, bearer token QUORUM_MCP_TOKEN) at quorum.mcp_server's
+host, port and path (127.0.0.1:8766/mcp by default).`;
 
 function takeOptions(
   args: readonly string[],
   allowed: readonly string[],
+  switches: readonly string[] = [],
 ): { options: Map<string, string>; rest: string[]; error?: string } {
   const options = new Map<string, string>();
   const rest: string[] = [];
@@ -49,6 +54,11 @@ function takeOptions(
     }
     const [flag = '', inline] = arg.split('=', 2);
     const name = flag.slice(2);
+    if (switches.includes(name)) {
+      if (inline !== undefined) return { options, rest, error: `${flag} takes no value` };
+      options.set(name, 'true');
+      continue;
+    }
     if (!allowed.includes(name)) return { options, rest, error: `unknown option ${flag}` };
     const value = inline ?? args[++i];
     if (value === undefined || value.startsWith('--'))
@@ -92,12 +102,11 @@ export function parseArgv(argv: readonly string[]): ParseResult {
     return { ok: false, error: 'expected `config validate` or `config diff`' };
   }
   const args = first === 'run' ? others : argv;
-  const { options, rest, error } = takeOptions(args, [
-    'config',
-    'data-dir',
-    'api-port',
-    'api-host',
-  ]);
+  const { options, rest, error } = takeOptions(
+    args,
+    ['config', 'data-dir', 'api-port', 'api-host'],
+    ['mcp'],
+  );
   if (error !== undefined) return { ok: false, error };
   if (rest.length > 0) return { ok: false, error: `unexpected argument ${rest[0] ?? ''}` };
   const portText = options.get('api-port');
@@ -113,6 +122,7 @@ export function parseArgv(argv: readonly string[]): ParseResult {
       dataDir: options.get('data-dir'),
       apiPort,
       apiHost: options.get('api-host'),
+      mcp: options.has('mcp'),
     },
   };
 }

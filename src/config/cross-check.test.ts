@@ -133,7 +133,10 @@ describe('teams and agent references', () => {
     const text = `${MODELS}agents:\n  a:\n    display_name: A\n    knowledge_bases: [docs]\n    tools: [calculator, mcp_github]\n`;
     expect(pathsAndMessages(text)).toEqual([
       ['agents.a.knowledge_bases[0]', "unknown knowledge base 'docs'"],
-      ['agents.a.tools[1]', "tool 'mcp_github' needs an MCP server 'github' in mcp_servers"],
+      [
+        'agents.a.tools[1]',
+        "tool 'mcp_github' of agent 'a' needs an MCP server 'github' in mcp_servers (none is configured)",
+      ],
     ]);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Checks that span blocks of a schema-valid config: names, references between blocks
- * (models, team members, knowledge bases, MCP servers, rooms), failover chains.
+ * (models, team members, knowledge bases, rooms), failover chains; tools and MCP servers in
+ * check-tools.ts.
  */
+import { checkTools } from './check-tools.js';
 import type { ConfigIssue, ConfigWarning, PathSegment } from './issues.js';
 import { PROVIDERS } from './providers.js';
 import type { QuorumConfig } from './schema.js';
@@ -41,6 +43,9 @@ export function crossCheck(config: QuorumConfig, source: YamlSource): CrossCheck
   checkRoomKeys(config, fail);
   checkAuthorization(config, fail);
   checkBlockIds(config, fail);
+  const tools = checkTools(config, source);
+  issues.push(...tools.issues);
+  warnings.push(...tools.warnings);
   return { issues, warnings };
 }
 
@@ -176,21 +181,7 @@ function checkTeams(config: QuorumConfig, fail: Fail): void {
 }
 
 function checkAgentReferences(config: QuorumConfig, fail: Fail): void {
-  const checkTools = (tools: readonly { name: string }[], path: PathSegment[]): void => {
-    tools.forEach((tool, index) => {
-      if (!tool.name.startsWith('mcp_')) return;
-      const server = tool.name.slice('mcp_'.length);
-      if (!Object.hasOwn(config.mcp_servers, server)) {
-        fail(
-          [...path, index],
-          `tool '${tool.name}' needs an MCP server '${server}' in mcp_servers`,
-        );
-      }
-    });
-  };
-  checkTools(config.defaults.tools, ['defaults', 'tools']);
   for (const [name, agent] of Object.entries(config.agents)) {
-    checkTools(agent.tools, ['agents', name, 'tools']);
     agent.knowledge_bases.forEach((base, index) => {
       if (!Object.hasOwn(config.knowledge_bases, base)) {
         fail(['agents', name, 'knowledge_bases', index], `unknown knowledge base '${base}'`);

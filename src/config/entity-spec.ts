@@ -5,12 +5,7 @@
  * something that entity depends on changes, which is what a reload plan is computed from.
  */
 import type { ModelWire, ProviderName } from './providers.js';
-import type {
-  KnowledgeBaseConfig,
-  McpServerConfig,
-  MemoryConfig,
-  ToolApprovalConfig,
-} from './schema.js';
+import type { KnowledgeBaseConfig, MemoryConfig, ToolApprovalConfig } from './schema.js';
 import type { ToolEntry } from './schema-primitives.js';
 
 /** The three kinds of Matrix account Quorum runs. */
@@ -97,8 +92,12 @@ export interface AgentSpec extends ResponderSpecBase {
   readonly skills: readonly string[];
   /** The knowledge bases the agent uses, by id. */
   readonly knowledgeBases: Readonly<Record<string, KnowledgeBaseConfig>>;
-  /** The MCP servers its `mcp_<id>` tools use, by id. */
-  readonly mcpServers: Readonly<Record<string, McpServerConfig>>;
+  /**
+   * Ids of the MCP servers its `mcp_<id>` tools name, sorted. The servers' own settings are
+   * not part of the spec: a server edit restarts that server (the MCP client manager's
+   * `apply`), not the agents using it, which see the new catalogue on their next turn.
+   */
+  readonly mcpServerIds: readonly string[];
   /** Per-room thread mode overrides, keyed like `rooms`. */
   readonly roomThreadModes: Readonly<Record<string, 'thread' | 'room'>>;
 }

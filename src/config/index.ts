@@ -64,6 +64,7 @@ export type {
   DefaultsConfig,
   KnowledgeBaseConfig,
   McpServerConfig,
+  McpServerExposureConfig,
   MemoryConfig,
   ModelConfig,
   QuorumConfig,
@@ -73,6 +74,22 @@ export type {
   TeamConfig,
   ToolApprovalConfig,
 } from './schema.js';
+export { isSecretField, SECRET_FIELD_PATTERNS } from './secret-fields.js';
+export {
+  fetchUrlToolOverridesSchema,
+  fileToolOverridesSchema,
+  isQuorumToolName,
+  MCP_TOOL_PREFIX,
+  matrixMessageToolOverridesSchema,
+  mcpServerIdOf,
+  mcpToolOverridesSchema,
+  MINDROOM_TOOL_NAMES,
+  parseMcpToolOverrides,
+  parseToolOptions,
+  QUORUM_TOOL_NAMES,
+  shellToolOverridesSchema,
+} from './tool-settings.js';
+export type { McpToolOverrides, QuorumToolName, QuorumToolOptions } from './tool-settings.js';
 export { DEFAULT_TEAM_MAX_TOKENS, DEFAULT_TEAM_MAX_TURNS } from './schema-entities.js';
 export { ROUTER_NAME } from './schema-primitives.js';
 export type { ToolEntry } from './schema-primitives.js';

@@ -23,9 +23,12 @@ describe('unsupported MindRoom settings', () => {
       'agents.helper.learning',
       'agents.helper.learning_mode',
       'agents.writer.context_files',
+      'agents.writer.knowledge_bases',
       'authorization.config_command_enabled',
       'defaults.learning',
       'defaults.learning_mode',
+      'knowledge_bases',
+      'memory',
       'mindroom_user',
       'plugins',
       'teams.duo.compaction',
@@ -64,12 +67,12 @@ describe('unsupported MindRoom settings', () => {
 
   it('warns about lazy tool-loading flags in both tool-entry forms', () => {
     const result = parseConfig(
-      `${MINIMAL}agents:\n  a:\n    display_name: A\n    tools:\n      - {name: file, defer: true}\n      - shell: {defer: true, initial: true, timeout: 5}\n`,
+      `${MINIMAL}agents:\n  a:\n    display_name: A\n    tools:\n      - {name: file, defer: true}\n      - shell: {defer: true, initial: true, timeout_seconds: 5}\n`,
       { env: {} },
     );
     expect(result.ok && result.config.agents['a']?.tools).toEqual([
       { name: 'file', overrides: {} },
-      { name: 'shell', overrides: { timeout: 5 } },
+      { name: 'shell', overrides: { timeout_seconds: 5 } },
     ]);
     expect(result.warnings.map((warning) => warning.path)).toEqual([
       'agents.a.tools[0].defer',

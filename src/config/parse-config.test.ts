@@ -121,6 +121,16 @@ describe('parseConfig', () => {
       max_schedules_per_room: 100,
       schedule_min_interval_seconds: 60,
       schedule_max_days_ahead: 731,
+      mcp_server: {
+        enabled: false,
+        host: '127.0.0.1',
+        port: 8766,
+        path: '/mcp',
+        token: null,
+        agents: null,
+        max_concurrent_calls: 4,
+        call_timeout_seconds: 600,
+      },
     });
   });
 
@@ -134,12 +144,12 @@ describe('parseConfig', () => {
 
   it("normalizes MindRoom's three tool entry forms", () => {
     const config = valid(
-      `${MINIMAL}agents:\n  a:\n    display_name: A\n    tools:\n      - calculator\n      - shell: {timeout: 5}\n      - {name: file, overrides: {root: /tmp}, defer: true}\n`,
+      `${MINIMAL}agents:\n  a:\n    display_name: A\n    tools:\n      - calculator\n      - shell: {timeout_seconds: 5}\n      - {name: file, overrides: {enable_delete_file: true}, defer: true}\n`,
     );
     expect(config.agents['a']?.tools).toEqual([
       { name: 'calculator', overrides: {} },
-      { name: 'shell', overrides: { timeout: 5 } },
-      { name: 'file', overrides: { root: '/tmp' } },
+      { name: 'shell', overrides: { timeout_seconds: 5 } },
+      { name: 'file', overrides: { enable_delete_file: true } },
     ]);
   });
 
@@ -300,6 +310,7 @@ describe('parseConfig', () => {
       max_schedules_per_room: 100,
       schedule_min_interval_seconds: 60,
       schedule_max_days_ahead: 731,
+      mcp_server: expect.objectContaining({ enabled: false, port: 8766, path: '/mcp' }),
     });
   });
 

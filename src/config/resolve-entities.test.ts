@@ -166,12 +166,12 @@ agents:
   });
 
   it("appends defaults.tools after the agent's own, unless it opts out", () => {
-    const text = `${BASE.replace('a1: {display_name: A1,', 'a1: {display_name: A1, tools: [{shell: {x: 1}}, calculator],').replace('a3: {display_name: A3,', 'a3: {display_name: A3, include_default_tools: false,')}defaults:\n  tools: [shell, clock]\n`;
+    const text = `${BASE.replace('a1: {display_name: A1,', 'a1: {display_name: A1, tools: [{shell: {timeout_seconds: 1}}, calculator],').replace('a3: {display_name: A3,', 'a3: {display_name: A3, include_default_tools: false,')}defaults:\n  tools: [shell, current_time]\n`;
     const specs = specsOf(text);
     expect(find(specs, 'agent', 'a1').tools).toEqual([
-      { name: 'shell', overrides: { x: 1 } },
+      { name: 'shell', overrides: { timeout_seconds: 1 } },
       { name: 'calculator', overrides: {} },
-      { name: 'clock', overrides: {} },
+      { name: 'current_time', overrides: {} },
     ]);
     expect(find(specs, 'agent', 'a3').tools).toEqual([]);
   });
@@ -180,7 +180,7 @@ agents:
     const text = `${BASE.replace('a1: {display_name: A1,', 'a1: {display_name: A1, knowledge_bases: [docs], tools: [mcp_files],')}knowledge_bases:\n  docs: {path: ./docs}\n  unused: {}\nmcp_servers:\n  files: {transport: stdio, command: files-mcp}\n  web: {transport: sse, url: 'http://x/sse'}\n`;
     const a1 = find(specsOf(text), 'agent', 'a1');
     expect(Object.keys(a1.knowledgeBases)).toEqual(['docs']);
-    expect(Object.keys(a1.mcpServers)).toEqual(['files']);
+    expect(a1.mcpServerIds).toEqual(['files']);
   });
 
   it("gives a team its members' thread mode only when they agree", () => {

@@ -22,6 +22,7 @@ import { hostToBaseUrl, PROVIDERS } from './providers.js';
 import type { AgentConfig, QuorumConfig, TeamConfig } from './schema.js';
 import type { ToolEntry } from './schema-primitives.js';
 import { isRoomKey, ROUTER_NAME } from './schema-primitives.js';
+import { mcpServerIdOf } from './tool-settings.js';
 
 /** Deployment facts a spec depends on that are not in the config file. */
 export interface ResolveOptions {
@@ -105,14 +106,8 @@ class Resolver {
     const defaults = this.config.defaults;
     const rooms = this.rooms(agent.rooms);
     const tools = mergeTools(agent.tools, agent.include_default_tools ? defaults.tools : []);
-    const mcpServers = Object.fromEntries(
-      tools
-        .filter((tool) => tool.name.startsWith('mcp_'))
-        .map((tool) => tool.name.slice('mcp_'.length))
-        .flatMap((id) => {
-          const server = this.config.mcp_servers[id];
-          return server === undefined ? [] : [[id, server] as const];
-        }),
+    const mcpServerIds = sortedUnique(
+      tools.map((tool) => mcpServerIdOf(tool.name)).filter((id) => id !== undefined),
     );
     return withFingerprint<AgentSpec>({
       kind: 'agent',
@@ -136,7 +131,7 @@ class Resolver {
           this.required(this.config.knowledge_bases[id], `knowledge base ${id}`),
         ]),
       ),
-      mcpServers,
+      mcpServerIds,
       roomThreadModes: Object.fromEntries(
         Object.entries(agent.room_thread_modes).map(([room, mode]) => [
           normalizeRoomRef(room, this.serverName),

@@ -243,6 +243,38 @@ export const limitsSchema = z
   })
   .prefault({});
 
+/**
+ * Quorum as an MCP server (`quorum.mcp_server`, a Quorum addition): each agent is an MCP tool
+ * `ask_<agent>` over streamable HTTP at `http://<host>:<port><path>`, behind a bearer token.
+ * Off by default; `quorum run --mcp` turns it on with these settings.
+ */
+export const mcpServerExposureSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** Interface to listen on; loopback by default. */
+    host: nonEmptyString.default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8766),
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9/_-]*$/, { error: 'expected a URL path such as /mcp' })
+      .default('/mcp'),
+    /** The bearer token clients send (`Authorization: Bearer …`); a secret: write `${NAME}`. */
+    token: z
+      .string()
+      .nullish()
+      .transform((value) => value ?? null),
+    /** Agents exposed (by name); `null` or omitted: every agent. */
+    agents: z
+      .array(nonEmptyString)
+      .nullish()
+      .transform((value) => value ?? null),
+    /** Questions answered at once; more wait their turn. */
+    max_concurrent_calls: z.number().int().min(1).max(64).default(4),
+    /** Longest one question may take before it is cancelled. */
+    call_timeout_seconds: z.number().positive().max(86_400).default(600),
+  })
+  .prefault({});
+
 /** Quorum's own settings (`quorum:`); a MindRoom file has none, so all have defaults. */
 export const quorumSchema = z
   .strictObject({
@@ -278,5 +310,7 @@ export const quorumSchema = z
     schedule_min_interval_seconds: z.number().int().min(1).max(86_400).default(60),
     /** Furthest ahead a schedule's first run may be. */
     schedule_max_days_ahead: z.number().int().min(1).max(36_500).default(731),
+    /** Quorum as an MCP server; see {@link mcpServerExposureSchema}. */
+    mcp_server: mcpServerExposureSchema,
   })
   .prefault({});

@@ -72,6 +72,8 @@ export type AuthorizationConfig = QuorumConfig['authorization'];
 export type RoomConfig = QuorumConfig['rooms'][string];
 /** One `mcp_servers.<id>` entry. */
 export type McpServerConfig = QuorumConfig['mcp_servers'][string];
+/** `quorum.mcp_server`: Quorum's own MCP server. */
+export type McpServerExposureConfig = QuorumConfig['quorum']['mcp_server'];
 /** The `memory` block. */
 export type MemoryConfig = QuorumConfig['memory'];
 /** One `knowledge_bases.<id>` entry. */

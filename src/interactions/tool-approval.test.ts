@@ -9,6 +9,48 @@ function config(overrides: Partial<ToolApprovalConfig> = {}): ToolApprovalConfig
 }
 
 describe('matchToolApproval', () => {
+  const mcpCall = { name: 'github_create_issue', aliases: ['mcp_github'], implicit: undefined };
+
+  it("matches MCP tools by their model-visible name or by their server's mcp_<id>", () => {
+    const byName = config({
+      rules: [{ match: 'github_*', action: 'require_approval', timeout_days: null }],
+    });
+    const byServer = config({
+      rules: [{ match: 'mcp_*', action: 'require_approval', timeout_days: 2 }],
+    });
+    expect(matchToolApproval(byName, mcpCall)).toMatchObject({
+      requiresApproval: true,
+      ruleIndex: 0,
+    });
+    expect(matchToolApproval(byServer, mcpCall)).toEqual({
+      requiresApproval: true,
+      timeoutMs: 2 * DAY_MS,
+      ruleIndex: 0,
+    });
+    expect(matchToolApproval(byServer, 'calculator').requiresApproval).toBe(false);
+  });
+
+  it("requires approval for a tool's implicit rule, unless a configured rule decides first", () => {
+    const shell = {
+      name: 'run_shell_command',
+      aliases: [],
+      implicit: { reason: 'runs a command' },
+    };
+    expect(matchToolApproval(config(), shell)).toEqual({
+      requiresApproval: true,
+      timeoutMs: 7 * DAY_MS,
+      ruleIndex: undefined,
+      implicitReason: 'runs a command',
+    });
+    const allowed = config({
+      rules: [{ match: 'run_shell_command', action: 'auto_approve', timeout_days: null }],
+    });
+    expect(matchToolApproval(allowed, shell)).toMatchObject({
+      requiresApproval: false,
+      ruleIndex: 0,
+    });
+  });
+
   it('applies the default with the block timeout when no rule matches', () => {
     expect(matchToolApproval(config(), 'calculator')).toEqual({
       requiresApproval: false,

@@ -3,6 +3,7 @@
  * for how long.
  */
 import type { ToolApprovalConfig } from '../config/index.js';
+import type { ApprovalSubject } from '../tools/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -13,20 +14,46 @@ export interface ToolApprovalMatch {
   readonly timeoutMs: number;
   /** Index in `rules` of the rule that decided, or `undefined` when the default did. */
   readonly ruleIndex: number | undefined;
+  /** The tool's own reason, when its implicit rule (not a configured one) required approval. */
+  readonly implicitReason?: string;
 }
 
 /**
- * Evaluates `tool_approval` for a call of `toolName`, as MindRoom does: the first rule whose
- * `match` glob matches the whole name (case-sensitive, Python `fnmatchcase`: `*`, `?`, `[abc]`,
- * `[!abc]`, `[a-z]`) decides with its `action`; with no matching rule, `default` decides.
+ * Evaluates `tool_approval` for a call, as MindRoom does: the first rule whose `match` glob
+ * matches the whole name (case-sensitive, Python `fnmatchcase`: `*`, `?`, `[abc]`, `[!abc]`,
+ * `[a-z]`) decides with its `action`; with no matching rule, `default` decides.
+ *
+ * `call` is the model-visible tool name, or an `ApprovalSubject` (from the agent's tool
+ * runner) that adds aliases a rule may match instead (`mcp_github` for every tool of that MCP
+ * server, so `match: mcp_*` gates all MCP tools) and the tool's own implicit requirement
+ * (`shell`; `matrix_message` into a direct-message room). A configured rule matching any name
+ * still decides first, so an operator can auto-approve such a tool explicitly; the implicit
+ * requirement comes before `default`.
+ *
  * The timeout is the deciding rule's `timeout_days` when it has one, else the block's.
  * (A MindRoom rule with a `script` instead of an action arrives here as `require_approval`:
  * Quorum cannot run approval scripts.)
  */
-export function matchToolApproval(config: ToolApprovalConfig, toolName: string): ToolApprovalMatch {
-  const ruleIndex = config.rules.findIndex((rule) => globToRegExp(rule.match).test(toolName));
+export function matchToolApproval(
+  config: ToolApprovalConfig,
+  call: string | ApprovalSubject,
+): ToolApprovalMatch {
+  const names = typeof call === 'string' ? [call] : [call.name, ...call.aliases];
+  const ruleIndex = config.rules.findIndex((rule) => {
+    const pattern = globToRegExp(rule.match);
+    return names.some((name) => pattern.test(name));
+  });
   const rule = ruleIndex === -1 ? undefined : config.rules[ruleIndex];
   if (rule === undefined) {
+    const implicit = typeof call === 'string' ? undefined : call.implicit;
+    if (implicit !== undefined) {
+      return {
+        requiresApproval: true,
+        timeoutMs: config.timeout_days * DAY_MS,
+        ruleIndex: undefined,
+        implicitReason: implicit.reason,
+      };
+    }
     return {
       requiresApproval: config.default === 'require_approval',
       timeoutMs: config.timeout_days * DAY_MS,

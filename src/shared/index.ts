@@ -14,7 +14,7 @@ export type { LogFields, LogLevel, Logger, LoggerOptions } from './logger.js';
 export { runTask } from './task.js';
 export type { TaskFailureCounter } from './task.js';
 export { MetricsRegistry, QuorumMetrics } from './metrics.js';
-export type { Counter, Histogram, Labels } from './metrics.js';
+export type { Counter, Gauge, Histogram, Labels } from './metrics.js';
 export type { EntityHealth, HealthSource, ReadinessReport } from './health.js';
 export { Supervisor } from './supervisor.js';
 export type {

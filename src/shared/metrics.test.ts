@@ -33,4 +33,15 @@ describe('MetricsRegistry', () => {
     registry.counter('e_total', 'E.').inc({ where: 'a"b\\c' });
     expect(registry.render()).toContain('e_total{where="a\\"b\\\\c"} 1');
   });
+
+  it('renders gauges and drops removed series', () => {
+    const registry = new MetricsRegistry();
+    const gauge = registry.gauge('up', 'Up.');
+    gauge.set(1, { server: 'a' });
+    gauge.set(0, { server: 'b' });
+    gauge.set(3, { server: 'a' });
+    gauge.remove({ server: 'b' });
+    expect(registry.value('up', { server: 'a' })).toBe(3);
+    expect(registry.render()).toBe('# HELP up Up.\n# TYPE up gauge\nup{server="a"} 3\n');
+  });
 });

@@ -12,8 +12,20 @@ export interface Histogram {
   observe(value: number, labels?: Labels): void;
 }
 
+/** A value that goes up and down (servers up, tools offered); `remove` drops a series. */
+export interface Gauge {
+  set(value: number, labels?: Labels): void;
+  remove(labels?: Labels): void;
+}
+
 interface CounterDef {
   readonly kind: 'counter';
+  readonly help: string;
+  readonly values: Map<string, number>;
+}
+
+interface GaugeDef {
+  readonly kind: 'gauge';
   readonly help: string;
   readonly values: Map<string, number>;
 }
@@ -41,7 +53,7 @@ function withLabels(name: string, key: string, extra?: string): string {
 }
 
 export class MetricsRegistry {
-  private readonly defs = new Map<string, CounterDef | HistogramDef>();
+  private readonly defs = new Map<string, CounterDef | GaugeDef | HistogramDef>();
 
   counter(name: string, help: string): Counter {
     const def: CounterDef = { kind: 'counter', help, values: new Map() };
@@ -50,6 +62,19 @@ export class MetricsRegistry {
       inc: (labels, by = 1) => {
         const key = labelKey(labels);
         def.values.set(key, (def.values.get(key) ?? 0) + by);
+      },
+    };
+  }
+
+  gauge(name: string, help: string): Gauge {
+    const def: GaugeDef = { kind: 'gauge', help, values: new Map() };
+    this.defs.set(name, def);
+    return {
+      set: (value, labels) => {
+        def.values.set(labelKey(labels), value);
+      },
+      remove: (labels) => {
+        def.values.delete(labelKey(labels));
       },
     };
   }
@@ -72,10 +97,12 @@ export class MetricsRegistry {
     };
   }
 
-  /** Current value of a counter series (for tests and status pages). */
+  /** Current value of a counter or gauge series (for tests and status pages). */
   value(name: string, labels?: Labels): number {
     const def = this.defs.get(name);
-    return def?.kind === 'counter' ? (def.values.get(labelKey(labels)) ?? 0) : 0;
+    return def?.kind === 'counter' || def?.kind === 'gauge'
+      ? (def.values.get(labelKey(labels)) ?? 0)
+      : 0;
   }
 
   /** The Prometheus text exposition of every metric. */
@@ -83,6 +110,10 @@ export class MetricsRegistry {
     const lines: string[] = [];
     for (const [name, def] of this.defs) {
       lines.push(`# HELP ${name} ${def.help}`, `# TYPE ${name} ${def.kind}`);
+      if (def.kind === 'gauge') {
+        for (const [key, value] of def.values) lines.push(`${withLabels(name, key)} ${value}`);
+        continue;
+      }
       if (def.kind === 'counter') {
         if (def.values.size === 0) lines.push(`${name} 0`);
         for (const [key, value] of def.values) lines.push(`${withLabels(name, key)} ${value}`);
@@ -174,6 +205,36 @@ export class QuorumMetrics {
   readonly openAiRequests = this.registry.counter(
     'quorum_openai_requests_total',
     'OpenAI-compatible API requests, by route and status.',
+  );
+
+  /**
+   * MCP tool calls, by `server` and `outcome`: `ok`, `tool_error` (the server answered with
+   * `isError`), `timeout`, `connection`, `rpc`, `unavailable`, `busy` or `aborted`.
+   */
+  readonly mcpCalls = this.registry.counter(
+    'quorum_mcp_calls_total',
+    'MCP tool calls, by server and outcome.',
+  );
+  /** Wall time of MCP tool calls (queue wait and a retry included), by `server`. */
+  readonly mcpCallDuration = this.registry.histogram(
+    'quorum_mcp_call_duration_seconds',
+    'MCP tool call duration, by server.',
+    [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120],
+  );
+  /** MCP server (re)starts after a failure, by `server`. */
+  readonly mcpRestarts = this.registry.counter(
+    'quorum_mcp_restarts_total',
+    'MCP server restarts after a failure, by server.',
+  );
+  /** 1 while an MCP server is connected and its catalogue is usable, else 0; by `server`. */
+  readonly mcpServerUp = this.registry.gauge(
+    'quorum_mcp_server_up',
+    'Whether the MCP server is connected (1) or not (0), by server.',
+  );
+  /** Tools an MCP server offers after its include/exclude filters, by `server`. */
+  readonly mcpTools = this.registry.gauge(
+    'quorum_mcp_tools',
+    'Tools the MCP server offers (after filters), by server.',
   );
 
   onTaskFailed(what: string): void {

@@ -43,10 +43,19 @@ export interface ToolCallContext {
   readonly signal: AbortSignal;
 }
 
-/** What the model gets back (the same shape as `agents/`'s `ToolResult`). */
+/**
+ * What the model gets back (the one `ToolResult` type; `agents/` uses this shape). `content`
+ * from an MCP server, a web page or a chat message is untrusted text: it goes to the model as
+ * a tool result, is never parsed for instructions, and is capped in length.
+ */
 export interface ToolResult {
   readonly content: string;
   readonly isError: boolean;
+  /**
+   * True when the content is long (or was cut): the reply shows it in its collapsible tool
+   * block rather than inline in the trace line.
+   */
+  readonly collapsible?: boolean;
 }
 
 /**
@@ -69,22 +78,63 @@ export interface KnownRoom {
   readonly name?: string;
 }
 
+/** Where a posted message goes inside its room: a thread, or a reply to one event. */
+export interface PostTarget {
+  /** Root event of the thread to post in (`m.thread`); `undefined`: the room timeline. */
+  readonly threadRoot?: string | undefined;
+  /** Event the message replies to (`m.in_reply_to`), in the thread or the timeline. */
+  readonly replyTo?: string | undefined;
+}
+
+/** One message `matrix_message` read: untrusted text from whoever sent it. */
+export interface ReadMessage {
+  readonly eventId: string;
+  readonly sender: string;
+  readonly body: string;
+  /** Milliseconds since the epoch (the server's `origin_server_ts`). */
+  readonly timestampMs: number;
+}
+
 /**
- * Posting as the agent's own Matrix account, injected by whoever owns that account (the
- * orchestrator), so `tools/` never imports `matrix/`.
+ * Acting as the agent's own Matrix account, injected by whoever owns that account (the
+ * orchestrator), so `tools/` never imports `matrix/`. The optional methods enable the
+ * matching `matrix_message` actions; without them the action answers that it is unavailable.
  */
 export interface AgentMessaging {
   /** Rooms the agent is in now. */
   joinedRooms(): readonly KnownRoom[] | Promise<readonly KnownRoom[]>;
   /**
-   * Posts `markdown` as a new message in `roomId` and resolves with its event id. Rejects on
-   * a homeserver failure, or with the signal's reason when aborted.
+   * Posts `markdown` as a new message in `roomId` (in `target`'s thread, or as a reply) and
+   * resolves with its event id. Rejects on a homeserver failure, or with the signal's reason
+   * when aborted.
    */
   postMessage(
     roomId: string,
     markdown: string,
+    options: { readonly signal: AbortSignal; readonly target?: PostTarget },
+  ): Promise<string>;
+  /** Reacts to `eventId` with `key` (an emoji); resolves with the reaction's event id. */
+  react?(
+    roomId: string,
+    eventId: string,
+    key: string,
     options: { readonly signal: AbortSignal },
   ): Promise<string>;
+  /**
+   * The newest `limit` messages of the room timeline, or of the thread under `threadRoot`,
+   * oldest first, as the agent's account can see them (only senders allowed to talk to the
+   * agent, when the implementation filters).
+   */
+  readMessages?(
+    roomId: string,
+    options: {
+      readonly signal: AbortSignal;
+      readonly threadRoot?: string | undefined;
+      readonly limit: number;
+    },
+  ): Promise<readonly ReadMessage[]>;
+  /** True when `roomId` is a direct-message room (`m.direct`, or two members). */
+  isDirectRoom?(roomId: string, options: { readonly signal: AbortSignal }): Promise<boolean>;
 }
 
 /** Where an interactive tool call happens: what a person-facing card needs to know. */
@@ -162,6 +212,11 @@ export interface ToolCapabilities {
   readonly clock: Clock;
   /** The agent's configured IANA time zone (the default for `current_time`). */
   readonly timezone: string;
+  /**
+   * The agent's own workspace directory (absolute), for `file` and `shell`: created on first
+   * use with mode 0700; neither tool reaches outside it.
+   */
+  readonly workspaceDir?: string;
   /** The agent's Matrix account; absent for entities that cannot post on their own. */
   readonly messaging?: AgentMessaging;
   /** Questions and confirmations for the requester; absent where nobody can answer. */
@@ -179,7 +234,38 @@ export interface ToolContext extends ToolCallContext, ToolCapabilities {
 }
 
 /** A capability a tool cannot run without; a runner leaves the tool out when it is missing. */
-export type ToolNeed = 'messaging' | 'interactions';
+export type ToolNeed = 'messaging' | 'interactions' | 'workspaceDir';
+
+/** Where a tool came from, for approvals, logs and filters. */
+export type ToolOrigin =
+  | { readonly kind: 'builtin' }
+  | {
+      readonly kind: 'mcp';
+      /** The `mcp_servers` key. */
+      readonly serverId: string;
+      /** The tool's name on the server (before prefixing). */
+      readonly remoteName: string;
+    };
+
+/**
+ * Why one call needs the requester's approval whatever the configured default (a tool's own
+ * rule, e.g. `matrix_message` into a direct-message room). A `tool_approval` rule that
+ * matches the call still decides first, so an operator can auto-approve it explicitly.
+ */
+export interface ApprovalNeed {
+  readonly reason: string;
+}
+
+/**
+ * What the approval gate matches `tool_approval` rules against for one call: the
+ * model-visible name first, then `aliases` (`mcp_<server id>` for an MCP tool), and, when no
+ * rule matches any of them, the tool's own requirement (`implicit`) before the default.
+ */
+export interface ApprovalSubject {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly implicit: ApprovalNeed | undefined;
+}
 
 /**
  * A tool the model can call. `run` receives arguments already checked against `parameters`
@@ -196,5 +282,21 @@ export interface Tool extends ToolSpec {
    * timeout, because the interaction has its own expiry; the turn's signal still ends it.
    */
   readonly isInteractive?: boolean;
-  run(args: Readonly<Record<string, unknown>>, context: ToolContext): Promise<string>;
+  /** Per-call timeout for this tool; the runner's default when absent. */
+  readonly timeoutMs?: number;
+  /** Where the tool came from; `builtin` when absent. */
+  readonly origin?: ToolOrigin;
+  /**
+   * Quorum's own approval rule for this tool (e.g. `shell`): whether a call needs approval
+   * when no `tool_approval` rule matches it. Receives checked arguments; must not act.
+   */
+  approvalNeed?(
+    args: Readonly<Record<string, unknown>>,
+    context: ToolContext,
+  ): ApprovalNeed | undefined | Promise<ApprovalNeed | undefined>;
+  /**
+   * Runs the call; resolves with the text for the model, or a full result (an MCP tool's
+   * `isError`, a long output marked `collapsible`).
+   */
+  run(args: Readonly<Record<string, unknown>>, context: ToolContext): Promise<string | ToolResult>;
 }

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretField } from './secret-fields.js';
+
+describe('isSecretField', () => {
+  it('knows MCP env and headers, API keys and the MCP server token as secret fields', () => {
+    expect(isSecretField(['mcp_servers', 'github', 'headers', 'Authorization'])).toBe(true);
+    expect(isSecretField(['mcp_servers', 'files', 'env', 'GITHUB_TOKEN'])).toBe(true);
+    expect(isSecretField(['models', 'default', 'api_key'])).toBe(true);
+    expect(isSecretField(['quorum', 'mcp_server', 'token'])).toBe(true);
+  });
+
+  it('treats every other field as not meant for secrets', () => {
+    expect(isSecretField(['mcp_servers', 'github', 'url'])).toBe(false);
+    expect(isSecretField(['mcp_servers', 'files', 'args', 0])).toBe(false);
+    expect(isSecretField(['agents', 'calc', 'role'])).toBe(false);
+  });
+});

@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { McpServerConfig } from '../../config/index.js';
+import { QuorumMetrics, systemClock } from '../../shared/index.js';
+import { RecordingLogger } from '../../../test/support/recording-logger.js';
+import type { McpSession, McpSessionFactory } from './mcp-session.js';
+import { McpClientManager } from './mcp-client-manager.js';
+
+const CONFIG: McpServerConfig = {
+  enabled: true,
+  required: false,
+  transport: 'stdio',
+  command: 'fake',
+  args: [],
+  cwd: null,
+  env: {},
+  url: null,
+  headers: {},
+  tool_prefix: null,
+  include_tools: [],
+  exclude_tools: [],
+  startup_timeout_seconds: 5,
+  call_timeout_seconds: 5,
+  max_concurrent_calls: 1,
+  auto_reconnect: true,
+};
+
+/** Sessions that connect when the test says so. */
+class Sessions {
+  readonly opened: string[] = [];
+  readonly closed: string[] = [];
+  private readonly gates = new Map<string, () => void>();
+  held = new Set<string>();
+
+  factory: McpSessionFactory = async (id) => {
+    this.opened.push(id);
+    if (this.held.has(id)) {
+      await new Promise<void>((resolve) => this.gates.set(id, resolve));
+    }
+    let end: (reason: string) => void = () => undefined;
+    const closed = new Promise<string>((resolve) => {
+      end = resolve;
+    });
+    const session: McpSession = {
+      pid: undefined,
+      closed,
+      listTools: () =>
+        Promise.resolve([{ name: 'echo', description: '', inputSchema: { type: 'object' } }]),
+      callTool: () => Promise.resolve({ content: id, isError: false, isTruncated: false }),
+      ping: () => Promise.resolve(),
+      onToolsChanged: () => undefined,
+      close: () => {
+        this.closed.push(id);
+        end('closed');
+        return Promise.resolve();
+      },
+    };
+    return session;
+  };
+
+  release(id: string): void {
+    this.held.delete(id);
+    this.gates.get(id)?.();
+  }
+}
+
+const managers: McpClientManager[] = [];
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((m) => m.stop()));
+});
+
+function setup(metrics?: QuorumMetrics) {
+  const sessions = new Sessions();
+  const manager = new McpClientManager({
+    clock: systemClock,
+    log: new RecordingLogger(),
+    sessions: sessions.factory,
+    metrics,
+    healthCheckIntervalMs: 0,
+  });
+  managers.push(manager);
+  return { sessions, manager };
+}
+
+const signal = (): AbortSignal => AbortSignal.timeout(2_000);
+
+describe('McpClientManager', () => {
+  it('returns from apply before any server is up, and a slow server delays nobody else', async () => {
+    const { sessions, manager } = setup();
+    sessions.held.add('slow');
+    await manager.apply({ slow: CONFIG, quick: CONFIG });
+    expect(manager.snapshot()).toEqual({
+      quick: { state: 'starting', tools: 0, last_error: null, restarts: 0 },
+      slow: { state: 'starting', tools: 0, last_error: null, restarts: 0 },
+    });
+    await manager.ready('quick', { signal: signal() });
+    expect(manager.snapshot()['slow']?.state).toBe('starting');
+    expect((await manager.call('quick', 'echo', {}, { signal: signal() })).content).toBe('quick');
+    sessions.release('slow');
+    await manager.ready('slow', { signal: signal() });
+  });
+
+  it('waits only for the required servers among those an agent uses', async () => {
+    const { sessions, manager } = setup();
+    sessions.held.add('optional');
+    await manager.apply({ needed: { ...CONFIG, required: true }, optional: CONFIG });
+    await manager.waitForRequired(['needed', 'optional', 'unknown'], { signal: signal() });
+    expect(manager.snapshot()['optional']?.state).toBe('starting');
+  });
+
+  it('tells listeners when a server goes away, and forgets its gauges', async () => {
+    const metrics = new QuorumMetrics();
+    const { sessions, manager } = setup(metrics);
+    await manager.apply({ a: CONFIG });
+    await manager.ready('a', { signal: signal() });
+    expect(metrics.registry.value('quorum_mcp_server_up', { server: 'a' })).toBe(1);
+    expect(metrics.registry.value('quorum_mcp_tools', { server: 'a' })).toBe(1);
+    const changed: string[] = [];
+    manager.onCatalogueChanged((id) => changed.push(id));
+    await manager.apply({});
+    expect(changed).toEqual(['a']);
+    expect(sessions.closed).toEqual(['a']);
+    expect(manager.catalogue('a')).toBeUndefined();
+    expect(metrics.registry.render()).not.toContain('server="a"} 1');
+    await expect(manager.call('a', 'echo', {}, { signal: signal() })).rejects.toThrow(
+      "MCP server 'a' is not configured",
+    );
+  });
+
+  it('does nothing for an unchanged config and counts calls by outcome', async () => {
+    const metrics = new QuorumMetrics();
+    const { sessions, manager } = setup(metrics);
+    await manager.apply({ a: CONFIG });
+    await manager.ready('a', { signal: signal() });
+    expect(await manager.apply({ a: { ...CONFIG } })).toEqual({
+      started: [],
+      restarted: [],
+      stopped: [],
+      unchanged: ['a'],
+    });
+    expect(sessions.opened).toEqual(['a']);
+    await manager.call('a', 'echo', {}, { signal: signal() });
+    expect(metrics.registry.value('quorum_mcp_calls_total', { server: 'a', outcome: 'ok' })).toBe(
+      1,
+    );
+  });
+
+  it('marks a disabled server and starts nothing for it', async () => {
+    const { sessions, manager } = setup();
+    await manager.apply({ off: { ...CONFIG, enabled: false } });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(manager.snapshot()['off']?.state).toBe('disabled');
+    expect(sessions.opened).toEqual([]);
+  });
+});

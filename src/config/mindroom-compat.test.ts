@@ -23,7 +23,6 @@ describe('unsupported MindRoom settings', () => {
       'agents.helper.learning',
       'agents.helper.learning_mode',
       'agents.writer.context_files',
-      'authorization.config_command_enabled',
       'defaults.learning',
       'defaults.learning_mode',
       'mindroom_user',

@@ -108,6 +108,11 @@ describe('parseConfig', () => {
       allow_federation: false,
       ask_user_timeout_minutes: 1_440,
       config_confirmation_minutes: 1_440,
+      config_admins: null,
+      secret_env: [],
+      max_agent_hops: 3,
+      thread_token_budget: null,
+      include_untrusted_history: false,
     });
   });
 
@@ -265,7 +270,7 @@ describe('parseConfig', () => {
 
   it('accepts Quorum settings under quorum:', () => {
     const config = valid(
-      `${MINIMAL}quorum:\n  catch_up_minutes: 5\n  shutdown_deadline_seconds: 3\n  localpart_prefix: bot_\n  allow_federation: true\n  ask_user_timeout_minutes: 30\n  config_confirmation_minutes: 10\n`,
+      `${MINIMAL}quorum:\n  catch_up_minutes: 5\n  shutdown_deadline_seconds: 3\n  localpart_prefix: bot_\n  allow_federation: true\n  ask_user_timeout_minutes: 30\n  config_confirmation_minutes: 10\n  config_admins: ['@ops:example.org']\n  secret_env: [DB_DSN]\n  max_agent_hops: 1\n  thread_token_budget: 50000\n  include_untrusted_history: true\n`,
     );
     expect(config.quorum).toEqual({
       catch_up_minutes: 5,
@@ -274,6 +279,11 @@ describe('parseConfig', () => {
       allow_federation: true,
       ask_user_timeout_minutes: 30,
       config_confirmation_minutes: 10,
+      config_admins: ['@ops:example.org'],
+      secret_env: ['DB_DSN'],
+      max_agent_hops: 1,
+      thread_token_budget: 50_000,
+      include_untrusted_history: true,
     });
   });
 

@@ -31,6 +31,8 @@ export const authorizationSchema = z
     room_permissions: z.record(z.string(), z.array(userPatternSchema)).default({}),
     /** Whether users not listed anywhere may talk in rooms without a permission list. */
     default_room_access: z.boolean().default(false),
+    /** MindRoom's switch for `!config` (and the `propose_config_change` tool); off by default. */
+    config_command_enabled: z.boolean().default(false),
     /** Canonical user → bridge accounts treated as that user. */
     aliases: z.record(z.string(), z.array(userIdSchema)).default({}),
     /** Per entity name (or `*`): who may get replies from it. */
@@ -245,5 +247,40 @@ export const quorumSchema = z
     ask_user_timeout_minutes: z.number().positive().max(525_600).default(1_440),
     /** How long a proposed config change (`!config set`, an agent's proposal) waits for ✅. */
     config_confirmation_minutes: z.number().positive().max(525_600).default(1_440),
+    /**
+     * Who may use `!config` (when `authorization.config_command_enabled`), `!usage` and the
+     * `propose_config_change` tool. Unset: the concrete user ids in `authorization.global_users`
+     * (MindRoom's rule); globs there never make anyone a config admin.
+     */
+    config_admins: z
+      .array(userIdSchema)
+      .nullish()
+      .transform((value) => value ?? null),
+    /** More environment variables that hold secrets (besides KEY/TOKEN/SECRET/PASSWORD names). */
+    secret_env: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }),
+      )
+      .default([]),
+    /**
+     * Most consecutive agent-to-agent hops (an agent's message mentioning another agent) after a
+     * person's message; the next one gets a short note instead of a turn. 0: agents never start
+     * each other.
+     */
+    max_agent_hops: z.number().int().min(0).max(50).default(3),
+    /** Most model tokens (input + output) one thread may spend; unset: no limit. */
+    thread_token_budget: z
+      .number()
+      .int()
+      .min(1)
+      .nullish()
+      .transform((value) => value ?? null),
+    /**
+     * Whether messages from people who may not talk to an agent stay in its thread history,
+     * labelled as untrusted (default: left out).
+     */
+    include_untrusted_history: z.boolean().default(false),
   })
   .prefault({});

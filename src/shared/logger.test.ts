@@ -4,7 +4,10 @@ import { DaemonError } from './errors.js';
 import { createLogger, redactText } from './logger.js';
 import { SecretScrubber } from './secret-scrubber.js';
 
-function capture(scrubber?: SecretScrubber): { lines: string[]; log: ReturnType<typeof createLogger> } {
+function capture(scrubber?: SecretScrubber): {
+  lines: string[];
+  log: ReturnType<typeof createLogger>;
+} {
   const lines: string[] = [];
   const log = createLogger({
     level: 'debug',

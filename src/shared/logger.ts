@@ -134,7 +134,9 @@ class LineLogger implements Logger {
       line = JSON.stringify({ time, level, msg: redactText(message), ...data });
     } else {
       const extras = Object.entries(data)
-        .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        .map(
+          ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+        )
         .join(' ');
       line = `${time} ${level.toUpperCase().padEnd(5)} ${redactText(message)}${extras ? ' ' + extras : ''}`;
     }

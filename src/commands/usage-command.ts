@@ -1,4 +1,6 @@
-import type { Command, UsageLine } from './command-handler.js';
+import { decideUsageView } from '../config/index.js';
+import type { Command, CommandContext, CommandDecision, UsageLine } from './command-handler.js';
+import { configAccessOf } from './config-command.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -13,12 +15,36 @@ function table(title: string, lines: readonly UsageLine[]): string {
   return [`**${title}**`, ...rows].join('\n');
 }
 
-/** `!usage [days]`: token usage per agent, per room and per user over the last days (default 30). */
+/** Why `decision.requester` may not see usage, or `undefined` when they may (config admins). */
+async function refusalOf(
+  decision: CommandDecision,
+  context: CommandContext,
+): Promise<string | undefined> {
+  const access = configAccessOf(context);
+  if (access !== undefined) {
+    const verdict = decideUsageView(access.configAuthority(), decision.requester);
+    return verdict.isAllowed ? undefined : verdict.message;
+  }
+  // Without the daemon's config-access decisions: those who may edit the whole config.
+  return (await context.mayEditConfig(decision.requester, decision.roomId, ''))
+    ? undefined
+    : 'Only config admins may see token usage (`quorum.config_admins`).';
+}
+
+/**
+ * `!usage [days]`: token usage per agent, per room and per user over the last days (default
+ * 30). For config admins only: it shows who talks to whom and how much.
+ */
 export const usageCommand: Command = {
   name: 'usage',
-  summary: 'Token usage per agent, room and user (last 30 days, or `!usage <days>`)',
+  summary: 'Token usage per agent, room and user (config admins; last 30 days, or `!usage <days>`)',
   usage: '!usage [days]',
   run: async (decision, context) => {
+    const refusal = await refusalOf(decision, context);
+    if (refusal !== undefined) {
+      await context.reply(decision, refusal);
+      return;
+    }
     const days = Number.parseInt(decision.args.trim() || '30', 10);
     const window = Number.isFinite(days) && days > 0 ? Math.min(days, 3650) : 30;
     const since = context.now() - window * DAY_MS;

@@ -56,6 +56,20 @@ export interface ConfigEditRequest {
   readonly roomIdOf: (ref: string) => string | undefined;
 }
 
+/**
+ * What the `!config` and `!usage` commands (and the `propose_config_change` tool) ask the
+ * running daemon; the orchestrator implements it from the current config snapshot.
+ */
+export interface ConfigAccessSource {
+  /** The access rules of the running config ({@link configAuthorityRules}). */
+  configAuthority(): ConfigAuthorityRules;
+  /**
+   * {@link decideConfigEdit} for this request, with `isRoomAdmin` looked up (the person's power
+   * level in `roomId`) only when the path is room-scoped and the person is not a config admin.
+   */
+  decideConfigEdit(userId: string, roomId: string, path: string): Promise<ConfigAccessVerdict>;
+}
+
 const USER_ID = /^@[^\s:*?[\]]+:\S+$/;
 const GLOB = /[*?[]/;
 

@@ -13,6 +13,7 @@ export {
   protectedPathProblem,
 } from './config-authority.js';
 export type {
+  ConfigAccessSource,
   ConfigAccessVerdict,
   ConfigAuthorityRules,
   ConfigEditRequest,

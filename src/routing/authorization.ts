@@ -162,3 +162,25 @@ export function authorizationRulesFrom(
     replyPermissions: new Map(Object.entries(source.agentReplyPermissions)),
   };
 }
+
+/**
+ * Whether `sender` may talk to `entity` in `roomId`: the room's authorization and the entity's
+ * reply permissions (a team's members' too, via `teamMembers`). Thread history uses it to
+ * decide whose messages reach the entity's prompt (Quorum's own accounts are trusted by the
+ * caller before asking).
+ */
+export function maySenderTalkTo(
+  rules: AuthorizationRules,
+  sender: string,
+  roomId: string,
+  entity: string,
+  options: {
+    readonly teamMembers?: readonly string[];
+    readonly grantRoomMembers?: GrantRoomMembers;
+  } = {},
+): boolean {
+  if (!isSenderAuthorized(rules, sender, roomId)) return false;
+  return [entity, ...(options.teamMembers ?? [])].every((name) =>
+    isSenderAllowedForEntity(rules, sender, name, options.grantRoomMembers),
+  );
+}

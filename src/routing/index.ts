@@ -4,6 +4,7 @@ export {
   isSenderAllowedForEntity,
   isSenderAuthorized,
   matchesUserPattern,
+  maySenderTalkTo,
 } from './authorization.js';
 export type {
   AuthorizationRules,

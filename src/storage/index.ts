@@ -25,3 +25,7 @@ export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';
 export type { TeamStateStore } from './team-state-store.js';
 export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';
+export { DataDirLock, lockPaths, readOwner } from './data-dir-lock.js';
+export type { LockOwner } from './data-dir-lock.js';
+export { StorageError } from './errors.js';
+export type { StorageErrorCode } from './errors.js';

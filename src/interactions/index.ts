@@ -16,6 +16,7 @@ export { fenced, formatDuration, inlineCode, oneLine } from './card-text.js';
 export {
   formatApprovalCard,
   formatConfigProposal,
+  formatFullArguments,
   formatOutcomeNote,
   formatQuestionCard,
   MAX_DIFF_LINES,
@@ -25,6 +26,8 @@ export type {
   ApprovalCardOptions,
   CardAudience,
   ConfigProposalOptions,
+  FullArgumentsOptions,
+  FullArgumentsView,
 } from './cards.js';
 export {
   APPROVE_KEY,
@@ -36,7 +39,12 @@ export {
   optionFromReply,
   stripReplyFallback,
 } from './option-keys.js';
-export { resolveInteractionReaction, resolveInteractionReply } from './resolve-response.js';
+export {
+  needsFullView,
+  NOT_SHOWN_IN_FULL_REASON,
+  resolveInteractionReaction,
+  resolveInteractionReply,
+} from './resolve-response.js';
 export type {
   DenialAnswer,
   IgnoreReason,

@@ -1,2 +1,3 @@
 export { Outbox } from './outbox.js';
 export type { OutboxClient, OutboxOptions } from './outbox.js';
+export { scrubOutgoingText, withScrubbedSends } from './scrubbing-client.js';

@@ -16,5 +16,10 @@ export type { TaskFailureCounter } from './task.js';
 export { MetricsRegistry, QuorumMetrics } from './metrics.js';
 export type { Counter, Histogram, Labels } from './metrics.js';
 export type { EntityHealth, HealthSource, ReadinessReport } from './health.js';
-export { DEFAULT_MIN_SECRET_LENGTH, REDACTED_SECRET, SecretScrubber } from './secret-scrubber.js';
+export {
+  DEFAULT_MIN_SECRET_LENGTH,
+  REDACTED_SECRET,
+  scrubDeep,
+  SecretScrubber,
+} from './secret-scrubber.js';
 export type { SecretScrubberOptions, TextScrubber } from './secret-scrubber.js';

@@ -91,16 +91,8 @@ export class SecretScrubber implements TextScrubber {
    * A deep copy of `value` with every string scrubbed (keys too). Plain data only: objects
    * become plain objects; depth is capped at 32 levels (deeper values become `'[deep]'`).
    */
-  scrubValue(value: unknown, depth = 0): unknown {
-    if (typeof value === 'string') return this.scrub(value);
-    if (value === null || typeof value !== 'object') return value;
-    if (depth >= 32) return '[deep]';
-    if (Array.isArray(value)) return value.map((item: unknown) => this.scrubValue(item, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[this.scrub(key)] = this.scrubValue(inner, depth + 1);
-    }
-    return out;
+  scrubValue(value: unknown): unknown {
+    return scrubDeep(value, this);
   }
 
   private currentMatcher(): Matcher | undefined {
@@ -114,6 +106,24 @@ export class SecretScrubber implements TextScrubber {
     }
     return this.matcher;
   }
+}
+
+/**
+ * A deep copy of `value` with every string (keys too) passed through `scrubber`. Plain data
+ * only: objects become plain objects; nesting deeper than 32 levels becomes `'[deep]'`.
+ */
+export function scrubDeep(value: unknown, scrubber: TextScrubber, depth = 0): unknown {
+  if (typeof value === 'string') return scrubber.scrub(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 32) return '[deep]';
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) => scrubDeep(item, scrubber, depth + 1));
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[scrubber.scrub(key)] = scrubDeep(inner, scrubber, depth + 1);
+  }
+  return out;
 }
 
 /** The forms a secret takes in text: as is, JSON-escaped (once and twice), URL-encoded. */

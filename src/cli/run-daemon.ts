@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   ConfigWatcher,
@@ -7,14 +8,22 @@ import {
   loadConfigFile,
   resolvePaths,
 } from '../config/index.js';
-import { HttpServer } from '../http/index.js';
+import { HttpServer, isLoopbackHost } from '../http/index.js';
 import { ModelRegistry } from '../llm/index.js';
 import { createBotSdkClient, loadBotSdk, provisionAccount } from '../matrix/index.js';
 import { MultiAgentOrchestrator, Supervisor, type MatrixConnector } from '../orchestrator/index.js';
-import { QuorumMetrics, systemClock, type Logger } from '../shared/index.js';
+import { withScrubbedSends } from '../outbox/index.js';
+import {
+  hasErrorCode,
+  QuorumMetrics,
+  SecretScrubber,
+  systemClock,
+  type Logger,
+} from '../shared/index.js';
 import { SkillLibrary } from '../skills/index.js';
-import { QuorumStore } from '../storage/index.js';
+import { DataDirLock, QuorumStore } from '../storage/index.js';
 import type { CliCommand } from './argv.js';
+import { environmentSecrets } from './env-secrets.js';
 import { toLlmModelConfigs } from './model-configs.js';
 import { readSecret } from './secrets.js';
 
@@ -30,12 +39,17 @@ export interface RunningDaemon {
 
 /**
  * Starts the daemon for `quorum run`: loads and validates the config (exit 2 on errors, with
- * every problem and its line), opens the store, starts the HTTP API, then boots the fleet.
+ * every problem and its line), checks the API bind (a non-loopback address needs
+ * `QUORUM_API_TOKEN`), takes the data directory's lock (one daemon per data dir), opens the
+ * store, starts the HTTP API, then boots the fleet. Every secret it knows of (environment
+ * credentials, the config's secret values, bot tokens and passwords) goes to `scrubber`,
+ * which cleans logs, room messages, API responses and model requests.
  */
 export async function runDaemon(
   command: Extract<CliCommand, { kind: 'run' }>,
   env: Env,
   log: Logger,
+  scrubber: SecretScrubber = new SecretScrubber(),
 ): Promise<RunningDaemon> {
   const paths = resolvePaths({
     argvConfig: command.config,
@@ -55,6 +69,19 @@ export async function runDaemon(
       2,
     );
   }
+  const rememberConfigSecrets = (config: typeof loaded.config, values: readonly string[]): void => {
+    scrubber.setSecrets('config', values);
+    scrubber.setSecrets('config-env', environmentSecrets(env, config.quorum.secret_env));
+  };
+  rememberConfigSecrets(loaded.config, loaded.secretValues);
+  const apiHost = command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1';
+  const apiToken = readSecret(env, 'QUORUM_API_TOKEN');
+  if (!isLoopbackHost(apiHost) && (apiToken === undefined || apiToken.trim() === '')) {
+    throw new CliError(
+      `the API would listen on ${apiHost}, beyond this machine, without a token: set QUORUM_API_TOKEN (or QUORUM_API_TOKEN_FILE) so /api/ready and /metrics need "Authorization: Bearer <token>", or bind 127.0.0.1`,
+      2,
+    );
+  }
   const homeserverUrl = env['MATRIX_HOMESERVER'];
   if (homeserverUrl === undefined || homeserverUrl === '') {
     throw new CliError(
@@ -63,7 +90,7 @@ export async function runDaemon(
     );
   }
   mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
-  const store = new QuorumStore(join(paths.dataDir, 'quorum.db'));
+  const { lock, store } = openDataDir(paths.dataDir);
   const metrics = new QuorumMetrics();
   const sdk = loadBotSdk({ logger: log.child({ component: 'matrix-bot-sdk' }) });
   const registration = {
@@ -71,25 +98,31 @@ export async function runDaemon(
     ...optional('token', readSecret(env, 'MATRIX_REGISTRATION_TOKEN')),
   };
   const connector: MatrixConnector = {
-    provision: async (request) =>
-      (
-        await provisionAccount({
-          homeserverUrl,
-          localpart: request.localpart,
-          displayName: request.displayName,
-          stored: request.stored,
-          registration,
-          signal: request.signal,
-          logger: log.child({ component: 'accounts' }),
-        })
-      ).credentials,
-    connect: (credentials) =>
-      createBotSdkClient(sdk, {
+    provision: async (request) => {
+      const { credentials } = await provisionAccount({
         homeserverUrl,
-        credentials,
-        logger: log.child({ component: 'matrix', userId: credentials.userId }),
-        cryptoStoreDir: join(paths.dataDir, 'crypto'),
-      }),
+        localpart: request.localpart,
+        displayName: request.displayName,
+        stored: request.stored,
+        registration,
+        signal: request.signal,
+        logger: log.child({ component: 'accounts' }),
+      });
+      // Bot tokens and passwords are secrets like any other: never in a log, room or prompt.
+      scrubber.addSecret('accounts', credentials.accessToken);
+      scrubber.addSecret('accounts', credentials.password);
+      return credentials;
+    },
+    connect: (credentials) =>
+      withScrubbedSends(
+        createBotSdkClient(sdk, {
+          homeserverUrl,
+          credentials,
+          logger: log.child({ component: 'matrix', userId: credentials.userId }),
+          cryptoStoreDir: join(paths.dataDir, 'crypto'),
+        }),
+        scrubber,
+      ),
   };
   const orchestrator = new MultiAgentOrchestrator(loaded.config, {
     store,
@@ -100,6 +133,7 @@ export async function runDaemon(
         env,
         clock: systemClock,
         log: log.child({ component: 'llm' }),
+        scrubber,
       });
       return { model: (name) => registry.get(name), names: () => registry.names() };
     },
@@ -110,10 +144,12 @@ export async function runDaemon(
     configFile: { path: paths.configPath, env },
   });
   const http = new HttpServer({
-    host: command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1',
+    host: apiHost,
     port: command.apiPort ?? numberOr(env['QUORUM_API_PORT'], 8765),
     source: orchestrator,
     log,
+    bearerToken: apiToken,
+    scrubber,
   });
   await http.start();
   log.info('starting', {
@@ -152,6 +188,7 @@ export async function runDaemon(
             });
           }
           try {
+            rememberConfigSecrets(result.config, result.secretValues);
             await orchestrator.reload(result.config);
             appliedHash = result.contentHash;
           } catch (error: unknown) {
@@ -173,6 +210,7 @@ export async function runDaemon(
       await orchestrator.stop();
       await http.stop();
       store.close();
+      lock.release();
     })();
     return shuttingDown;
   };
@@ -192,6 +230,31 @@ export async function runDaemon(
     },
     apiPort: http.port,
   };
+}
+
+/**
+ * Takes the data directory's lock, then opens the store; a directory another daemon uses, or
+ * a database a newer Quorum wrote, ends the CLI (exit 2) with the storage error's sentence.
+ */
+function openDataDir(dataDir: string): { lock: DataDirLock; store: QuorumStore } {
+  let lock: DataDirLock;
+  try {
+    lock = DataDirLock.acquire(dataDir, {
+      pid: process.pid,
+      hostname: hostname(),
+      startedAt: new Date().toISOString(),
+    });
+  } catch (error: unknown) {
+    if (hasErrorCode(error, 'data_dir_locked')) throw new CliError(error.message, 2);
+    throw error;
+  }
+  try {
+    return { lock, store: new QuorumStore(join(dataDir, 'quorum.db')) };
+  } catch (error: unknown) {
+    lock.release();
+    if (hasErrorCode(error, 'schema_too_new')) throw new CliError(error.message, 2);
+    throw error;
+  }
 }
 
 /** An error that ends the CLI with a message for the operator and an exit code. */

@@ -38,6 +38,11 @@ export type ConfigParseResult =
       readonly ok: true;
       readonly config: QuorumConfig;
       readonly warnings: readonly ConfigWarning[];
+      /**
+       * The values of secret variables the config filled in (`${OPENAI_API_KEY}`, values read
+       * from `NAME_FILE`s): for the secret scrubber, never to be shown.
+       */
+      readonly secretValues: readonly string[];
     }
   | {
       readonly ok: false;
@@ -105,6 +110,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
     ok: true,
     config: deepFreeze(result.data) as QuorumConfig,
     warnings: asWritten(sortByPosition(warnings)),
+    secretValues: [
+      ...new Set(
+        interpolated.substitutions.filter((entry) => entry.isSecret).map((entry) => entry.value),
+      ),
+    ],
   };
 }
 

@@ -1,13 +1,16 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { Logger } from '../shared/index.js';
+import type { HealthSource, Logger, TextScrubber } from '../shared/index.js';
 import { createHttpApp } from './app.js';
-import type { HealthSource } from '../shared/index.js';
 
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly source: HealthSource;
   readonly log: Logger;
+  /** Required on `/api/ready` and `/metrics` when set (see `createHttpApp`). */
+  readonly bearerToken?: string | undefined;
+  /** Removes known secret values from response bodies. */
+  readonly scrubber?: TextScrubber | undefined;
 }
 
 /** The listening HTTP API. `start` resolves once listening; `stop` closes it (idempotent). */
@@ -23,7 +26,10 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
-    const app = createHttpApp(this.options.source);
+    const app = createHttpApp(this.options.source, {
+      bearerToken: this.options.bearerToken,
+      scrubber: this.options.scrubber,
+    });
     await new Promise<void>((resolve, reject) => {
       const server = serve(
         { fetch: app.fetch, hostname: this.options.host, port: this.options.port },
@@ -34,7 +40,11 @@ export class HttpServer {
       server.once('error', reject);
       this.server = server;
     });
-    this.options.log.info('http api listening', { host: this.options.host, port: this.port });
+    this.options.log.info('http api listening', {
+      host: this.options.host,
+      port: this.port,
+      requiresToken: this.options.bearerToken !== undefined && this.options.bearerToken !== '',
+    });
   }
 
   async stop(): Promise<void> {

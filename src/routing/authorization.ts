@@ -124,6 +124,7 @@ function aliasesOf(rules: AuthorizationRules, user: string): string[] {
 /** The `authorization` block as the config resolves it (see config's `ResolvedAuthorization`). */
 export interface AuthorizationSource {
   readonly globalUsers: readonly string[];
+  readonly globalUserPatterns: readonly string[];
   readonly roomPermissions: Readonly<Record<string, readonly string[]>>;
   readonly defaultRoomAccess: boolean;
   readonly allowFederation: boolean;
@@ -153,7 +154,7 @@ export function authorizationRulesFrom(
     for (const alias of list) aliases.set(alias, owner);
   }
   return {
-    globalUsers: new Set(source.globalUsers),
+    globalUsers: new Set([...source.globalUsers, ...source.globalUserPatterns]),
     roomPermissions,
     defaultRoomAccess: source.defaultRoomAccess,
     allowFederation: source.allowFederation,

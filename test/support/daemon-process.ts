@@ -195,6 +195,17 @@ export class DaemonProcess {
     }
   }
 
+  /** Waits until the daemon's output (stdout and stderr) matches `pattern`. */
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output.join(''))) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for output ${String(pattern)}:\n${this.tail()}`);
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+  }
+
   /** Sends SIGTERM and resolves with the exit code and how long the exit took. */
   async terminate(): Promise<{ code: number | null; durationMs: number }> {
     const started = Date.now();

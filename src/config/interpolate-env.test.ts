@@ -190,6 +190,10 @@ describe('secret variables', () => {
       `${model('')}mcp_servers:\n  web:\n    transport: sse\n    url: http://x/sse\n    headers: {X-Api: 'k \${WEB_API_KEY}'}\n`,
     ],
     [
+      "an MCP server's args and url",
+      `${model('')}mcp_servers:\n  gh:\n    transport: stdio\n    command: gh-mcp\n    args: [--token, '\${GITHUB_TOKEN}']\n  web:\n    transport: sse\n    url: 'http://x/sse?key=\${WEB_API_KEY}'\n`,
+    ],
+    [
       "a model's extra_kwargs.headers",
       model('    extra_kwargs:\n      headers: {Authorization: "Bearer ${PROXY_TOKEN}"}\n'),
     ],

@@ -71,14 +71,19 @@ export function isSecretKeyName(key: PathSegment | undefined): boolean {
 /**
  * Whether the config field at `path` is meant for a secret: its key names one (`api_key`,
  * `token`, `password`, `authorization`, `*_API_KEY`), or it sits in a map of secrets (an MCP
- * server's `env` and `headers`, a model's `extra_kwargs.headers`).
+ * server's `env` and `headers`, a model's `extra_kwargs.headers`), or it is where a server's
+ * credentials often have to go: an MCP server's `args` and `url`, a knowledge base's
+ * `git.repo_url`. None of these reach a prompt or a room.
  */
 export function isSecretField(path: readonly PathSegment[]): boolean {
   if (isSecretKeyName(path[path.length - 1])) return true;
   const parent = path[path.length - 2];
-  return typeof parent === 'string' && SECRET_MAPS.has(parent);
+  if (typeof parent === 'string' && SECRET_MAPS.has(parent)) return true;
+  const [block, , field, inner] = path;
+  if (block === 'mcp_servers') return field === 'args' || (field === 'url' && path.length === 3);
+  return block === 'knowledge_bases' && field === 'git' && inner === 'repo_url';
 }
 
 /** The fields a secret variable may fill, for error messages. */
 export const SECRET_FIELDS_DESCRIPTION =
-  "api_key, token, password, secret, authorization, an MCP server's env or headers, or a model's extra_kwargs.headers";
+  "api_key, token, password, secret, authorization, an MCP server's env, headers, args or url, a model's extra_kwargs.headers, or a knowledge base's git.repo_url";

@@ -13,6 +13,8 @@ export type {
   ReplyPolicy,
 } from './authorization.js';
 export { applyConversationLimits, limitNote, startsModelWork } from './conversation-limits.js';
+export { conversationState, isTurnDecision, LIMIT_NOTE_KEY } from './conversation-state.js';
+export type { ConversationState, ThreadEventView } from './conversation-state.js';
 export type { LimitOrigin } from './conversation-limits.js';
 export type {
   ConversationLimits,

@@ -142,4 +142,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX interactions_turn ON interactions(responder, source_event_id);
   CREATE INDEX interactions_deciding ON interactions(deciding_event_id) WHERE deciding_event_id IS NOT NULL;
   `,
+  `
+  -- Issue 12: token usage per thread, for quorum.thread_token_budget.
+  ALTER TABLE usage ADD COLUMN thread_root TEXT;
+  CREATE INDEX usage_thread ON usage(room_id, thread_root) WHERE thread_root IS NOT NULL;
+  `,
 ];

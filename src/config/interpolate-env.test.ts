@@ -219,6 +219,12 @@ describe('secret variables', () => {
     expect(shown).not.toContain('no-such-model-name');
   });
 
+  it('hands the secret values it filled in to the scrubber, and no others', () => {
+    const text = model(`    api_key: \${OPENAI_API_KEY}\n    base_url: \${LLM_URL}\n`);
+    const result = parse(text, { env: { OPENAI_API_KEY: canary, LLM_URL: 'http://llm:8000/v1' } });
+    expect(result.ok && result.secretValues).toEqual([canary]);
+  });
+
   it('masks a secret value anywhere in a problem, even inside other text', () => {
     const text = model(`    api_key: \${OPENAI_API_KEY}\n    base_url: not-a-url\n`);
     const result = parse(text, { env: { OPENAI_API_KEY: canary } });

@@ -1,6 +1,9 @@
 # Quorum daemon image. Built by docker-compose.yml; runs
 #   node dist/cli/main.js run --config /config/config.yaml --data-dir /data --api-port 8765 --api-host 0.0.0.0
 # with the config mounted at /config/config.yaml and state in the /data volume.
+# The API listens on every interface of the container, so Quorum refuses to start unless
+# QUORUM_API_TOKEN (or QUORUM_API_TOKEN_FILE) is set: /api/ready and /metrics then need
+# "Authorization: Bearer <token>" (/api/health stays open for health checks).
 
 # Compile TypeScript. Install scripts are skipped: tsc needs no native modules.
 FROM node:20-bookworm-slim AS build

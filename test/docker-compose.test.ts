@@ -164,6 +164,18 @@ describe('docker-compose.yml', () => {
     expect(portMappings('quorum').map(([, , containerPort]) => containerPort)).toContain(apiPort);
   });
 
+  it('gives the API a token, since the image binds it beyond loopback', () => {
+    const command = dockerfileCommand();
+    const host = optionValue(command, '--api-host');
+    expect(host).toBe('0.0.0.0');
+    // Quorum refuses a non-loopback bind without QUORUM_API_TOKEN: compose must require one.
+    expect(service('quorum').environment?.['QUORUM_API_TOKEN']).toMatch(
+      /^\$\{QUORUM_API_TOKEN:\?.+\}$/,
+    );
+    expect(read('docker/quorum.env.example')).toMatch(/^QUORUM_API_TOKEN=\S+/m);
+    expect(read('Dockerfile')).toContain('QUORUM_API_TOKEN');
+  });
+
   it('builds on Node 20 with a separate build stage and production-only dependencies', () => {
     const dockerfile = read('Dockerfile');
     const stages = dockerfile.split('\n').filter((line) => line.startsWith('FROM '));

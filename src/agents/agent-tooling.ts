@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ToolApprovalConfig } from '../config/index.js';
+import type { ConfigAccessSource, ToolApprovalConfig } from '../config/index.js';
 import {
   withApprovals,
-  type ConfigEditAuthority,
   type InteractionScope,
   type InteractionService,
   type InteractionStore,
@@ -39,7 +38,8 @@ export interface AgentToolingDeps {
   readonly rooms: RoomDirectory;
   readonly interactions: InteractionService;
   readonly interactionStore: Pick<InteractionStore, 'markExecuting' | 'markExecuted'>;
-  readonly mayEditConfig: ConfigEditAuthority;
+  /** Who may change the config from chat. */
+  readonly configAccess: Pick<ConfigAccessSource, 'decideConfigEdit'>;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -108,13 +108,12 @@ export class AgentTooling implements AgentTools {
       ask: (request, context, options) =>
         this.deps.interactions.ask(request, scopeOf(context), options.signal),
       proposeConfigChange: async (request, context, options) => {
-        if (!(await this.deps.mayEditConfig(context.requester, context.roomId, request.path))) {
-          return {
-            kind: 'refused',
-            message:
-              'Only global users (or room admins, for settings of their room) may change the config.',
-          };
-        }
+        const verdict = await this.deps.configAccess.decideConfigEdit(
+          context.requester,
+          context.roomId,
+          request.path,
+        );
+        if (!verdict.isAllowed) return { kind: 'refused', message: verdict.message };
         return this.deps.interactions.proposeConfigChange(
           request,
           scopeOf(context),

@@ -33,11 +33,11 @@ export const USAGE = `Usage:
 
 Environment: MATRIX_HOMESERVER, MATRIX_REGISTRATION_SHARED_SECRET, MATRIX_REGISTRATION_TOKEN,
 OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, LOG_LEVEL, LOG_FORMAT,
-QUORUM_CONFIG_PATH, QUORUM_DATA_DIR, QUORUM_API_PORT, QUORUM_API_HOST, OPENAI_COMPAT_API_KEYS,
-OPENAI_COMPAT_ALLOW_UNAUTHENTICATED, QUORUM_MCP_TOKEN (each secret also as NAME_FILE).
---api-host other than loopback requires OPENAI_COMPAT_API_KEYS. --mcp serves each agent as an
-MCP tool ask_<agent> (streamable HTTP, bearer token QUORUM_MCP_TOKEN) at quorum.mcp_server's
-host, port and path (127.0.0.1:8766/mcp by default).`;
+QUORUM_CONFIG_PATH, QUORUM_DATA_DIR, QUORUM_API_HOST, QUORUM_API_PORT, QUORUM_API_TOKEN,
+OPENAI_COMPAT_API_KEYS, OPENAI_COMPAT_ALLOW_UNAUTHENTICATED, QUORUM_MCP_TOKEN (each secret also
+as NAME_FILE). An API bound beyond loopback needs QUORUM_API_TOKEN and OPENAI_COMPAT_API_KEYS.
+--mcp serves each agent as an MCP tool ask_<agent> (streamable HTTP, bearer token
+QUORUM_MCP_TOKEN) at quorum.mcp_server's host, port and path (127.0.0.1:8766/mcp by default).`;
 
 function takeOptions(
   args: readonly string[],

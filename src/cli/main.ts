@@ -5,8 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { diffConfigFiles, resolvePaths, validateConfigFile } from '../config/index.js';
-import { AbortReason, createLogger, parseLogLevel, type Logger } from '../shared/index.js';
+import {
+  AbortReason,
+  createLogger,
+  parseLogLevel,
+  SecretScrubber,
+  type Logger,
+} from '../shared/index.js';
 import { USAGE, parseArgv } from './argv.js';
+import { environmentSecrets } from './env-secrets.js';
 import { CliError, runDaemon } from './run-daemon.js';
 
 const EXIT_OK = 0;
@@ -20,6 +27,9 @@ async function main(): Promise<number> {
   }
   const { command } = parsed;
   const env = process.env;
+  // Known before anything is printed or logged: the environment's secrets.
+  const scrubber = new SecretScrubber();
+  scrubber.setSecrets('env', environmentSecrets(env));
   switch (command.kind) {
     case 'help':
       console.log(USAGE);
@@ -34,7 +44,7 @@ async function main(): Promise<number> {
     case 'validate': {
       const path = command.path ?? resolvePaths({ env, cwd: process.cwd() }).configPath;
       const outcome = await validateConfigFile(path, env);
-      console.log(outcome.output);
+      console.log(scrubber.scrub(outcome.output));
       return outcome.exitCode;
     }
     case 'diff': {
@@ -44,21 +54,23 @@ async function main(): Promise<number> {
         env,
         command.serverName,
       );
-      console.log(outcome.output);
+      console.log(scrubber.scrub(outcome.output));
       return outcome.exitCode;
     }
     case 'run':
-      return runUntilSignalled(command, env);
+      return runUntilSignalled(command, env, scrubber);
   }
 }
 
 async function runUntilSignalled(
   command: Parameters<typeof runDaemon>[0],
   env: NodeJS.ProcessEnv,
+  scrubber: SecretScrubber,
 ): Promise<number> {
   const log: Logger = createLogger({
     level: parseLogLevel(env['LOG_LEVEL']),
     format: env['LOG_FORMAT'] === 'pretty' ? 'pretty' : 'json',
+    scrubber,
   });
   process.on('unhandledRejection', (reason) => {
     log.error('unhandled rejection', { error: reason });
@@ -95,7 +107,7 @@ async function runUntilSignalled(
     process.on('SIGINT', onSignal);
   });
   try {
-    const daemon = await runDaemon(command, env, log, root.signal);
+    const daemon = await runDaemon(command, env, { log, signal: root.signal, scrubber });
     stop = () => daemon.shutdown();
     process.on('SIGHUP', () => {
       log.info('SIGHUP: reloading the config');
@@ -104,7 +116,7 @@ async function runUntilSignalled(
     if (signals > 0) await daemon.shutdown();
   } catch (error: unknown) {
     if (error instanceof CliError) {
-      console.error(`quorum: ${error.message}`);
+      console.error(`quorum: ${scrubber.scrub(error.message)}`);
       return error.exitCode;
     }
     log.error('could not start', { error });

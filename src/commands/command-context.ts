@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ModelCatalog, Responders } from '../agents/index.js';
-import { showConfigPath, type ConfigEnv } from '../config/index.js';
-import type { ConfigEditAuthority, InteractionService } from '../interactions/index.js';
+import { showConfigPath, type ConfigAccessSource, type ConfigEnv } from '../config/index.js';
+import type { InteractionService } from '../interactions/index.js';
 import { txnPrefixFor } from '../outbox/index.js';
 import { asEventId, asRoomId, type Clock } from '../shared/index.js';
 import type { ThreadSettingsStore, UsageStore } from '../storage/index.js';
@@ -17,7 +17,7 @@ export interface CommandContextDeps {
   readonly clock: Clock;
   readonly configFile: { readonly path: string; readonly env: ConfigEnv } | undefined;
   readonly interactions: Pick<InteractionService, 'offerConfigChange'>;
-  readonly mayEditConfig: ConfigEditAuthority;
+  readonly configAccess: ConfigAccessSource;
 }
 
 /** What `!` commands may read and do: reply as the handling entity, models, usage, the config. */
@@ -63,7 +63,9 @@ export function createCommandContext(deps: CommandContextDeps): CommandContext {
           : shown.yaml;
       return `\`${path === '' ? 'config.yaml' : path}\`:\n\`\`\`yaml\n${yaml}\n\`\`\``;
     },
-    mayEditConfig: (userId, roomId, path) => deps.mayEditConfig(userId, roomId, path),
+    configAuthority: () => deps.configAccess.configAuthority(),
+    decideConfigEdit: (userId, roomId, path) =>
+      deps.configAccess.decideConfigEdit(userId, roomId, path),
     offerConfigChange: async (decision, path, value) => {
       const offer = await deps.interactions.offerConfigChange(
         { path, value, reason: undefined },

@@ -1,3 +1,4 @@
+import type { ConfigAccessSource } from '../config/index.js';
 import type { Decision } from '../routing/index.js';
 
 /** An entity as `!agents` lists it. */
@@ -18,8 +19,11 @@ export interface UsageLine {
   readonly calls: number;
 }
 
-/** What command handling needs from the running daemon. */
-export interface CommandContext {
+/**
+ * What command handling needs from the running daemon, including who may see and change the
+ * config (`ConfigAccessSource`).
+ */
+export interface CommandContext extends ConfigAccessSource {
   /** Posts a notice in the command's thread, from the handling entity. */
   reply(decision: CommandDecision, markdown: string): Promise<void>;
   entities(roomId: string): readonly CommandEntityInfo[];
@@ -34,8 +38,6 @@ export interface CommandContext {
   now(): number;
   /** The config at `path` (all of it for ''), as Markdown, secrets redacted. */
   showConfig(path: string): Promise<string>;
-  /** Whether `userId` may change `path` from `roomId`. */
-  mayEditConfig(userId: string, roomId: string, path: string): Promise<boolean>;
   /** Posts a confirmation card for the change; resolves with a refusal text when it cannot. */
   offerConfigChange(
     decision: CommandDecision,

@@ -74,7 +74,8 @@ function setup(): { router: CommandRouter; replies: string[]; store: QuorumStore
     usage: unused,
     now: () => clock.now(),
     showConfig: unused,
-    mayEditConfig: unused,
+    configAuthority: unused,
+    decideConfigEdit: unused,
     offerConfigChange: unused,
   };
   return { router: new CommandRouter(createScheduleCommands(service), context), replies, store };

@@ -12,6 +12,8 @@ import { hashConfigText } from './parse-config.js';
 
 const EXAMPLE = readFileSync(resolve(import.meta.dirname, '../../config.example.yaml'), 'utf8');
 const ENV = { OPENAI_API_KEY: 'test-key' };
+/** The editing mechanics, without chat's limits (tested in 'chat limits' below). */
+const OPERATOR = { origin: 'operator' } as const;
 
 /** A config written with the habits real files have: comments everywhere, blank lines, quotes. */
 const CONFIG = `# Team config (hand-written)
@@ -55,11 +57,11 @@ function accepted(proposal: ConfigEditProposal): Extract<ConfigEditProposal, { o
 }
 
 function set(text: string, path: string, value: string): Extract<ConfigEditProposal, { ok: true }> {
-  return accepted(proposeConfigSet(text, path, value, ENV));
+  return accepted(proposeConfigSet(text, path, value, ENV, OPERATOR));
 }
 
 function unset(text: string, path: string): Extract<ConfigEditProposal, { ok: true }> {
-  return accepted(proposeConfigUnset(text, path, ENV));
+  return accepted(proposeConfigUnset(text, path, ENV, OPERATOR));
 }
 
 function refusal(proposal: ConfigEditProposal): string {
@@ -210,15 +212,23 @@ describe('proposeConfigSet', () => {
   });
 
   it('refuses literal secrets, and accepts environment references', () => {
-    expect(refusal(proposeConfigSet(CONFIG, 'models.default.api_key', 'hunter2', ENV))).toContain(
-      "'api_key' must not hold a literal secret",
-    );
     expect(
-      refusal(proposeConfigSet(CONFIG, 'models.fast.extra', '{headers: {token: abc123}}', ENV)),
+      refusal(proposeConfigSet(CONFIG, 'models.default.api_key', 'hunter2', ENV, OPERATOR)),
+    ).toContain("'api_key' must not hold a literal secret");
+    expect(
+      refusal(
+        proposeConfigSet(CONFIG, 'models.fast.extra', '{headers: {token: abc123}}', ENV, OPERATOR),
+      ),
     ).toContain('refusing to write models.fast.extra.headers.token');
     expect(
       refusal(
-        proposeConfigSet(CONFIG, 'agents.calc.role', 'sk-' + 'abcdefghijklmnopqrstuvwxyz', ENV),
+        proposeConfigSet(
+          CONFIG,
+          'agents.calc.role',
+          'sk-' + 'abcdefghijklmnopqrstuvwxyz',
+          ENV,
+          OPERATOR,
+        ),
       ),
     ).toContain('looks like a literal API key');
     const reference = set(CONFIG, 'models.default.api_key', '${OPENAI_API_KEY}');
@@ -227,42 +237,42 @@ describe('proposeConfigSet', () => {
   });
 
   it('refuses a change that changes nothing', () => {
-    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model', 'default', ENV))).toBe(
+    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model', 'default', ENV, OPERATOR))).toBe(
       'agents.calc.model is already default; nothing to change',
     );
   });
 
   it('refuses bad paths and values with a sentence saying why', () => {
-    expect(refusal(proposeConfigSet(CONFIG, 'agents..calc', 'x', ENV))).toContain(
+    expect(refusal(proposeConfigSet(CONFIG, 'agents..calc', 'x', ENV, OPERATOR))).toContain(
       'is not a config path',
     );
-    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model.id', 'x', ENV))).toBe(
+    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model.id', 'x', ENV, OPERATOR))).toBe(
       'agents.calc.model is a single value, not a map or a list',
     );
-    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.rooms[5]', 'x', ENV))).toContain(
+    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.rooms[5]', 'x', ENV, OPERATOR))).toContain(
       'agents.calc.rooms has 2 items',
     );
-    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.rooms.first', 'x', ENV))).toContain(
-      'is a list: name an item by index',
-    );
-    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model', '[a, b', ENV))).toContain(
-      'the value is not valid YAML',
-    );
-    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model', '  ', ENV))).toContain(
+    expect(
+      refusal(proposeConfigSet(CONFIG, 'agents.calc.rooms.first', 'x', ENV, OPERATOR)),
+    ).toContain('is a list: name an item by index');
+    expect(
+      refusal(proposeConfigSet(CONFIG, 'agents.calc.model', '[a, b', ENV, OPERATOR)),
+    ).toContain('the value is not valid YAML');
+    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model', '  ', ENV, OPERATOR))).toContain(
       'give a value',
     );
-    expect(refusal(proposeConfigSet(CONFIG, '', 'x', ENV))).toContain('give a path');
+    expect(refusal(proposeConfigSet(CONFIG, '', 'x', ENV, OPERATOR))).toContain('give a path');
   });
 
   it('refuses to edit through a YAML alias', () => {
     const text = 'base: &base\n  provider: openai\nmodels:\n  default: *base\n';
-    expect(refusal(proposeConfigSet(text, 'models.default.id', 'x', ENV))).toContain(
+    expect(refusal(proposeConfigSet(text, 'models.default.id', 'x', ENV, OPERATOR))).toContain(
       'is a YAML alias (*base)',
     );
   });
 
   it('refuses to edit a file with YAML errors', () => {
-    expect(refusal(proposeConfigSet('a: [1\n', 'a', '2', ENV))).toContain('YAML errors');
+    expect(refusal(proposeConfigSet('a: [1\n', 'a', '2', ENV, OPERATOR))).toContain('YAML errors');
   });
 
   it('writes into an empty file', () => {
@@ -369,7 +379,7 @@ describe('proposeConfigUnset', () => {
   });
 
   it('says when nothing is there', () => {
-    expect(refusal(proposeConfigUnset(CONFIG, 'agents.calc.timezone', ENV))).toBe(
+    expect(refusal(proposeConfigUnset(CONFIG, 'agents.calc.timezone', ENV, OPERATOR))).toBe(
       'nothing is set at agents.calc.timezone',
     );
   });
@@ -383,21 +393,25 @@ describe('proposeConfigUnset', () => {
 
 describe('showConfigPath', () => {
   it('shows the YAML at a path with its comments', () => {
-    expect(showConfigPath(CONFIG, 'models.default')).toEqual({
+    expect(showConfigPath(CONFIG, 'models.default', OPERATOR)).toEqual({
       ok: true,
       path: 'models.default',
       yaml: 'provider: openai # the usual\nid: gpt-4o-mini',
     });
-    expect(showConfigPath(CONFIG, 'agents.calc.rooms[1]')).toEqual({
+    expect(showConfigPath(CONFIG, 'agents.calc.rooms[1]', OPERATOR)).toEqual({
       ok: true,
       path: 'agents.calc.rooms[1]',
       yaml: '# the second room\ndev',
     });
-    expect(showConfigPath(CONFIG, 'teams')).toEqual({ ok: true, path: 'teams', yaml: 'null' });
+    expect(showConfigPath(CONFIG, 'teams', OPERATOR)).toEqual({
+      ok: true,
+      path: 'teams',
+      yaml: 'null',
+    });
   });
 
   it('shows the whole file for an empty path', () => {
-    const shown = showConfigPath(CONFIG, '');
+    const shown = showConfigPath(CONFIG, '', OPERATOR);
     expect(shown.ok && shown.yaml.startsWith('# Team config (hand-written)\n\nmodels:')).toBe(true);
   });
 
@@ -405,12 +419,12 @@ describe('showConfigPath', () => {
     const text =
       'models:\n  default:\n    api_key: hunter2\n    id: x\n    base_url: ${URL}\n  other:\n    api_key: ${KEY}\n    note: sk-' +
       'abcdefghijklmnopqrstuvwxyz\n';
-    expect(showConfigPath(text, 'models')).toEqual({
+    expect(showConfigPath(text, 'models', OPERATOR)).toEqual({
       ok: true,
       path: 'models',
       yaml: `default:\n  api_key: ${REDACTED_VALUE}\n  id: x\n  base_url: \${URL}\nother:\n  api_key: \${KEY}\n  note: ${REDACTED_VALUE}`,
     });
-    expect(showConfigPath(text, 'models.default.api_key')).toEqual({
+    expect(showConfigPath(text, 'models.default.api_key', OPERATOR)).toEqual({
       ok: true,
       path: 'models.default.api_key',
       yaml: REDACTED_VALUE,
@@ -418,15 +432,15 @@ describe('showConfigPath', () => {
   });
 
   it('names what exists when the path does not', () => {
-    expect(showConfigPath(CONFIG, 'agents.nope')).toEqual({
+    expect(showConfigPath(CONFIG, 'agents.nope', OPERATOR)).toEqual({
       ok: false,
       error: 'nothing is set at agents.nope (agents has: calc, notes)',
     });
-    expect(showConfigPath(CONFIG, 'agents.calc.rooms[4]')).toEqual({
+    expect(showConfigPath(CONFIG, 'agents.calc.rooms[4]', OPERATOR)).toEqual({
       ok: false,
       error: 'agents.calc.rooms is a list of 2: use an index from 0 to 1',
     });
-    expect(showConfigPath(CONFIG, 'agents.calc.model.x')).toEqual({
+    expect(showConfigPath(CONFIG, 'agents.calc.model.x', OPERATOR)).toEqual({
       ok: false,
       error: 'agents.calc.model is a single value; there is nothing below it',
     });
@@ -434,10 +448,133 @@ describe('showConfigPath', () => {
 
   it('follows aliases', () => {
     const text = 'base: &base\n  provider: openai\nmodels:\n  default: *base\n';
-    expect(showConfigPath(text, 'models.default.provider')).toEqual({
+    expect(showConfigPath(text, 'models.default.provider', OPERATOR)).toEqual({
       ok: true,
       path: 'models.default.provider',
       yaml: 'openai',
     });
+  });
+});
+
+describe('chat limits', () => {
+  const ENABLED = CONFIG.replace(
+    "  global_users: ['@alice:example.org']\n",
+    "  global_users: ['@alice:example.org']\n  config_command_enabled: true\n",
+  );
+  const canary = `CANARY-${Math.random().toString(36).slice(2)}-secret`;
+  const SECRET_ENV = {
+    ...ENV,
+    MATRIX_REGISTRATION_SHARED_SECRET: canary,
+    OPENAI_API_KEY: canary,
+    HOME: '/home/quorum',
+  };
+
+  it('shows and offers nothing while config_command_enabled is off (the default)', () => {
+    expect(refusal(proposeConfigSet(CONFIG, 'agents.calc.model', 'fast', ENV))).toContain(
+      'config_command_enabled',
+    );
+    expect(refusal(proposeConfigUnset(CONFIG, 'agents.calc.role', ENV))).toContain(
+      'config_command_enabled',
+    );
+    expect(showConfigPath(CONFIG, 'agents')).toEqual({
+      ok: false,
+      error: expect.stringContaining('config_command_enabled') as unknown,
+    });
+    const reference = CONFIG.replace('id: gpt-4o-mini', 'id: x').replace(
+      "  global_users: ['@alice:example.org']\n",
+      "  global_users: ['@alice:example.org']\n  config_command_enabled: ${ENABLE}\n",
+    );
+    // Only a literal `true` turns it on: a reference is not even read.
+    expect(
+      refusal(proposeConfigSet(reference, 'agents.calc.model', 'fast', { ENABLE: 'true' })),
+    ).toContain('config_command_enabled');
+  });
+
+  it('offers an ordinary change once enabled', () => {
+    const proposal = accepted(proposeConfigSet(ENABLED, 'agents.calc.model', 'fast', ENV));
+    expect(proposal.validation.isValid).toBe(true);
+  });
+
+  it.each([
+    ['a plain reference', 'agents.calc.model', '${MATRIX_REGISTRATION_SHARED_SECRET}'],
+    ['a reference inside text', 'agents.calc.role', '"Secret: ${OPENAI_API_KEY}"'],
+    ['a fallback reference', 'agents.calc.role', '${HOME:-x}'],
+    ['an escaped reference', 'agents.calc.role', '$${HOME}'],
+    ['a reference in a list', 'agents.calc.rooms', '[lobby, "${HOME}"]'],
+    ['a reference as a key', 'agents.calc', '{"${HOME}": 1}'],
+    ['a YAML-escaped reference', 'agents.calc.role', '"\\x24{OPENAI_API_KEY}"'],
+    ['a unicode-escaped reference', 'agents.calc.role', '"\\u0024\\u007bHOME}"'],
+  ])('refuses %s without reading the environment', (_what, path, value) => {
+    const reads: string[] = [];
+    const env = new Proxy(SECRET_ENV, {
+      get(target, key: string) {
+        reads.push(key);
+        return target[key as keyof typeof target];
+      },
+    });
+    const result = proposeConfigSet(ENABLED, path, value, env);
+    expect(result.ok).toBe(false);
+    expect(refusal(result)).toContain('environment references');
+    expect(JSON.stringify(result)).not.toContain(canary);
+    expect(reads).toEqual([]);
+  });
+
+  it('refuses a reference in the path', () => {
+    expect(refusal(proposeConfigSet(ENABLED, 'rooms.${HOME}', 'x', ENV))).toContain(
+      'environment references',
+    );
+    expect(refusal(proposeConfigUnset(ENABLED, 'rooms["${HOME}"]', ENV))).toContain(
+      'environment references',
+    );
+  });
+
+  it.each([
+    ['authorization.global_users', '["@mallory:example.org"]'],
+    ['authorization.config_command_enabled', 'false'],
+    ['tool_approval.default', 'auto_approve'],
+    ['models.default.base_url', 'https://evil.example/v1'],
+    ['models.fast', '{provider: openai, id: x}'],
+    ['mcp_servers.x', '{transport: stdio, command: sh}'],
+    ['quorum.max_agent_hops', '50'],
+    ['memory.backend', 'none'],
+    ['knowledge_bases.etc', '{path: /etc}'],
+    ['bot_accounts', '["@me:example.org"]'],
+    ['agents.calc.tools', '[calculator, matrix_message]'],
+    ['agents.notes.include_default_tools', 'true'],
+    ['defaults.tools', '[matrix_message]'],
+    ['agents.calc', '{display_name: C, tools: [matrix_message]}'],
+    ['agents.new', '{display_name: N, knowledge_bases: [etc]}'],
+    ['agents.calc.api_key', 'x'],
+  ])('never changes %s from chat', (path, value) => {
+    expect(refusal(proposeConfigSet(ENABLED, path, value, ENV))).toContain(
+      'can only be changed in config.yaml',
+    );
+  });
+
+  it('refuses to unset a protected setting, or a map holding one', () => {
+    expect(refusal(proposeConfigUnset(ENABLED, 'authorization.global_users', ENV))).toContain(
+      'can only be changed',
+    );
+    // Removing `agents.calc` would remove its `tools` too.
+    expect(refusal(proposeConfigUnset(ENABLED, 'agents.calc', ENV))).toContain('agents.calc.tools');
+    expect(accepted(proposeConfigUnset(ENABLED, 'agents.notes', ENV)).validation.isValid).toBe(
+      true,
+    );
+  });
+
+  it('shows references as written in !config show, never their values', () => {
+    const text = ENABLED.replace('id: gpt-4o-mini', 'id: ${QUORUM_MODEL:-gpt-4o-mini}');
+    const shown = showConfigPath(text, 'models.default');
+    expect(shown.ok && shown.yaml).toContain('${QUORUM_MODEL:-gpt-4o-mini}');
+  });
+
+  it('reports validation problems of a change with references shown as written', () => {
+    // The file's own reference is used by validation; its value never appears on the card.
+    const text = ENABLED.replace('id: gpt-4o-mini', 'id: ${QUORUM_MODEL}');
+    const proposal = accepted(
+      proposeConfigSet(text, 'agents.calc.model', 'nope', { ...SECRET_ENV, QUORUM_MODEL: canary }),
+    );
+    expect(proposal.validation.isValid).toBe(false);
+    expect(JSON.stringify(proposal)).not.toContain(canary);
   });
 });

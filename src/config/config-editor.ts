@@ -5,10 +5,17 @@
  *
  * Edits are spliced into the text (see `editYamlText`), so comments, blank lines and
  * formatting outside the edited node survive byte for byte. Secrets are never shown and never
- * written: a value that looks like one is refused (write `${NAME}` instead).
+ * written: a value that looks like one is refused.
+ *
+ * Every proposal comes from chat, so chat's limits are enforced here, from the file itself:
+ * nothing is shown or offered unless the file has `authorization.config_command_enabled: true`;
+ * a value (or path) containing `${` is refused outright, so chat never causes an environment
+ * variable to be read; settings that grant power are refused (`protectedPathProblem`). Who may
+ * ask is decided by `decideConfigEdit` (config-authority.ts) before a proposal is made.
  */
 import { Document, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Node } from 'yaml';
+import { CHAT_DISABLED, chatRefusal, isChatEnabled, NO_REFERENCES } from './chat-edit-policy.js';
 import { parseConfigPath } from './config-path.js';
 import type { ConfigEnv, SecretFileReader } from './interpolate-env.js';
 import { literalSecretProblem } from './interpolate-env.js';
@@ -27,6 +34,12 @@ export const REDACTED_VALUE = '<redacted>';
 export interface ConfigEditOptions {
   readonly filePath?: string | undefined;
   readonly readSecretFile?: SecretFileReader | undefined;
+  /**
+   * Who asks: `chat` (the default: `!config`, `propose_config_change`) gets chat's limits
+   * (config_command_enabled, no `${`, no protected settings); `operator` (a trusted local
+   * tool) edits anything, `${NAME}` references included.
+   */
+  readonly origin?: 'chat' | 'operator';
 }
 
 /** `parseConfig`'s verdict on the new text, for the confirmation card. */
@@ -68,13 +81,20 @@ export type ConfigShowResult =
  * file), with comments, and with every literal secret replaced by {@link REDACTED_VALUE}
  * (`${NAME}` references are shown: they are not secrets). No trailing newline.
  */
-export function showConfigPath(text: string, path: string): ConfigShowResult {
+export function showConfigPath(
+  text: string,
+  path: string,
+  options: Pick<ConfigEditOptions, 'origin'> = {},
+): ConfigShowResult {
   const parsed = parseConfigPath(path);
   if (!parsed.ok) return parsed;
   const doc = parseDocument(text, { merge: true });
   if (doc.errors.length > 0) {
     const reason = doc.errors[0]?.message.split('\n')[0] ?? '';
     return { ok: false, error: `the config has YAML errors (${reason})` };
+  }
+  if ((options.origin ?? 'chat') === 'chat' && !isChatEnabled(doc)) {
+    return { ok: false, error: CHAT_DISABLED };
   }
   const located = locate(doc, parsed.segments);
   if ('error' in located) return { ok: false, error: located.error };
@@ -110,8 +130,15 @@ export function proposeConfigSet(
 ): ConfigEditProposal {
   const parsedPath = parseConfigPath(path);
   if (!parsedPath.ok) return parsedPath;
+  const isChat = (options.origin ?? 'chat') === 'chat';
+  // Checked on the text first: a value is never even parsed into data that could hold `${`.
+  if (isChat && (valueText.includes('${') || path.includes('${'))) {
+    return { ok: false, error: NO_REFERENCES };
+  }
   const value = parseValue(valueText);
   if ('error' in value) return { ok: false, error: value.error };
+  const refusal = isChat ? chatRefusal(text, parsedPath.segments, value.data) : undefined;
+  if (refusal !== undefined) return { ok: false, error: refusal };
   const secret = findSecret(value.data, parsedPath.segments);
   if (secret !== undefined) return { ok: false, error: secret };
   return propose(text, { kind: 'set', path: parsedPath.segments, value: value.data }, env, options);
@@ -126,6 +153,11 @@ export function proposeConfigUnset(
 ): ConfigEditProposal {
   const parsedPath = parseConfigPath(path);
   if (!parsedPath.ok) return parsedPath;
+  if ((options.origin ?? 'chat') === 'chat') {
+    if (path.includes('${')) return { ok: false, error: NO_REFERENCES };
+    const refusal = chatRefusal(text, parsedPath.segments, undefined);
+    if (refusal !== undefined) return { ok: false, error: refusal };
+  }
   return propose(text, { kind: 'delete', path: parsedPath.segments }, env, options);
 }
 

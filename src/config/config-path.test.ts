@@ -56,10 +56,6 @@ describe('parseConfigPath', () => {
 describe('configPathScope', () => {
   it('scopes per-room entries to their room', () => {
     expect(configPathScope('room_models.lobby')).toEqual({ kind: 'room', room: 'lobby' });
-    expect(configPathScope('authorization.room_permissions["#dev:example.org"][0]')).toEqual({
-      kind: 'room',
-      room: '#dev:example.org',
-    });
     expect(configPathScope('rooms.lobby.description')).toEqual({ kind: 'room', room: 'lobby' });
     expect(configPathScope(['room_models', '!abc:example.org'])).toEqual({
       kind: 'room',
@@ -71,6 +67,8 @@ describe('configPathScope', () => {
     for (const path of [
       'room_models',
       'authorization.room_permissions',
+      // Authorization is never changed from chat, not even a room's own list (issue 12).
+      'authorization.room_permissions["#dev:example.org"][0]',
       'authorization.global_users',
       'agents.calc.rooms',
       'models.default.id',

@@ -72,8 +72,8 @@ function findClosingBracket(source: string, open: number): number {
 }
 
 /**
- * Who may change a config path: `global` (only `authorization.global_users`) or `room` (also an
- * admin of that room). `room` is the key exactly as written in the config (a room name like
+ * Who may change a config path: `global` (only config admins) or `room` (also an admin of that
+ * room). `room` is the key exactly as written in the config (a room name like
  * `lobby`, an alias or a room id), for the caller to match against the room the command came
  * from (for example with `normalizeRoomRef`).
  */
@@ -82,8 +82,8 @@ export type ConfigPathScope =
 
 /**
  * The scope of `path` (text or parsed segments). Room-scoped are the per-room entries and
- * anything below them: `room_models.<room>`, `authorization.room_permissions.<room>` and
- * `rooms.<room>` (its display name and description). Everything else, including those maps as
+ * anything below them: `room_models.<room>` and `rooms.<room>` (its display name and
+ * description). `authorization` is never room-scoped: chat cannot change it at all. Everything else, including those maps as
  * a whole and a path that does not parse, is `global`, the stricter answer.
  */
 export function configPathScope(path: string | readonly PathSegment[]): ConfigPathScope {
@@ -95,12 +95,9 @@ export function configPathScope(path: string | readonly PathSegment[]): ConfigPa
   } else {
     segments = path;
   }
-  const [first, second, third] = segments;
+  const [first, second] = segments;
   if ((first === 'room_models' || first === 'rooms') && typeof second === 'string') {
     return { kind: 'room', room: second };
-  }
-  if (first === 'authorization' && second === 'room_permissions' && typeof third === 'string') {
-    return { kind: 'room', room: third };
   }
   return { kind: 'global' };
 }

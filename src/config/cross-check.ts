@@ -224,9 +224,26 @@ function checkAuthorization(config: QuorumConfig, fail: Fail): void {
     if (!isRoomRef(room))
       fail(['authorization', 'room_permissions', room], ROOM_REF_MESSAGE, 'key');
   }
-  for (const user of Object.keys(auth.aliases)) {
+  const aliasOwner = new Map<string, string>();
+  for (const [user, aliases] of Object.entries(auth.aliases)) {
     if (!USER_ID.test(user))
       fail(['authorization', 'aliases', user], 'expected a Matrix user id (@user:server)', 'key');
+    aliases.forEach((alias, index) => {
+      const owner = aliasOwner.get(alias);
+      // MindRoom refuses this too: a bridged id can stand for one person only.
+      if (owner !== undefined) {
+        fail(
+          ['authorization', 'aliases', user, index],
+          `${alias} is already an alias of ${owner}; an alias can belong to one user only`,
+        );
+      } else if (alias === user || Object.hasOwn(auth.aliases, alias)) {
+        fail(
+          ['authorization', 'aliases', user, index],
+          `${alias} is a canonical user here; an alias must be a different (bridged) account`,
+        );
+      }
+      aliasOwner.set(alias, user);
+    });
   }
   const managed = managedRoomKeys(config);
   for (const [entity, policy] of Object.entries(auth.agent_reply_permissions)) {
@@ -243,7 +260,12 @@ function checkAuthorization(config: QuorumConfig, fail: Fail): void {
       );
     }
     policy.joined_rooms.forEach((room, index) => {
-      if (!managed.has(room)) {
+      if (policy.joined_rooms.indexOf(room) !== index) {
+        fail(
+          ['authorization', 'agent_reply_permissions', entity, 'joined_rooms', index],
+          `'${room}' is listed twice`,
+        );
+      } else if (!managed.has(room)) {
         fail(
           ['authorization', 'agent_reply_permissions', entity, 'joined_rooms', index],
           `'${room}' is not a room name configured for an agent, a team or in rooms`,

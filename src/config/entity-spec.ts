@@ -136,7 +136,13 @@ export interface ManagedRoom {
 
 /** `authorization` with rooms normalised like entity rooms, plus `quorum.allow_federation`. */
 export interface ResolvedAuthorization {
+  /**
+   * The concrete user ids of `global_users`: allowed everywhere, invited to managed rooms, and
+   * (without `quorum.config_admins`) the config admins.
+   */
   readonly globalUsers: readonly string[];
+  /** The globs of `global_users` (`@*:example.org`, `*`): allowed everywhere, never invited. */
+  readonly globalUserPatterns: readonly string[];
   readonly roomPermissions: Readonly<Record<string, readonly string[]>>;
   readonly defaultRoomAccess: boolean;
   readonly allowFederation: boolean;

@@ -4,6 +4,21 @@
  */
 export { applyConfigEdit } from './apply-config-edit.js';
 export type { ConfigWriteResult } from './apply-config-edit.js';
+export {
+  configAuthorityRules,
+  decideConfigEdit,
+  decideConfigView,
+  decideUsageView,
+  PROTECTED_CONFIG_PATHS,
+  protectedPathProblem,
+} from './config-authority.js';
+export type {
+  ConfigAccessSource,
+  ConfigAccessVerdict,
+  ConfigAuthorityRules,
+  ConfigEditRequest,
+  ConfigRefusalReason,
+} from './config-authority.js';
 export { diffConfigFiles, validateConfigFile } from './config-commands.js';
 export {
   proposeConfigSet,
@@ -40,7 +55,14 @@ export type { ConfigErrorCode } from './errors.js';
 export { canonicalJson, fingerprintOf } from './fingerprint.js';
 export { parseFrontMatter } from './front-matter.js';
 export type { FrontMatterResult } from './front-matter.js';
-export type { ConfigEnv, SecretFileReader } from './interpolate-env.js';
+export type { ConfigEnv, SecretFileReader, Substitution } from './interpolate-env.js';
+export {
+  CREDENTIAL_ENV_NAMES,
+  isSecretEnvName,
+  isSecretField,
+  isSecretKeyName,
+  MATRIX_CREDENTIAL_ENV_NAMES,
+} from './secret-env.js';
 export { formatIssues, formatPath, formatWarnings } from './issues.js';
 export type { ConfigIssue, ConfigWarning, PathSegment } from './issues.js';
 export { DEFAULT_DIFF_CONTEXT_LINES, unifiedLineDiff } from './line-diff.js';
@@ -74,7 +96,6 @@ export type {
   TeamConfig,
   ToolApprovalConfig,
 } from './schema.js';
-export { isSecretField, SECRET_FIELD_PATTERNS } from './secret-fields.js';
 export {
   fetchUrlToolOverridesSchema,
   fileToolOverridesSchema,

@@ -131,3 +131,104 @@ describe('literal secrets', () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe('secret variables', () => {
+  const canary = `CANARY-${Math.random().toString(36).slice(2)}-value`;
+  const agent = (field: string, value: string): string =>
+    `${model('')}agents:\n  calc:\n    display_name: Calc\n    ${field}: ${value}\n`;
+
+  it.each([
+    ['a credential Quorum reads', 'MATRIX_REGISTRATION_SHARED_SECRET'],
+    ['a provider key variable', 'OPENAI_API_KEY'],
+    ['a name with TOKEN', 'SOME_TOKEN'],
+    ['a name with PASSWORD', 'db_password'],
+    ['a name with KEY', 'SIGNING_KEY'],
+  ])('refuses %s in a field not meant for secrets, naming its line', (_what, name) => {
+    const text = agent('role', `"Knows \${${name}}"`);
+    const result = parse(text, { env: { [name]: canary } });
+    expect(result.ok).toBe(false);
+    const issues = result.ok ? [] : result.issues;
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'agents.calc.role',
+        line: 8,
+        message: expect.stringContaining(`\${${name}} would put a secret (${name})`) as unknown,
+      }),
+    ]);
+    expect(JSON.stringify(result)).not.toContain(canary);
+  });
+
+  it('refuses a secret variable even when it is unset (the name decides)', () => {
+    const result = parse(agent('role', '${OPENAI_API_KEY:-none}'));
+    expect(!result.ok && result.issues[0]?.message).toContain('would put a secret');
+  });
+
+  it('refuses variables the operator lists in quorum.secret_env', () => {
+    const text = `${agent('role', '${DB_DSN}')}quorum:\n  secret_env: [DB_DSN]\n`;
+    const result = parse(text, { env: { DB_DSN: canary } });
+    expect(!result.ok && result.issues[0]?.path).toBe('agents.calc.role');
+    expect(parse(agent('role', '${DB_DSN}'), { env: { DB_DSN: 'fine' } }).ok).toBe(true);
+  });
+
+  it('refuses a value read from a NAME_FILE outside a secret field', () => {
+    const result = parse(agent('role', '${ROLE_TEXT}'), {
+      env: { ROLE_TEXT_FILE: '/run/secrets/x' },
+      readSecretFile: () => canary,
+    });
+    expect(!result.ok && result.issues[0]?.message).toContain('(ROLE_TEXT_FILE)');
+    expect(JSON.stringify(result)).not.toContain(canary);
+  });
+
+  it.each([
+    ['a model api_key', model('    api_key: ${OPENAI_API_KEY}\n')],
+    [
+      'an MCP env entry',
+      `${model('')}mcp_servers:\n  gh:\n    transport: stdio\n    command: gh-mcp\n    env: {GH: '\${GITHUB_TOKEN}'}\n`,
+    ],
+    [
+      'an MCP header',
+      `${model('')}mcp_servers:\n  web:\n    transport: sse\n    url: http://x/sse\n    headers: {X-Api: 'k \${WEB_API_KEY}'}\n`,
+    ],
+    [
+      "an MCP server's args and url",
+      `${model('')}mcp_servers:\n  gh:\n    transport: stdio\n    command: gh-mcp\n    args: [--token, '\${GITHUB_TOKEN}']\n  web:\n    transport: sse\n    url: 'http://x/sse?key=\${WEB_API_KEY}'\n`,
+    ],
+    [
+      "a model's extra_kwargs.headers",
+      model('    extra_kwargs:\n      headers: {Authorization: "Bearer ${PROXY_TOKEN}"}\n'),
+    ],
+  ])('allows a secret variable in %s', (_what, text) => {
+    const result = parse(text, {
+      env: {
+        OPENAI_API_KEY: canary,
+        GITHUB_TOKEN: canary,
+        WEB_API_KEY: canary,
+        PROXY_TOKEN: canary,
+      },
+    });
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+
+  it('shows an interpolated value as written in problems, never the value', () => {
+    // The model name comes from the environment and is wrong: the message names ${MODEL}.
+    const text = agent('model', '${CALC_MODEL}');
+    const result = parse(text, { env: { CALC_MODEL: 'no-such-model-name' } });
+    expect(result.ok).toBe(false);
+    const shown = JSON.stringify(result.ok ? [] : result.issues);
+    expect(shown).toContain('${CALC_MODEL}');
+    expect(shown).not.toContain('no-such-model-name');
+  });
+
+  it('hands the secret values it filled in to the scrubber, and no others', () => {
+    const text = model(`    api_key: \${OPENAI_API_KEY}\n    base_url: \${LLM_URL}\n`);
+    const result = parse(text, { env: { OPENAI_API_KEY: canary, LLM_URL: 'http://llm:8000/v1' } });
+    expect(result.ok && result.secretValues).toEqual([canary]);
+  });
+
+  it('masks a secret value anywhere in a problem, even inside other text', () => {
+    const text = model(`    api_key: \${OPENAI_API_KEY}\n    base_url: not-a-url\n`);
+    const result = parse(text, { env: { OPENAI_API_KEY: canary } });
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).not.toContain(canary);
+  });
+});

@@ -11,10 +11,21 @@
  * A value that looks like a literal API key or token (`sk-…`, `syt_…`, `ghp_…`), or a literal
  * value under a secret-named key (`api_key`, `token`, `Authorization`, `OPENAI_API_KEY` in an
  * MCP `env:` block), is an error: write `${NAME}` and put the secret in the environment.
+ *
+ * A variable that holds a secret (see `secret-env.ts`) may only fill a field meant for secrets;
+ * a reference to one anywhere else is an error at that line, whether or not it is set.
+ * Every substitution is recorded, so problems can be shown with the text as written
+ * (`${NAME}`) instead of the value.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ConfigIssue, PathSegment } from './issues.js';
+import {
+  isSecretEnvName,
+  isSecretField,
+  isSecretKeyName,
+  SECRET_FIELDS_DESCRIPTION,
+} from './secret-env.js';
 import type { YamlSource } from './yaml-source.js';
 import { issueAt } from './yaml-source.js';
 
@@ -30,6 +41,17 @@ export interface InterpolationOptions {
   /** The config file; relative `NAME_FILE` paths resolve from its directory. */
   readonly filePath?: string | undefined;
   readonly readSecretFile?: SecretFileReader | undefined;
+  /** Variables the operator declared as secrets (`quorum.secret_env`), besides the built-in rules. */
+  readonly secretEnvNames?: ReadonlySet<string> | undefined;
+}
+
+/** One `${…}` reference that was filled in: its value and how it was written. */
+export interface Substitution {
+  /** The reference as written, `${NAME}` or `${NAME:-fallback}`. */
+  readonly written: string;
+  readonly value: string;
+  /** True when the value is a secret (a secret variable, or read from a `NAME_FILE`). */
+  readonly isSecret: boolean;
 }
 
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
@@ -45,24 +67,6 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /\bgsk_[A-Za-z0-9]{20,}/, // Groq
 ];
 
-const SECRET_KEYS = new Set([
-  'api_key',
-  'apikey',
-  'token',
-  'access_token',
-  'secret',
-  'client_secret',
-  'password',
-  'authorization',
-]);
-/** Environment-variable style keys, as in an MCP server's `env:` block. */
-const SECRET_ENV_KEY = /^[A-Z0-9_]*(API_KEY|TOKEN|SECRET|PASSWORD)$/;
-
-function isSecretKey(key: PathSegment | undefined): boolean {
-  if (typeof key !== 'string') return false;
-  return SECRET_KEYS.has(key.toLowerCase()) || SECRET_ENV_KEY.test(key);
-}
-
 /**
  * Why `value`, found under `key`, is a literal secret, or `undefined` when it is not: a
  * credential-shaped substring anywhere, or a non-reference value under a secret-named key.
@@ -74,7 +78,7 @@ export function literalSecretProblem(
   if (SECRET_SHAPES.some((shape) => shape.test(value))) {
     return 'looks like a literal API key or token; secrets come only from the environment: write ${NAME} (or set NAME_FILE)';
   }
-  if (isSecretKey(key) && value.trim() !== '' && !value.includes('${')) {
+  if (isSecretKeyName(key) && value.trim() !== '' && !value.includes('${')) {
     return `'${String(key)}' must not hold a literal secret; write \${NAME} and set NAME (or NAME_FILE) in the environment`;
   }
   return undefined;
@@ -94,6 +98,8 @@ export function findLiteralSecrets(data: unknown, source: YamlSource): ConfigIss
 export interface InterpolationResult {
   readonly data: unknown;
   readonly issues: readonly ConfigIssue[];
+  /** Every reference filled in, for showing problems with the text as written. */
+  readonly substitutions: readonly Substitution[];
 }
 
 /** Returns a copy of `data` with every `${NAME}` reference in string values resolved. */
@@ -103,6 +109,8 @@ export function interpolateEnv(
   options: InterpolationOptions,
 ): InterpolationResult {
   const issues: ConfigIssue[] = [];
+  const substitutions: Substitution[] = [];
+  const secretNames = options.secretEnvNames ?? new Set<string>();
   const resolveValue = (text: string, path: PathSegment[]): string =>
     text.replace(REFERENCE, (match, body: string | undefined) => {
       if (match === '$${') return '${';
@@ -110,18 +118,47 @@ export function interpolateEnv(
         issues.push(issueAt(source, path, "unterminated '${' (write '$${' for a literal '${')"));
         return match;
       }
+      const name = referenceName(body);
+      const isSecretName = NAME.test(name) && isSecretEnvName(name, secretNames);
+      if (isSecretName && !isSecretField(path)) {
+        issues.push(issueAt(source, path, misplacedSecret(match, name)));
+        return match;
+      }
       const outcome = resolveReference(body, options);
-      if (typeof outcome === 'string') return outcome;
+      if (typeof outcome === 'string') {
+        substitutions.push({ written: match, value: outcome, isSecret: isSecretName });
+        return outcome;
+      }
+      if ('fromFile' in outcome) {
+        if (!isSecretField(path)) {
+          issues.push(issueAt(source, path, misplacedSecret(match, `${name}_FILE`)));
+          return match;
+        }
+        substitutions.push({ written: match, value: outcome.fromFile, isSecret: true });
+        return outcome.fromFile;
+      }
       issues.push(issueAt(source, path, outcome.error));
       return match;
     });
   const out = mapStrings(data, [], resolveValue);
-  return { data: out, issues };
+  return { data: out, issues, substitutions };
 }
 
-function resolveReference(body: string, options: InterpolationOptions): string | { error: string } {
+function misplacedSecret(written: string, name: string): string {
+  return `${written} would put a secret (${name}) into a field that is not meant for one; secret variables may only fill ${SECRET_FIELDS_DESCRIPTION} (declare a variable that is not secret in a name without KEY, TOKEN, SECRET or PASSWORD)`;
+}
+
+function referenceName(body: string): string {
   const separator = body.indexOf(':-');
-  const name = separator === -1 ? body : body.slice(0, separator);
+  return separator === -1 ? body : body.slice(0, separator);
+}
+
+function resolveReference(
+  body: string,
+  options: InterpolationOptions,
+): string | { fromFile: string } | { error: string } {
+  const separator = body.indexOf(':-');
+  const name = referenceName(body);
   const fallback = separator === -1 ? undefined : body.slice(separator + 2);
   if (!NAME.test(name)) {
     return {
@@ -135,7 +172,7 @@ function resolveReference(body: string, options: InterpolationOptions): string |
     const path =
       options.filePath === undefined ? resolve(file) : resolve(dirname(options.filePath), file);
     try {
-      return (options.readSecretFile ?? defaultSecretReader)(path).trim();
+      return { fromFile: (options.readSecretFile ?? defaultSecretReader)(path).trim() };
     } catch (error: unknown) {
       const reason = error instanceof Error ? error.message : String(error);
       return { error: `cannot read ${name}_FILE (${path}): ${reason}` };
@@ -143,6 +180,21 @@ function resolveReference(body: string, options: InterpolationOptions): string |
   }
   if (fallback !== undefined) return fallback;
   return { error: `environment variable ${name} is not set (nor ${name}_FILE)` };
+}
+
+/**
+ * `text` with each substituted value replaced by its reference as written (`${NAME}`), so a
+ * problem about an interpolated field shows what the operator wrote, never the value. Secret
+ * values are always replaced; other values from 4 characters on (shorter ones would garble
+ * ordinary words and numbers).
+ */
+export function showAsWritten(text: string, substitutions: readonly Substitution[]): string {
+  const replaceable = substitutions
+    .filter((entry) => entry.value.length >= (entry.isSecret ? 1 : 4))
+    .sort((a, b) => b.value.length - a.value.length);
+  let out = text;
+  for (const entry of replaceable) out = out.split(entry.value).join(entry.written);
+  return out;
 }
 
 function defaultSecretReader(path: string): string {

@@ -13,6 +13,8 @@ export type ConfigLoadResult =
       readonly ok: true;
       readonly config: QuorumConfig;
       readonly warnings: readonly ConfigWarning[];
+      /** See `ConfigParseResult`: secret values the config filled in, for the scrubber. */
+      readonly secretValues: readonly string[];
       readonly contentHash: string;
     }
   | {

@@ -24,7 +24,6 @@ describe('unsupported MindRoom settings', () => {
       'agents.helper.learning_mode',
       'agents.writer.context_files',
       'agents.writer.knowledge_bases',
-      'authorization.config_command_enabled',
       'defaults.learning',
       'defaults.learning_mode',
       'knowledge_bases',

@@ -131,6 +131,11 @@ describe('parseConfig', () => {
         max_concurrent_calls: 4,
         call_timeout_seconds: 600,
       },
+      config_admins: null,
+      secret_env: [],
+      max_agent_hops: 3,
+      thread_token_budget: null,
+      include_untrusted_history: false,
     });
   });
 
@@ -288,7 +293,7 @@ describe('parseConfig', () => {
 
   it('accepts Quorum settings under quorum:', () => {
     const config = valid(
-      `${MINIMAL}quorum:\n  catch_up_minutes: 5\n  shutdown_deadline_seconds: 3\n  localpart_prefix: bot_\n  allow_federation: true\n  ask_user_timeout_minutes: 30\n  config_confirmation_minutes: 10\n`,
+      `${MINIMAL}quorum:\n  catch_up_minutes: 5\n  shutdown_deadline_seconds: 3\n  localpart_prefix: bot_\n  allow_federation: true\n  ask_user_timeout_minutes: 30\n  config_confirmation_minutes: 10\n  config_admins: ['@ops:example.org']\n  secret_env: [DB_DSN]\n  max_agent_hops: 1\n  thread_token_budget: 50000\n  include_untrusted_history: true\n`,
     );
     expect(config.quorum).toEqual({
       catch_up_minutes: 5,
@@ -311,6 +316,11 @@ describe('parseConfig', () => {
       schedule_min_interval_seconds: 60,
       schedule_max_days_ahead: 731,
       mcp_server: expect.objectContaining({ enabled: false, port: 8766, path: '/mcp' }),
+      config_admins: ['@ops:example.org'],
+      secret_env: ['DB_DSN'],
+      max_agent_hops: 1,
+      thread_token_budget: 50_000,
+      include_untrusted_history: true,
     });
   });
 

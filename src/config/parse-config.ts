@@ -5,14 +5,15 @@
  * 1. YAML syntax (and duplicate keys, unsupported tags);
  * 2. literal secrets (before any interpolation, so `${NAME}` values are never flagged);
  * 3. unsupported MindRoom keys removed, one warning each;
- * 4. `${NAME}` environment interpolation;
+ * 4. `${NAME}` environment interpolation (a secret variable only in a field meant for secrets);
  * 5. the zod schema (shapes, types, defaults, unknown keys);
  * 6. cross-checks (references between blocks, names, failover cycles).
  */
 import { createHash } from 'node:crypto';
 import { crossCheck } from './cross-check.js';
 import type { ConfigEnv, SecretFileReader } from './interpolate-env.js';
-import { findLiteralSecrets, interpolateEnv } from './interpolate-env.js';
+import { findLiteralSecrets, interpolateEnv, showAsWritten } from './interpolate-env.js';
+import type { Substitution } from './interpolate-env.js';
 import type { ConfigIssue, ConfigWarning } from './issues.js';
 import { sortByPosition } from './issues.js';
 import { stripUnsupportedKeys } from './mindroom-compat.js';
@@ -37,6 +38,11 @@ export type ConfigParseResult =
       readonly ok: true;
       readonly config: QuorumConfig;
       readonly warnings: readonly ConfigWarning[];
+      /**
+       * The values of secret variables the config filled in (`${OPENAI_API_KEY}`, values read
+       * from `NAME_FILE`s): for the secret scrubber, never to be shown.
+       */
+      readonly secretValues: readonly string[];
     }
   | {
       readonly ok: false;
@@ -76,7 +82,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
   const issues: ConfigIssue[] = [...findLiteralSecrets(raw, source)];
   const stripped = stripUnsupportedKeys(dropNullSections(raw), source);
   const warnings: ConfigWarning[] = [...stripped.warnings];
-  const interpolated = interpolateEnv(stripped.data, source, options);
+  const interpolated = interpolateEnv(stripped.data, source, {
+    ...options,
+    secretEnvNames: declaredSecretEnv(raw),
+  });
   issues.push(...interpolated.issues);
 
   const result = configSchema.safeParse(interpolated.data, { reportInput: true });
@@ -87,18 +96,50 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
     issues.push(...checked.issues);
     warnings.push(...checked.warnings);
   }
+  // Problems quote values; an interpolated one is shown as written (`${NAME}`), never its value.
+  const asWritten = <T extends ConfigIssue | ConfigWarning>(problems: T[]): T[] =>
+    maskSubstitutions(problems, interpolated.substitutions);
   if (issues.length > 0) {
     return {
       ok: false,
-      issues: dedupe(sortByPosition(issues)),
-      warnings: sortByPosition(warnings),
+      issues: asWritten(dedupe(sortByPosition(issues))),
+      warnings: asWritten(sortByPosition(warnings)),
     };
   }
   return {
     ok: true,
     config: deepFreeze(result.data) as QuorumConfig,
-    warnings: sortByPosition(warnings),
+    warnings: asWritten(sortByPosition(warnings)),
+    secretValues: [
+      ...new Set(
+        interpolated.substitutions.filter((entry) => entry.isSecret).map((entry) => entry.value),
+      ),
+    ],
   };
+}
+
+function maskSubstitutions<T extends ConfigIssue | ConfigWarning>(
+  problems: T[],
+  substitutions: readonly Substitution[],
+): T[] {
+  if (substitutions.length === 0) return problems;
+  return problems.map((problem) => ({
+    ...problem,
+    message: showAsWritten(problem.message, substitutions),
+    path: showAsWritten(problem.path, substitutions),
+  }));
+}
+
+/** `quorum.secret_env` as written (read before interpolation: the list itself names variables). */
+function declaredSecretEnv(raw: object): ReadonlySet<string> {
+  const quorum = (raw as { quorum?: unknown }).quorum;
+  const listed =
+    quorum !== null && typeof quorum === 'object'
+      ? (quorum as { secret_env?: unknown }).secret_env
+      : undefined;
+  return new Set(
+    Array.isArray(listed) ? listed.filter((name): name is string => typeof name === 'string') : [],
+  );
 }
 
 /** SHA-256 of config text, hex; the watcher uses it to skip saves that change nothing. */

@@ -261,7 +261,8 @@ class Resolver {
       byRoom[normalized] = sortedUnique([...(byRoom[normalized] ?? []), ...users]);
     }
     return {
-      globalUsers: sortedUnique(auth.global_users),
+      globalUsers: sortedUnique(auth.global_users.filter((user) => !/[*?[]/.test(user))),
+      globalUserPatterns: sortedUnique(auth.global_users.filter((user) => /[*?[]/.test(user))),
       roomPermissions: byRoom,
       defaultRoomAccess: auth.default_room_access,
       allowFederation: this.config.quorum.allow_federation,

@@ -31,6 +31,8 @@ export const authorizationSchema = z
     room_permissions: z.record(z.string(), z.array(userPatternSchema)).default({}),
     /** Whether users not listed anywhere may talk in rooms without a permission list. */
     default_room_access: z.boolean().default(false),
+    /** MindRoom's switch for `!config` (and the `propose_config_change` tool); off by default. */
+    config_command_enabled: z.boolean().default(false),
     /** Canonical user → bridge accounts treated as that user. */
     aliases: z.record(z.string(), z.array(userIdSchema)).default({}),
     /** Per entity name (or `*`): who may get replies from it. */
@@ -312,5 +314,40 @@ export const quorumSchema = z
     schedule_max_days_ahead: z.number().int().min(1).max(36_500).default(731),
     /** Quorum as an MCP server; see {@link mcpServerExposureSchema}. */
     mcp_server: mcpServerExposureSchema,
+    /**
+     * Who may use `!config` (when `authorization.config_command_enabled`), `!usage` and the
+     * `propose_config_change` tool. Unset: the concrete user ids in `authorization.global_users`
+     * (MindRoom's rule); globs there never make anyone a config admin.
+     */
+    config_admins: z
+      .array(userIdSchema)
+      .nullish()
+      .transform((value) => value ?? null),
+    /** More environment variables that hold secrets (besides KEY/TOKEN/SECRET/PASSWORD names). */
+    secret_env: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }),
+      )
+      .default([]),
+    /**
+     * Most consecutive agent-to-agent hops (an agent's message mentioning another agent) after a
+     * person's message; the next one gets a short note instead of a turn. 0: agents never start
+     * each other.
+     */
+    max_agent_hops: z.number().int().min(0).max(50).default(3),
+    /** Most model tokens (input + output) one thread may spend; unset: no limit. */
+    thread_token_budget: z
+      .number()
+      .int()
+      .min(1)
+      .nullish()
+      .transform((value) => value ?? null),
+    /**
+     * Whether messages from people who may not talk to an agent stay in its thread history,
+     * labelled as untrusted (default: left out).
+     */
+    include_untrusted_history: z.boolean().default(false),
   })
   .prefault({});

@@ -41,10 +41,13 @@ export const userIdSchema = z
   .string()
   .refine((value) => USER_ID.test(value), { error: 'expected a Matrix user id (@user:server)' });
 
-/** A user id, a glob over user ids (`@*:example.org`) or `*` (everyone). */
+/**
+ * A user id, a glob over user ids (`@*:example.org`, MindRoom's `*:example.org`, `@bot-?:x`)
+ * or `*` (everyone). Globs use MindRoom's `fnmatch` syntax: `*`, `?`, `[abc]`, `[!abc]`.
+ */
 export const userPatternSchema = z
   .string()
-  .refine((value) => value === '*' || (value.startsWith('@') && !/\s/.test(value)), {
+  .refine((value) => /^[@*?[]\S*$/.test(value) && (value.startsWith('@') || /[*?[]/.test(value)), {
     error: "expected a Matrix user id (@user:server), a glob such as '@*:server', or '*'",
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretField } from './secret-fields.js';
+import { isSecretField } from './secret-env.js';
 
 describe('isSecretField', () => {
   it('knows MCP env and headers, API keys and the MCP server token as secret fields', () => {
@@ -9,9 +9,9 @@ describe('isSecretField', () => {
     expect(isSecretField(['quorum', 'mcp_server', 'token'])).toBe(true);
   });
 
-  it('treats every other field as not meant for secrets', () => {
-    expect(isSecretField(['mcp_servers', 'github', 'url'])).toBe(false);
-    expect(isSecretField(['mcp_servers', 'files', 'args', 0])).toBe(false);
+  it('treats fields that reach prompts or rooms as not meant for secrets', () => {
     expect(isSecretField(['agents', 'calc', 'role'])).toBe(false);
+    expect(isSecretField(['agents', 'calc', 'instructions', 0])).toBe(false);
+    expect(isSecretField(['mcp_servers', 'github', 'description'])).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { Logger } from '../shared/index.js';
+import type { HealthSource, Logger, TextScrubber } from '../shared/index.js';
 import { createHttpApp } from './app.js';
-import type { HealthSource } from '../shared/index.js';
 import type { OpenAiApiOptions } from './openai-api.js';
 
 /** What {@link HttpServer} serves, and where. */
@@ -12,6 +11,10 @@ export interface HttpServerOptions {
   readonly log: Logger;
   /** Serves the OpenAI-compatible API under `/v1` when given (see `createHttpApp`). */
   readonly openAi?: OpenAiApiOptions;
+  /** Required on `/api/ready` and `/metrics` when set (see `createHttpApp`). */
+  readonly bearerToken?: string | undefined;
+  /** Removes known secret values from response bodies. */
+  readonly scrubber?: TextScrubber | undefined;
 }
 
 /** The listening HTTP API. `start` resolves once listening; `stop` closes it (idempotent). */
@@ -27,10 +30,11 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
-    const app = createHttpApp(
-      this.options.source,
-      this.options.openAi === undefined ? {} : { openAi: this.options.openAi },
-    );
+    const app = createHttpApp(this.options.source, {
+      bearerToken: this.options.bearerToken,
+      scrubber: this.options.scrubber,
+      ...(this.options.openAi === undefined ? {} : { openAi: this.options.openAi }),
+    });
     await new Promise<void>((resolve, reject) => {
       const server = serve(
         { fetch: app.fetch, hostname: this.options.host, port: this.options.port },
@@ -41,7 +45,11 @@ export class HttpServer {
       server.once('error', reject);
       this.server = server;
     });
-    this.options.log.info('http api listening', { host: this.options.host, port: this.port });
+    this.options.log.info('http api listening', {
+      host: this.options.host,
+      port: this.port,
+      requiresToken: this.options.bearerToken !== undefined && this.options.bearerToken !== '',
+    });
   }
 
   async stop(): Promise<void> {

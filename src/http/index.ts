@@ -12,6 +12,7 @@ export type {
   CompletionResult,
   CompletionUsage,
 } from './agent-completions.js';
+export { isLoopbackHost } from './loopback.js';
 export { HttpServer } from './http-server.js';
 export type { HttpServerOptions } from './http-server.js';
 export {
@@ -23,13 +24,7 @@ export {
 export type { OpenAiApiOptions } from './openai-api.js';
 export { errorResponse, failureOf } from './openai-errors.js';
 export type { ErrorStatus, Failure, OpenAiErrorType } from './openai-errors.js';
-export {
-  checkApiExposure,
-  checkBearer,
-  isLoopbackHost,
-  parseApiKeys,
-  parseEnvFlag,
-} from './openai-auth.js';
+export { checkApiExposure, checkBearer, parseApiKeys, parseEnvFlag } from './openai-auth.js';
 export type { BearerCheck, OpenAiAuthSettings } from './openai-auth.js';
 export { MAX_MESSAGES, MAX_TEXT_CHARS, parseChatRequest } from './openai-request.js';
 export { MIN_SECRET_CHARS, SecretRedactor } from './secret-redactor.js';

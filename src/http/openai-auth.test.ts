@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkApiExposure,
-  checkBearer,
-  isLoopbackHost,
-  parseApiKeys,
-  parseEnvFlag,
-} from './openai-auth.js';
+import { isLoopbackHost } from './loopback.js';
+import { checkApiExposure, checkBearer, parseApiKeys, parseEnvFlag } from './openai-auth.js';
 import { SecretRedactor } from './secret-redactor.js';
 
 const KEYS = { apiKeys: ['sk-one-aaaaaaaa', 'sk-two-bbbbbbbb'], allowUnauthenticated: false };

@@ -4,7 +4,7 @@
  * opens it for local use. And where the API may listen: off loopback only with keys.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isLoopbackHost } from './loopback.js';
 
 /** The API's auth settings, parsed from the environment by the CLI. */
 export interface OpenAiAuthSettings {
@@ -74,22 +74,6 @@ export function parseApiKeys(value: string | undefined): string[] {
 /** Parses a boolean environment value: `true`, `1`, `yes`, `on` (any case) are true. */
 export function parseEnvFlag(value: string | undefined): boolean {
   return /^(?:true|1|yes|on)$/iu.test((value ?? '').trim());
-}
-
-/** Whether `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host
-    .trim()
-    .replace(/^\[(.*)\]$/u, '$1')
-    .toLowerCase();
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) {
-    if (bare === '::1' || /^0{0,4}(?::0{0,4}){6}:0{0,3}1$/u.test(bare)) return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/u.exec(bare);
-    return mapped?.[1]?.startsWith('127.') === true;
-  }
-  return false;
 }
 
 /**

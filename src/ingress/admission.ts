@@ -19,9 +19,11 @@ function readRecord(value: unknown): Readonly<Record<string, unknown>> | undefin
 /** Reads an event's relation fields (spec: Client-Server API, "Forming relationships between events"). */
 export function relationsOf(event: RawEvent): EventRelations {
   if (event.type === 'm.room.redaction') {
+    // The wire may hold anything here; only a string is an event id (room v11 moved it into content).
+    const top: unknown = event.redacts;
+    const inContent = event.content['redacts'];
     const redacts =
-      event.redacts ??
-      (typeof event.content['redacts'] === 'string' ? event.content['redacts'] : undefined);
+      typeof top === 'string' ? top : typeof inContent === 'string' ? inContent : undefined;
     return { threadRoot: undefined, relatesTo: redacts, relType: 'm.redaction' };
   }
   const relation = readRecord(event.content['m.relates_to']);

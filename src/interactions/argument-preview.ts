@@ -66,21 +66,29 @@ export function redactSecretText(text: string): string {
 /**
  * A deep copy of `value` with every value under a secret-named key replaced by
  * {@link REDACTED_ARGUMENT} and secret-shaped text redacted in every string. Deeper than 8
- * levels is cut to `'[…]'`; lists and objects keep their first 50 entries.
+ * levels is cut to `'[…]'`; lists and objects keep their first 50 entries, unless
+ * `isUnbounded` (the full view of a call's arguments: nothing but secrets is left out, and
+ * only nesting deeper than 64 levels is cut).
  */
-export function redactArguments(value: unknown, depth = 0): unknown {
+export function redactArguments(
+  value: unknown,
+  depth = 0,
+  options: { readonly isUnbounded?: boolean } = {},
+): unknown {
   if (typeof value === 'string') return redactSecretText(value);
   if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_DEPTH) return '[…]';
+  const isUnbounded = options.isUnbounded === true;
+  if (depth >= (isUnbounded ? 64 : MAX_DEPTH)) return '[…]';
+  const items = isUnbounded ? Number.POSITIVE_INFINITY : MAX_ITEMS;
   if (Array.isArray(value)) {
-    return value.slice(0, MAX_ITEMS).map((item: unknown) => redactArguments(item, depth + 1));
+    return value.slice(0, items).map((item: unknown) => redactArguments(item, depth + 1, options));
   }
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value).slice(0, MAX_ITEMS)) {
+  for (const [key, inner] of Object.entries(value).slice(0, items)) {
     out[key] =
       isSecretKey(key) && inner !== null && inner !== undefined && inner !== ''
         ? REDACTED_ARGUMENT
-        : redactArguments(inner, depth + 1);
+        : redactArguments(inner, depth + 1, options);
   }
   return out;
 }

@@ -5,17 +5,28 @@
  * the content can never close it early.
  */
 export function fenced(text: string, language = ''): string {
-  const longestRun = Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const longestRun = longestBacktickRun(text);
   const fence = '`'.repeat(Math.max(3, longestRun + 1));
   return `${fence}${language}\n${text}\n${fence}`;
 }
 
 /** `text` as inline code, with a delimiter no run of backticks inside can close. */
 export function inlineCode(text: string): string {
-  const longestRun = Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const longestRun = longestBacktickRun(text);
   const ticks = '`'.repeat(longestRun + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+
+/** The longest run of backticks in `text` (a loop: a spread of every run overflows the stack). */
+function longestBacktickRun(text: string): number {
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    run = text.charCodeAt(i) === 0x60 ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  return longest;
 }
 
 /** `text` on one line: line breaks become spaces (an option or a question title). */

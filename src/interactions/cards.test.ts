@@ -6,6 +6,7 @@ import { fenced, formatDuration, inlineCode } from './card-text.js';
 import {
   formatApprovalCard,
   formatConfigProposal,
+  formatFullArguments,
   formatOutcomeNote,
   formatQuestionCard,
 } from './cards.js';
@@ -72,8 +73,51 @@ describe('formatApprovalCard', () => {
   it('says when arguments are shortened, and cannot be broken out of its code block', () => {
     const card = formatApprovalCard('write', { text: '```\n' + 'y'.repeat(3_000) });
     expect(card.isTruncated).toBe(true);
-    expect(card.markdown).toContain('Some argument values are shortened above.');
+    expect(card.markdown).toContain('cannot be approved from this card');
     expect(card.markdown).toContain('````json\n');
+    const withFullView = formatApprovalCard(
+      'write',
+      { text: 'y'.repeat(3_000) },
+      {
+        isFullViewPosted: true,
+      },
+    );
+    expect(withFullView.markdown).toContain('the arguments follow in full below');
+  });
+
+  it('survives arguments full of backtick runs (no stack overflow)', () => {
+    const card = formatApprovalCard('write', { text: '` '.repeat(300_000) });
+    expect(card.isTruncated).toBe(true);
+  });
+});
+
+describe('formatFullArguments', () => {
+  it('splits long arguments into fenced messages, secrets still redacted', () => {
+    const canary = `sk-${'a'.repeat(30)}`;
+    const args = {
+      api_key: 'hunter2-secret',
+      text: 'x'.repeat(30_000),
+      note: canary,
+      list: [1, 2],
+    };
+    const view = formatFullArguments(args, { maxPartChars: 12_000, maxParts: 4 });
+    expect(view.kind).toBe('parts');
+    const parts = view.kind === 'parts' ? view.parts : [];
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.every((part) => part.length <= 12_000)).toBe(true);
+    expect(parts[0]).toMatch(/^\*\*Arguments in full \(1\/\d\)\*\*\n```json\n/);
+    const joined = parts.join('');
+    expect(joined).not.toContain('hunter2-secret');
+    expect(joined).not.toContain(canary);
+    // Nothing but secrets is left out: every character of the long value is there.
+    expect(joined.replace(/[^x]/g, '').length).toBeGreaterThanOrEqual(30_000);
+  });
+
+  it('says too-long when the arguments do not fit in the messages allowed', () => {
+    expect(formatFullArguments({ text: 'x'.repeat(100_000) }, { maxParts: 2 })).toEqual({
+      kind: 'too-long',
+      totalChars: expect.any(Number) as unknown,
+    });
   });
 });
 

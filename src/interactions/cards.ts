@@ -5,7 +5,11 @@
 import type { ConfigValidationSummary } from '../config/index.js';
 import type { InteractionRecord } from '../storage/index.js';
 import type { ArgumentPreview } from './argument-preview.js';
-import { DEFAULT_MAX_ARGUMENT_CHARS, previewArguments } from './argument-preview.js';
+import {
+  DEFAULT_MAX_ARGUMENT_CHARS,
+  previewArguments,
+  redactArguments,
+} from './argument-preview.js';
 import { fenced, formatDuration, inlineCode, oneLine } from './card-text.js';
 import { APPROVE_KEY, DENY_KEY, MAX_OPTIONS, OPTION_KEYS } from './option-keys.js';
 
@@ -52,6 +56,12 @@ export interface ApprovalCardOptions extends CardAudience {
   readonly agentName?: string;
   /** Longest argument preview; default {@link DEFAULT_MAX_ARGUMENT_CHARS}. */
   readonly maxArgumentChars?: number;
+  /**
+   * Whether the caller posts the arguments in full below a shortened card
+   * ({@link formatFullArguments}); the card then says to read them before approving.
+   * Otherwise a shortened card says ✅ cannot approve it. Default false.
+   */
+  readonly isFullViewPosted?: boolean;
 }
 
 /** An approval card's text and whether its argument preview left anything out. */
@@ -83,12 +93,70 @@ export function formatApprovalCard(
     '',
     fenced(preview.text, 'json'),
   ];
-  if (preview.isTruncated) lines.push('Some argument values are shortened above.');
+  if (preview.isTruncated) {
+    lines.push(
+      options.isFullViewPosted === true
+        ? 'Some argument values are shortened above; the arguments follow in full below. Read them before you approve.'
+        : `Some argument values are shortened above, so this call cannot be approved from this card: ${APPROVE_KEY} denies it too, and the agent is told to retry with shorter arguments.`,
+    );
+  }
   lines.push(
     '',
     `_React ${APPROVE_KEY} to run it, or ${DENY_KEY} or reply to this message to deny it (a reply is passed to the agent as the reason).${decider}${expiry(options, 'Without a decision it is denied')}_`,
   );
   return { markdown: lines.join('\n'), isTruncated: preview.isTruncated };
+}
+
+/** Limits of {@link formatFullArguments}. */
+export interface FullArgumentsOptions {
+  /** Longest message, in characters (default 16,000). */
+  readonly maxPartChars?: number;
+  /** Most messages (default 4). */
+  readonly maxParts?: number;
+}
+
+/** The full arguments of a shortened approval card, as messages, or why they cannot be shown. */
+export type FullArgumentsView =
+  | { readonly kind: 'parts'; readonly parts: readonly string[] }
+  | { readonly kind: 'too-long'; readonly totalChars: number };
+
+/**
+ * The arguments of a call in full (secrets still redacted, see `redactArguments`), as
+ * Markdown messages to post under its shortened card: `Arguments in full (1/3)` then pretty
+ * JSON, split at line ends (a longer line is split where it must). `too-long` when even
+ * `maxParts` messages cannot hold them: such a call cannot be reviewed, so it is denied.
+ */
+export function formatFullArguments(
+  args: Readonly<Record<string, unknown>>,
+  options: FullArgumentsOptions = {},
+): FullArgumentsView {
+  const maxPartChars = Math.max(200, options.maxPartChars ?? 16_000);
+  const maxParts = Math.max(1, options.maxParts ?? 4);
+  const json = JSON.stringify(redactArguments(args, 0, { isUnbounded: true }) ?? null, null, 2);
+  // Room for the heading and the fence around each part.
+  const budget = maxPartChars - 80;
+  if (json.length > budget * maxParts) return { kind: 'too-long', totalChars: json.length };
+  const chunks: string[] = [];
+  let current = '';
+  for (const line of json.split('\n')) {
+    for (let start = 0; start < Math.max(1, line.length); start += budget) {
+      const piece = line.slice(start, start + budget);
+      if (current.length + piece.length + 1 > budget && current !== '') {
+        chunks.push(current);
+        current = '';
+      }
+      current = current === '' ? piece : `${current}\n${piece}`;
+    }
+  }
+  if (current !== '') chunks.push(current);
+  if (chunks.length > maxParts) return { kind: 'too-long', totalChars: json.length };
+  return {
+    kind: 'parts',
+    parts: chunks.map(
+      (chunk, index) =>
+        `**Arguments in full (${index + 1}/${chunks.length})**\n${fenced(chunk, 'json')}`,
+    ),
+  };
 }
 
 /** Options of {@link formatConfigProposal}. */

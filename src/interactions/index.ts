@@ -17,6 +17,7 @@ export { fenced, formatDuration, inlineCode, oneLine } from './card-text.js';
 export {
   formatApprovalCard,
   formatConfigProposal,
+  formatFullArguments,
   formatOutcomeNote,
   formatQuestionCard,
   MAX_DIFF_LINES,
@@ -26,6 +27,8 @@ export type {
   ApprovalCardOptions,
   CardAudience,
   ConfigProposalOptions,
+  FullArgumentsOptions,
+  FullArgumentsView,
 } from './cards.js';
 export {
   APPROVE_KEY,
@@ -37,7 +40,12 @@ export {
   optionFromReply,
   stripReplyFallback,
 } from './option-keys.js';
-export { resolveInteractionReaction, resolveInteractionReply } from './resolve-response.js';
+export {
+  needsFullView,
+  NOT_SHOWN_IN_FULL_REASON,
+  resolveInteractionReaction,
+  resolveInteractionReply,
+} from './resolve-response.js';
 export type {
   DenialAnswer,
   IgnoreReason,
@@ -49,8 +57,8 @@ export type {
 export { globToRegExp, matchToolApproval } from './tool-approval.js';
 export type { ToolApprovalMatch } from './tool-approval.js';
 export { withApprovals } from './approval-gate.js';
-export { createConfigEditAuthority } from './config-edit-authority.js';
-export type { ConfigEditAuthority, ConfigEditAuthorityDeps } from './config-edit-authority.js';
+export { createConfigAccess } from './config-access.js';
+export type { ConfigAccessDeps } from './config-access.js';
 export { continuationPrompt } from './continuation.js';
 export type { ContinuationDeps, ContinuationStore } from './continuation.js';
 export { fileConfigEditor } from './file-config-editor.js';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { InteractionRecord, InteractionSpec } from '../storage/index.js';
-import { resolveInteractionReaction, resolveInteractionReply } from './resolve-response.js';
+import type { ApprovalPayload, InteractionRecord, InteractionSpec } from '../storage/index.js';
+import {
+  needsFullView,
+  NOT_SHOWN_IN_FULL_REASON,
+  resolveInteractionReaction,
+  resolveInteractionReply,
+} from './resolve-response.js';
 
 const ALICE = '@alice:example.org';
 const BOB = '@bob:example.org';
@@ -48,6 +53,10 @@ const configChange = record({
   },
 });
 
+function approvalPayload(): ApprovalPayload {
+  return { toolName: 'x', arguments: {}, callId: 'c' };
+}
+
 const react = (interaction: InteractionRecord, key: string, reactor = ALICE, now = 500) =>
   resolveInteractionReaction({ interaction, reactorUserId: reactor, key, now });
 const reply = (interaction: InteractionRecord, text: string, sender = ALICE, now = 500) =>
@@ -74,6 +83,29 @@ describe('resolveInteractionReaction', () => {
     expect(react(approval, '✅\uFE0F')).toEqual({ kind: 'approve' });
     expect(react(approval, '❌')).toEqual({ kind: 'deny' });
     expect(react(approval, '1️⃣')).toEqual({ kind: 'ignore', reason: 'unrelated-key' });
+  });
+
+  it('denies (with a note) a ✅ on a card that had to shorten the arguments', () => {
+    const long = record({
+      kind: 'approval',
+      payload: { toolName: 'write', arguments: { text: 'x'.repeat(5_000) }, callId: 'c' },
+    });
+    expect(needsFullView(long.kind === 'approval' ? long.payload : approvalPayload())).toBe(true);
+    expect(react(long, '✅')).toEqual({ kind: 'deny', reason: NOT_SHOWN_IN_FULL_REASON });
+    expect(react(long, '❌')).toEqual({ kind: 'deny' });
+  });
+
+  it('approves a shortened card once its arguments were shown in full', () => {
+    const shown = record({
+      kind: 'approval',
+      payload: {
+        toolName: 'write',
+        arguments: { text: 'x'.repeat(5_000) },
+        callId: 'c',
+        isShownInFull: true,
+      },
+    });
+    expect(react(shown, '✅')).toEqual({ kind: 'approve' });
   });
 
   it('confirms a config change with ✅ and cancels it with ❌', () => {

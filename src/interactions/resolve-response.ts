@@ -2,7 +2,8 @@
  * What a reaction to an interaction card, or a reply to it, means: pure decisions for the
  * dispatcher, from the stored interaction and the event's sender, key or text, and the time.
  */
-import type { InteractionRecord } from '../storage/index.js';
+import type { ApprovalPayload, InteractionRecord } from '../storage/index.js';
+import { previewArguments } from './argument-preview.js';
 import {
   APPROVE_KEY,
   DENY_KEY,
@@ -36,7 +37,9 @@ export type IgnoreReason =
 /**
  * What a reaction or reply does to an interaction:
  * - `answer`: a question's option was chosen (store it as a {@link QuestionAnswer});
- * - `approve`: run the tool call; `confirm`: write the config change;
+ * - `approve`: run the tool call; `confirm`: write the config change (a ✅ on an approval
+ *   card that had to shorten the arguments, never shown in full, denies instead, with
+ *   {@link NOT_SHOWN_IN_FULL_REASON});
  * - `deny`: refuse the tool call (with the reply as `reason`, if it came from a reply);
  * - `cancel`: drop the config change, or the question;
  * - `ignore`: nothing happens (someone else reacted, another key, too late, already decided).
@@ -48,6 +51,22 @@ export type InteractionResponse =
   | { readonly kind: 'deny'; readonly reason?: string }
   | { readonly kind: 'cancel' }
   | { readonly kind: 'ignore'; readonly reason: IgnoreReason };
+
+/**
+ * The reason given to the agent (and shown to the person) when ✅ lands on an approval card
+ * that had to shorten the arguments and whose full arguments were never shown.
+ */
+export const NOT_SHOWN_IN_FULL_REASON =
+  'The arguments were too long to show in full on the approval card, so the person could not review them and the call was not run. Retry with shorter arguments, or split the work into smaller calls.';
+
+/**
+ * Whether an approval may be approved only after its arguments are shown in full: its card
+ * shortened them (`previewArguments` with the card's default limit) and they were not posted
+ * in full since (`isShownInFull`).
+ */
+export function needsFullView(payload: ApprovalPayload): boolean {
+  return payload.isShownInFull !== true && previewArguments(payload.arguments).isTruncated;
+}
 
 /** A reaction to an interaction's card. */
 export interface ReactionInput {
@@ -82,7 +101,12 @@ export function resolveInteractionReaction(input: ReactionInput): InteractionRes
         : { kind: 'answer', index, option };
     }
     case 'approval':
-      if (isApprove) return { kind: 'approve' };
+      if (isApprove) {
+        // The person saw only part of what would run: they cannot approve it.
+        return needsFullView(interaction.payload)
+          ? { kind: 'deny', reason: NOT_SHOWN_IN_FULL_REASON }
+          : { kind: 'approve' };
+      }
       return isDeny ? { kind: 'deny' } : ignore('unrelated-key');
     case 'config_change':
       if (isApprove) return { kind: 'confirm' };

@@ -61,3 +61,4 @@ export { ModelRegistry, PLACEHOLDER_API_KEY } from './model-registry.js';
 export type { ModelEndpoint, ModelRegistryDeps } from './model-registry.js';
 export { UnavailableChatModel } from './unavailable-chat-model.js';
 export { toolCallFromJson } from './tool-arguments.js';
+export { ScrubbingChatModel, scrubChatRequest } from './scrubbing-chat-model.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Clock, Logger } from '../shared/index.js';
+import type { Clock, Logger, TextScrubber } from '../shared/index.js';
 import { AnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { ModelError } from './errors.js';
@@ -13,6 +13,7 @@ import {
 } from './model-config.js';
 import { OpenAiChatModel } from './openai-chat-model.js';
 import { ResilientChatModel } from './resilient-chat-model.js';
+import { ScrubbingChatModel } from './scrubbing-chat-model.js';
 import type { NamedChatModel, RetryPolicy } from './resilient-chat-model.js';
 import { UnavailableChatModel } from './unavailable-chat-model.js';
 
@@ -32,6 +33,8 @@ export interface ModelRegistryDeps {
   readonly readFile?: (path: string) => string;
   /** Replaces global fetch in the SDK clients (tests, proxies). */
   readonly fetch?: typeof fetch;
+  /** Removes known secret values from every request (see `SecretScrubber`). */
+  readonly scrubber?: TextScrubber;
 }
 
 /** Where a configured model points, for startup logs (never the key itself). */
@@ -52,8 +55,9 @@ interface ResolvedModel {
 /**
  * Builds {@link ChatModel}s from the config's `models:` map: picks the provider's SDK and
  * endpoint, resolves the API key from `env` (or `<NAME>_FILE`), and wraps each model in a
- * {@link ResilientChatModel} with its failover chain. Models are built on first use and
- * cached; a config reload builds a new registry.
+ * {@link ResilientChatModel} with its failover chain, behind a {@link ScrubbingChatModel}
+ * when a scrubber is given. Models are built on first use and cached; a config reload builds
+ * a new registry.
  *
  * A model whose key is missing still resolves: to a model that fails every call with
  * `missing_api_key`, naming the variable to set.
@@ -89,12 +93,16 @@ export class ModelRegistry {
         model: this.resolve(target).model,
       })),
     ];
-    const model = new ResilientChatModel({
+    const resilient = new ResilientChatModel({
       chain,
       clock: this.deps.clock,
       log: this.deps.log.child({ component: 'llm' }),
       ...(this.deps.retryPolicy === undefined ? {} : { policy: this.deps.retryPolicy }),
     });
+    const model =
+      this.deps.scrubber === undefined
+        ? resilient
+        : new ScrubbingChatModel(resilient, this.deps.scrubber);
     this.resilient.set(name, model);
     return model;
   }

@@ -2,9 +2,17 @@
  * Pure decoding of raw Matrix events into the few shapes the dispatcher reasons about.
  * Nothing here does I/O or trusts the input: every field is checked, and anything that does
  * not fit a known shape decodes to `other` (or `malformed` when even the envelope is wrong).
+ * Work is bounded and linear in the input: HTML is scanned once (no backtracking regex), at
+ * most {@link MAX_MENTIONED_USERS} mentions are read, and only so much of any list is looked at.
  */
+
+/** Most user ids read from `m.mentions.user_ids` or pills (the rest are ignored). */
+export const MAX_MENTIONED_USERS = 50;
+/** Most entries of `m.mentions.user_ids` looked at (beyond it the list is not read). */
+const MAX_MENTION_ENTRIES = 1_000;
 import type { EventId, RoomId, UserId } from '../shared/index.js';
 import { asEventId, asRoomId, asUserId } from '../shared/index.js';
+import { linkHrefs } from './html-links.js';
 import { STREAM_STATUS_KEY } from './message-content.js';
 import type { RawEvent } from './types.js';
 
@@ -223,7 +231,7 @@ function decodeText(content: Json): MessageText | undefined {
       : undefined;
   const mentions = recordAt(content, 'm.mentions');
   const userIds = Array.isArray(mentions?.['user_ids'])
-    ? uniqueUsers(mentions['user_ids'] as unknown[])
+    ? uniqueUsers((mentions['user_ids'] as unknown[]).slice(0, MAX_MENTION_ENTRIES))
     : [];
   return {
     msgtype,
@@ -288,41 +296,52 @@ function asMembership(value: unknown): Membership | undefined {
     : undefined;
 }
 
-const PILL_HREF = /<a\s[^>]*?href\s*=\s*(["'])(.*?)\1/gi;
-
-/** User ids linked from `<a href>` in `html`, in order, without duplicates. */
+/** User ids linked from `<a href>` in `html`, in order, without duplicates (linear scan). */
 export function pillsIn(html: string): UserId[] {
   const found: unknown[] = [];
-  for (const match of html.matchAll(PILL_HREF)) {
-    const href = decodeHtmlAttribute(match[2] ?? '');
+  for (const href of linkHrefs(html)) {
     // Clients percent-encode the id (`%40alice%3Aexample.org`) or not; rooms (`#`, `!`) are not pills.
-    const permalink = /^https:\/\/matrix\.to\/#\/([^/?#]+)/i.exec(href);
-    if (permalink?.[1] !== undefined) {
-      found.push(safeDecodeUri(permalink[1]));
+    if (startsWithIgnoringCase(href, 'https://matrix.to/#/')) {
+      const id = beforeAny(href.slice('https://matrix.to/#/'.length), '/?#');
+      if (id !== '') found.push(safeDecodeUri(id));
       continue;
     }
-    const uri = /^matrix:u\/([^/?#]+)/i.exec(href);
-    if (uri?.[1] !== undefined) found.push(`@${safeDecodeUri(uri[1])}`);
+    if (startsWithIgnoringCase(href, 'matrix:u/')) {
+      const id = beforeAny(href.slice('matrix:u/'.length), '/?#');
+      if (id !== '') found.push(`@${safeDecodeUri(id)}`);
+    }
   }
   return uniqueUsers(found);
 }
 
-function uniqueUsers(values: readonly unknown[]): UserId[] {
-  const out: UserId[] = [];
-  for (const value of values) {
-    const userId = tryBrand(value, asUserId);
-    if (userId !== undefined && !out.includes(userId)) out.push(userId);
-  }
-  return out;
+function startsWithIgnoringCase(text: string, prefix: string): boolean {
+  return text.length >= prefix.length && text.slice(0, prefix.length).toLowerCase() === prefix;
 }
 
-function decodeHtmlAttribute(value: string): string {
-  return value
-    .replace(/&quot;/g, '"')
-    .replace(/&#0*39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+/** `text` up to the first of `stops` (all of it when none occurs). */
+function beforeAny(text: string, stops: string): string {
+  let end = text.length;
+  for (const stop of stops) {
+    const at = text.indexOf(stop);
+    if (at !== -1 && at < end) end = at;
+  }
+  return text.slice(0, end);
+}
+
+function uniqueUsers(values: readonly unknown[]): UserId[] {
+  const seen = new Set<string>();
+  const out: UserId[] = [];
+  for (const value of values) {
+    if (out.length >= MAX_MENTIONED_USERS) break;
+    // The spec caps user ids at 255 bytes; longer strings are not ids (and not worth branding).
+    if (typeof value !== 'string' || value.length > 255) continue;
+    const userId = tryBrand(value, asUserId);
+    if (userId !== undefined && !seen.has(userId)) {
+      seen.add(userId);
+      out.push(userId);
+    }
+  }
+  return out;
 }
 
 function safeDecodeUri(value: string): string {

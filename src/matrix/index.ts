@@ -60,7 +60,15 @@ export {
   buildReactionContent,
 } from './message-content.js';
 export type { EventContent } from './message-content.js';
-export { decodeEvent, isQuorumStreaming, pillsIn, streamStatusOf } from './event-decoder.js';
+export {
+  decodeEvent,
+  isQuorumStreaming,
+  MAX_MENTIONED_USERS,
+  pillsIn,
+  streamStatusOf,
+} from './event-decoder.js';
+export { linkHrefs, MAX_SCANNED_HTML_CHARS, MAX_SCANNED_LINKS } from './html-links.js';
+export type { LinkScanLimits } from './html-links.js';
 export type {
   DecodedEdit,
   DecodedEncrypted,

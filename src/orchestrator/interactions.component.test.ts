@@ -26,6 +26,7 @@ tool_approval:
 authorization:
   global_users: ["@alice:hs.test"]
   default_room_access: true
+  config_command_enabled: true
 `;
 
 let harness: FleetHarness | undefined;
@@ -196,7 +197,7 @@ describe('interactions (component)', () => {
 
     await fleet.send(bob, lobby, { body: '!config set agents.calc.model fast', format: 'plain' });
     await fleet.waitFor(
-      () => card(fleet, lobby, fleet.userId('quorum_router'), 'Only global users'),
+      () => card(fleet, lobby, fleet.userId('quorum_router'), 'Only config admins'),
       'the refusal',
     );
 

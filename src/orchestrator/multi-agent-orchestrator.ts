@@ -20,8 +20,11 @@ import {
   usageCommand,
 } from '../commands/index.js';
 import {
+  configAuthorityRules,
+  normalizeRoomRef,
   resolveEntitySpecs,
   ROUTER_NAME,
+  type ConfigAccessSource,
   type ConfigEnv,
   type EntitySpec,
   type QuorumConfig,
@@ -35,11 +38,10 @@ import {
   type FleetView,
 } from '../dispatch/index.js';
 import {
-  createConfigEditAuthority,
+  createConfigAccess,
   fileConfigEditor,
   InteractionService,
   outboxCardPoster,
-  type ConfigEditAuthority,
 } from '../interactions/index.js';
 import { RouterDecisionCache, RoutingPolicy } from '../routing/index.js';
 import {
@@ -141,7 +143,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       (names, agent) => deps.skills?.skillsFor(names, { agentName: agent }) ?? [],
     );
     const responders = this.responders();
-    const mayEditConfig = this.configEditAuthority();
+    const configAccess = this.configAccess();
     this.interactions = this.createInteractions(responders);
     this.tooling = new AgentTooling({
       settingsOf: (name) => this.lookups.settingsOf(name),
@@ -149,13 +151,13 @@ export class MultiAgentOrchestrator implements HealthSource {
       rooms: this.lookups,
       interactions: this.interactions,
       interactionStore: store.interactions,
-      mayEditConfig,
+      configAccess,
       clock,
       log,
     });
     this.executor = this.createExecutor(
       this.createLauncher(responders),
-      this.createCommands(responders, mayEditConfig),
+      this.createCommands(responders, configAccess),
       responders,
     );
     this.pipeline = new EventPipeline({
@@ -361,10 +363,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     return new TurnLauncher({ coordinator: this.coordinator, agents, teams, log });
   }
 
-  private createCommands(
-    responders: Responders,
-    mayEditConfig: ConfigEditAuthority,
-  ): CommandRouter {
+  private createCommands(responders: Responders, configAccess: ConfigAccessSource): CommandRouter {
     const { store } = this.deps;
     const commands: CommandRouter = new CommandRouter(
       [helpCommand(() => commands), agentsCommand, modelCommand, usageCommand, configCommand],
@@ -377,7 +376,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         clock: this.deps.clock,
         configFile: this.deps.configFile,
         interactions: this.interactions,
-        mayEditConfig,
+        configAccess,
       }),
     );
     return commands;
@@ -430,12 +429,12 @@ export class MultiAgentOrchestrator implements HealthSource {
     });
   }
 
-  /** Global users may change any setting; room admins (per the router's view) their room's. */
-  private configEditAuthority(): ConfigEditAuthority {
-    return createConfigEditAuthority({
-      globalUsers: () => this.currentFleet().router()?.authorization.globalUsers ?? [],
-      serverName: () => this.currentFleet().serverName,
-      roomIdOf: (ref) => this.registry.roomIdOf(ref),
+  /** Config admins may change what chat may change; room admins (per the router) their room's. */
+  private configAccess(): ConfigAccessSource {
+    return createConfigAccess({
+      rules: () => configAuthorityRules(this.config),
+      roomIdOf: (ref) =>
+        this.registry.roomIdOf(normalizeRoomRef(ref, this.currentFleet().serverName)),
       powerLevelOf: async (roomId, userId) =>
         this.bots.get(ROUTER_NAME)?.client?.getUserPowerLevel(asRoomId(roomId), asUserId(userId)),
     });

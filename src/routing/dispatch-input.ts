@@ -59,6 +59,7 @@ export function toDispatchInput(
         mentionedUserIds: mentioned(decoded.newContent.mentions),
         originTs: decoded.originServerTs,
         isFinal: decoded.rawNewContent[STREAM_STATUS_KEY] !== 'streaming',
+        isNotice: decoded.newContent.msgtype === 'm.notice',
       };
     }
     case 'reaction':

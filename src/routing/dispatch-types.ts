@@ -1,7 +1,7 @@
 /**
  * The dispatcher's inputs and outputs: pure data, so every rule is a unit test.
  */
-import type { AuthorizationRules } from './authorization.js';
+import type { AuthorizationRules, GrantRoomMembers } from './authorization.js';
 
 /** A Quorum entity as the dispatcher sees it. */
 export interface EntityView {
@@ -48,6 +48,8 @@ export interface EditInput {
   readonly mentionedUserIds: readonly string[];
   readonly originTs: number;
   readonly isFinal: boolean;
+  /** The new content is an `m.notice` (never acted on). */
+  readonly isNotice?: boolean;
 }
 
 export interface ReactionInput {
@@ -123,6 +125,33 @@ export interface DispatchContext {
     { readonly interactionId: string; readonly options: readonly string[] } | undefined;
   readonly nowMs: number;
   readonly catchUpWindowMs: number;
+  /**
+   * Joined members of the grant rooms of `agent_reply_permissions` (`joined_rooms`), by the
+   * room keys the policies use; a room without an entry grants nobody (fail closed).
+   */
+  readonly grantRoomMembers?: GrantRoomMembers;
+  /** Conversation limits from the config; absent: no limits. */
+  readonly limits?: ConversationLimits;
+  /**
+   * Agent-to-agent hops in this thread since the last message from a person: how many turns
+   * an agent's message (mentioning another agent) started. Computed by dispatch.
+   */
+  readonly agentHops?: number;
+  /** Model tokens (input + output) the thread's turns have spent so far. */
+  readonly threadTokensUsed?: number;
+  /** Limits whose note is already in the thread since the last message from a person. */
+  readonly notedLimits?: ReadonlySet<LimitKind>;
+}
+
+/** Which conversation limit stopped a turn. */
+export type LimitKind = 'agent-hops' | 'thread-budget';
+
+/** Bounds on one conversation (thread). */
+export interface ConversationLimits {
+  /** `quorum.max_agent_hops`: most agent-to-agent hops per message from a person (0: none). */
+  readonly maxAgentHops: number;
+  /** `quorum.thread_token_budget`: most tokens a thread may spend; `undefined`: no limit. */
+  readonly threadTokenBudget: number | undefined;
 }
 
 /** Why an event gets no action; logged and counted. */
@@ -143,10 +172,39 @@ export type IgnoreReason =
   | 'redacted'
   | 'not-requester'
   | 'invite-not-allowed'
-  | 'empty-message';
+  | 'empty-message'
+  /** An `m.notice`: status output of a bot, Quorum's own or another one (never starts a turn). */
+  | 'notice'
+  /** The message explicitly mentions someone who is not a Quorum agent, and no agent. */
+  | 'other-mention'
+  /** `agent_reply_permissions` let none of the would-be responders answer this sender. */
+  | 'reply-not-permitted'
+  /** `quorum.max_agent_hops` is reached: agents stop starting each other (see `note`). */
+  | 'agent-hop-limit'
+  /** `quorum.thread_token_budget` is spent: no more turns in this thread (see `note`). */
+  | 'thread-budget-spent';
+
+/**
+ * A short notice to post in the thread when a conversation limit stops a turn, so people see
+ * why nobody answers. Dispatch leaves it out once the same limit's note is in the thread
+ * since the last message from a person (`DispatchContext.notedLimits`).
+ */
+export interface LimitNote {
+  readonly limit: LimitKind;
+  /** The notice text (Markdown). */
+  readonly text: string;
+  readonly sourceEventId: string;
+  readonly requester: string;
+  readonly threadRoot: string;
+}
 
 export type Decision =
-  | { readonly kind: 'ignore'; readonly reason: IgnoreReason }
+  | {
+      readonly kind: 'ignore';
+      readonly reason: IgnoreReason;
+      /** Set when a conversation limit stopped a turn: post it in the thread (no model call). */
+      readonly note?: LimitNote;
+    }
   | {
       readonly kind: 'respond';
       /** Entities that answer, in order. */

@@ -1,16 +1,18 @@
-import { isSenderAuthorized } from './authorization.js';
+import { canonicalUser, isSenderAuthorized, matchesUserPattern } from './authorization.js';
+import { applyConversationLimits } from './conversation-limits.js';
+import { decideConversation } from './conversation-rules.js';
+import { entityByName, entityByUserId, ignore, mayReplyTo } from './dispatch-helpers.js';
+import type { MessageFacts } from './dispatch-helpers.js';
 import type {
   Decision,
   DispatchContext,
   DispatchInput,
   EditInput,
-  EntityView,
   InviteInput,
   ReactionInput,
 } from './dispatch-types.js';
 import { findMentionedEntities } from './mentions.js';
 import { optionFromReply } from '../interactions/index.js';
-import { formTeam, type TeamFormation } from '../teams/index.js';
 
 /** Reaction keys that stop an in-progress reply. */
 export const STOP_REACTIONS: ReadonlySet<string> = new Set(['🛑', '⏹️', '⏹']);
@@ -20,23 +22,27 @@ const COMMAND = /^!([a-z][a-z_-]*)(?:\s+([\s\S]*))?$/i;
 /**
  * Decides, once per admitted event, what Quorum does about it. Pure: every input is data in
  * `input` and `context`, and the answer is a `Decision` value. The rules, in order:
- * too old → nothing; messages from Quorum's own accounts count only when final and
- * mentioning another agent; unauthorized senders get nothing; commands go to the router (or
- * the DM's agent); mentioned agents answer; a DM's agent answers; a thread with more than one
- * person needs a mention; the agent already answering a thread continues it; a room's only
- * agent answers; otherwise the router picks.
+ * too old → nothing; notices (from any bot) → nothing; messages from Quorum's own accounts
+ * count only when final and mentioning another agent; unauthorized senders get nothing;
+ * commands go to the router (or the DM's agent); mentioned agents answer; a message that
+ * explicitly mentions only people (or other bots) is for them, not for an agent; a DM's agent
+ * answers; a thread with more than one person needs a mention; the agent already answering a
+ * thread continues it; a room's only agent answers; otherwise the router picks. Responders
+ * are only those `agent_reply_permissions` let answer the sender. Last, conversation limits
+ * (agent-to-agent hops, the thread's token budget) turn work into a one-time note.
  */
 export function decide(input: DispatchInput, context: DispatchContext): Decision {
   switch (input.kind) {
-    case 'message':
+    case 'message': {
       if (isTooOld(input.originTs, context)) return ignore('too-old');
-      return decideMessage(
+      const threadRoot = input.threadRoot ?? input.eventId;
+      const decision = decideMessage(
         {
           sourceEventId: input.eventId,
           sourceVersion: input.eventId,
           sender: input.sender,
           body: input.body,
-          threadRoot: input.threadRoot ?? input.eventId,
+          threadRoot,
           mentionedUserIds: input.mentionedUserIds,
           isFinal: input.isFinal,
           isNotice: input.isNotice,
@@ -44,8 +50,28 @@ export function decide(input: DispatchInput, context: DispatchContext): Decision
         },
         context,
       );
+      return applyConversationLimits(
+        decision,
+        {
+          sourceEventId: input.eventId,
+          requester: input.sender,
+          threadRoot,
+          isFromEntity: entityByUserId(context, input.sender) !== undefined,
+        },
+        context,
+      );
+    }
     case 'edit':
-      return decideEdit(input, context);
+      return applyConversationLimits(
+        decideEdit(input, context),
+        {
+          sourceEventId: input.targetId,
+          requester: input.sender,
+          threadRoot: input.targetThreadRoot ?? input.targetId,
+          isFromEntity: entityByUserId(context, input.sender) !== undefined,
+        },
+        context,
+      );
     case 'reaction':
       return decideReaction(input, context);
     case 'invite':
@@ -53,21 +79,10 @@ export function decide(input: DispatchInput, context: DispatchContext): Decision
   }
 }
 
-interface MessageFacts {
-  readonly sourceEventId: string;
-  readonly sourceVersion: string;
-  readonly sender: string;
-  readonly body: string;
-  readonly threadRoot: string;
-  readonly mentionedUserIds: readonly string[];
-  readonly isFinal: boolean;
-  readonly isNotice: boolean;
-  readonly roomId: string;
-}
-
 function decideMessage(message: MessageFacts, context: DispatchContext): Decision {
   const senderEntity = entityByUserId(context, message.sender);
-  if (senderEntity !== undefined && message.isNotice) return ignore('entity-notice');
+  // Notices are bots' status output: acting on them makes bots answer each other forever.
+  if (message.isNotice) return ignore(senderEntity !== undefined ? 'entity-notice' : 'notice');
   const mentionable = context.entities.filter(
     (entity) =>
       entity.kind !== 'router' &&
@@ -80,12 +95,19 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
     senderEntity === undefined ? message : { body: '', mentionedUserIds: message.mentionedUserIds },
     mentionable,
   );
-
   // Quorum's own accounts: only a final text that mentions another agent starts a turn.
   if (senderEntity !== undefined) {
     if (!message.isFinal) return ignore('streaming-partial');
     return mentioned.length > 0
-      ? respondTo(message, mentioned, 'mention')
+      ? {
+          kind: 'respond',
+          responders: mentioned,
+          sourceEventId: message.sourceEventId,
+          sourceVersion: message.sourceVersion,
+          requester: message.sender,
+          threadRoot: message.threadRoot,
+          via: 'mention',
+        }
       : ignore('agent-not-mentioning');
   }
   if (!isSenderAuthorized(context.authorization, message.sender, message.roomId)) {
@@ -96,137 +118,26 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
 
   const command = COMMAND.exec(text);
   if (command !== null) return decideCommand(command, message, context);
-  return cardAnswer(text, message, context) ?? decideResponder(message, mentioned, context);
-}
 
-/** Answers to Quorum's cards: a reply to the card, or an option named in the question's thread. */
-function cardAnswer(
-  text: string,
-  message: MessageFacts,
-  context: DispatchContext,
-): Decision | undefined {
+  // Answers to Quorum's cards: a reply to the card, or an option named in the question's thread.
   const answered =
     context.card ??
     (context.pendingQuestion !== undefined &&
     optionFromReply(text, context.pendingQuestion.options) !== undefined
       ? context.pendingQuestion
       : undefined);
-  if (answered === undefined) return undefined;
-  return {
-    kind: 'interaction',
-    interactionId: answered.interactionId,
-    via: 'reply',
-    eventId: message.sourceVersion,
-    sender: message.sender,
-    value: text,
-    atMs: context.nowMs,
-  };
-}
-
-/**
- * Who answers a person's message: the mentioned agents (several form a team), a DM's agent,
- * nobody in a thread of several people, the agents already answering the thread, the room's
- * only agent, or the router's pick among the room's agents.
- */
-function decideResponder(
-  message: MessageFacts,
-  mentioned: readonly string[],
-  context: DispatchContext,
-): Decision {
-  const noTeam = {
-    mentioned: [],
-    threadParticipants: [],
-    directEntities: [],
-    teams: context.teams,
-  };
-  const byMention = teamDecision(message, formTeam({ ...noTeam, mentioned }), 'mention');
-  if (byMention !== undefined) return byMention;
-
-  const routerMentioned = context.entities.some(
-    (entity) => entity.kind === 'router' && message.mentionedUserIds.includes(entity.userId),
-  );
-  const direct = [...context.room.directEntities].filter((name) =>
-    context.room.joinedEntities.has(name),
-  );
-  if (direct.length > 0 && !routerMentioned) return respondTo(message, direct, 'direct');
-
-  const people = new Set(
-    [...(context.thread?.senders ?? []), message.sender].filter(
-      (sender) => entityByUserId(context, sender) === undefined && !context.botAccounts.has(sender),
-    ),
-  );
-  if (people.size > 1) return ignore('multi-human-thread');
-
-  const continuing = (context.thread?.responders ?? []).filter(
-    (name) =>
-      context.room.joinedEntities.has(name) && entityByName(context, name)?.kind !== 'router',
-  );
-  if (!routerMentioned) {
-    const byThread = teamDecision(
-      message,
-      formTeam({
-        ...noTeam,
-        threadParticipants: continuing,
-        handedOff: context.thread?.handedOff ?? new Set(),
-      }),
-      'thread',
-    );
-    if (byThread !== undefined) return byThread;
+  if (answered !== undefined) {
+    return {
+      kind: 'interaction',
+      interactionId: answered.interactionId,
+      via: 'reply',
+      eventId: message.sourceVersion,
+      sender: message.sender,
+      value: text,
+      atMs: context.nowMs,
+    };
   }
-  return decideByRoom(message, context);
-}
-
-/** Nobody mentioned or continuing: the room's only agent answers, else the router picks. */
-function decideByRoom(message: MessageFacts, context: DispatchContext): Decision {
-  const candidates = context.entities
-    .filter((entity) => entity.kind !== 'router' && context.room.joinedEntities.has(entity.name))
-    .map((entity) => entity.name);
-  const [only] = candidates;
-  if (only === undefined) return ignore('no-agent-in-room');
-  if (candidates.length === 1) return respondTo(message, [only], 'only-agent');
-  return {
-    kind: 'route',
-    candidates,
-    sourceEventId: message.sourceEventId,
-    requester: message.sender,
-    threadRoot: message.threadRoot,
-  };
-}
-
-function respondTo(
-  message: MessageFacts,
-  responders: readonly string[],
-  via: 'mention' | 'direct' | 'thread' | 'only-agent',
-): Decision {
-  return {
-    kind: 'respond',
-    responders,
-    sourceEventId: message.sourceEventId,
-    sourceVersion: message.sourceVersion,
-    requester: message.sender,
-    threadRoot: message.threadRoot,
-    via,
-  };
-}
-
-/** One responder answers, several form a team, none: undefined (the next rule decides). */
-function teamDecision(
-  message: MessageFacts,
-  formation: TeamFormation,
-  via: 'mention' | 'direct' | 'thread',
-): Decision | undefined {
-  if (formation.kind === 'single') return respondTo(message, [formation.responder], via);
-  if (formation.kind === 'none') return undefined;
-  return {
-    kind: 'team',
-    members: formation.members,
-    mode: formation.mode,
-    sourceEventId: message.sourceEventId,
-    sourceVersion: message.sourceVersion,
-    requester: message.sender,
-    threadRoot: message.threadRoot,
-    via,
-  };
+  return decideConversation(message, context, mentioned);
 }
 
 function decideCommand(
@@ -237,9 +148,12 @@ function decideCommand(
   const name = (match[1] ?? '').toLowerCase();
   const args = (match[2] ?? '').trim();
   if (name === 'stop') {
+    const sender = canonicalUser(context.authorization, message.sender);
     const open = (context.thread?.openTurns ?? []).filter(
       (turn) =>
-        turn.requester === message.sender || context.authorization.globalUsers.has(message.sender),
+        turn.requester === message.sender ||
+        canonicalUser(context.authorization, turn.requester) === sender ||
+        matchesUserPattern(context.authorization.globalUsers, sender),
     );
     return open.length > 0
       ? { kind: 'stop', turns: open, by: message.sender }
@@ -253,6 +167,7 @@ function decideCommand(
   );
   const handler = directHandler ?? router?.name;
   if (handler === undefined) return ignore('no-agent-in-room');
+  if (!mayReplyTo(context, message.sender, handler)) return ignore('reply-not-permitted');
   return {
     kind: 'command',
     name,
@@ -291,7 +206,7 @@ function decideEdit(input: EditInput, context: DispatchContext): Decision {
       threadRoot: input.targetThreadRoot ?? input.targetId,
       mentionedUserIds: input.mentionedUserIds,
       isFinal: input.isFinal,
-      isNotice: false,
+      isNotice: input.isNotice === true,
       roomId: input.roomId,
     },
     context,
@@ -345,16 +260,4 @@ function decideInvite(input: InviteInput, context: DispatchContext): Decision {
 
 function isTooOld(originTs: number, context: DispatchContext): boolean {
   return context.nowMs - originTs > context.catchUpWindowMs;
-}
-
-function entityByUserId(context: DispatchContext, userId: string): EntityView | undefined {
-  return context.entities.find((entity) => entity.userId === userId);
-}
-
-function entityByName(context: DispatchContext, name: string): EntityView | undefined {
-  return context.entities.find((entity) => entity.name === name);
-}
-
-function ignore(reason: Extract<Decision, { kind: 'ignore' }>['reason']): Decision {
-  return { kind: 'ignore', reason };
 }

@@ -1,6 +1,23 @@
-export { isSenderAuthorized } from './authorization.js';
-export type { AuthorizationRules } from './authorization.js';
+export {
+  authorizationRulesFrom,
+  canonicalUser,
+  isSenderAllowedForEntity,
+  isSenderAuthorized,
+  matchesUserPattern,
+  maySenderTalkTo,
+} from './authorization.js';
 export type {
+  AuthorizationRules,
+  AuthorizationSource,
+  GrantRoomMembers,
+  ReplyPolicy,
+} from './authorization.js';
+export { applyConversationLimits, limitNote, startsModelWork } from './conversation-limits.js';
+export { conversationState, isTurnDecision, LIMIT_NOTE_KEY } from './conversation-state.js';
+export type { ConversationState, ThreadEventView } from './conversation-state.js';
+export type { LimitOrigin } from './conversation-limits.js';
+export type {
+  ConversationLimits,
   Decision,
   DispatchContext,
   DispatchInput,
@@ -8,6 +25,8 @@ export type {
   EntityView,
   IgnoreReason,
   InviteInput,
+  LimitKind,
+  LimitNote,
   MessageInput,
   ReactionInput,
   RoomView,

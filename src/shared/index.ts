@@ -23,3 +23,10 @@ export type {
   SupervisedStatus,
   SupervisorOptions,
 } from './supervisor.js';
+export {
+  DEFAULT_MIN_SECRET_LENGTH,
+  REDACTED_SECRET,
+  scrubDeep,
+  SecretScrubber,
+} from './secret-scrubber.js';
+export type { SecretScrubberOptions, TextScrubber } from './secret-scrubber.js';

@@ -1,9 +1,12 @@
 import { DaemonError } from './errors.js';
+import type { TextScrubber } from './secret-scrubber.js';
 
 /**
  * Structured logging. Messages are stable phrases; variable data goes in fields.
  * Secrets are redacted by key name (`access_token`, `password`, `api_key`, ...) and by
- * value shape (Matrix access tokens, provider API keys), wherever they appear in fields.
+ * value shape (Matrix access tokens, provider API keys, `"password": "…"` inside JSON text),
+ * wherever they appear in fields; and, with a {@link TextScrubber}, every known secret value
+ * is removed from the whole line, message included.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -29,6 +32,10 @@ const SECRET_VALUES: readonly RegExp[] = [
   /sk-ant-[A-Za-z0-9_-]{12,}/g, // Anthropic keys
   /(access_token=)[^&\s"]+/g,
   /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g,
+  // A secret-named field inside JSON text (an error body quoted in a message).
+  /("(?:access_token|refresh_token|password|passwd|secret|token|api_key|registration_shared_secret|new_password)"\s*:\s*")(?:[^"\\]|\\.)*(?=")/gi,
+  // `password=…` / `token: …` in a URL query or a message.
+  /((?:^|[\s?&;,{])(?:[\w-]*[_-])?(?:password|passwd|token|secret|api_key)\s*[=:]\s*["']?)[^\s&;,"']{4,}/gi,
 ];
 
 /** Replaces secret-looking substrings of `text`. */
@@ -78,6 +85,8 @@ export interface LoggerOptions {
   /** Where lines go; defaults to process.stderr. */
   readonly write?: (line: string) => void;
   readonly now?: () => Date;
+  /** Removes known secret values from each finished line (see `SecretScrubber`). */
+  readonly scrubber?: TextScrubber;
 }
 
 export function parseLogLevel(value: string | undefined, fallback: LogLevel = 'info'): LogLevel {
@@ -87,9 +96,13 @@ export function parseLogLevel(value: string | undefined, fallback: LogLevel = 'i
     : fallback;
 }
 
+type LineLoggerOptions = Required<Omit<LoggerOptions, 'scrubber'>> & {
+  readonly scrubber: TextScrubber | undefined;
+};
+
 class LineLogger implements Logger {
   constructor(
-    private readonly options: Required<LoggerOptions>,
+    private readonly options: LineLoggerOptions,
     private readonly bound: LogFields,
   ) {}
 
@@ -116,16 +129,19 @@ class LineLogger implements Logger {
     if (!this.isEnabled(level)) return;
     const data = redactValue({ ...this.bound, ...fields }) as Record<string, unknown>;
     const time = this.options.now().toISOString();
+    let line: string;
     if (this.options.format === 'json') {
-      this.options.write(JSON.stringify({ time, level, msg: message, ...data }) + '\n');
-      return;
+      line = JSON.stringify({ time, level, msg: redactText(message), ...data });
+    } else {
+      const extras = Object.entries(data)
+        .map(
+          ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+        )
+        .join(' ');
+      line = `${time} ${level.toUpperCase().padEnd(5)} ${redactText(message)}${extras ? ' ' + extras : ''}`;
     }
-    const extras = Object.entries(data)
-      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-      .join(' ');
-    this.options.write(
-      `${time} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ' ' + extras : ''}\n`,
-    );
+    const scrubber = this.options.scrubber;
+    this.options.write((scrubber === undefined ? line : scrubber.scrub(line)) + '\n');
   }
 }
 
@@ -140,6 +156,7 @@ export function createLogger(options: LoggerOptions): Logger {
           process.stderr.write(line);
         }),
       now: options.now ?? (() => new Date()),
+      scrubber: options.scrubber,
     },
     {},
   );

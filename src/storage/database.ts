@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { StorageError } from './errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** The better-sqlite3 handle type, re-exported so repositories name it without importing the SDK. */
@@ -25,6 +26,9 @@ export interface OpenDatabaseOptions {
  * WAL/SHM siblings are tightened too). The journal runs WAL with `synchronous=FULL`, so a
  * committed admission survives power loss, not only a process crash.
  * The caller owns the handle and must `close()` it.
+ *
+ * @throws StorageError `schema_too_new` when a newer Quorum wrote the database: it is closed
+ *   again untouched, since writing to a schema this version does not know could lose data.
  */
 export function openDatabase(options: OpenDatabaseOptions): Db {
   const isMemory = options.path === ':memory:';
@@ -34,6 +38,13 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
     chmodSync(options.path, 0o600);
   }
   const db = new Database(options.path);
+  // Before anything writes (WAL mode rewrites the header): a newer schema is left untouched.
+  try {
+    refuseNewerSchema(db, options.path);
+  } catch (error: unknown) {
+    db.close();
+    throw error;
+  }
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
@@ -68,6 +79,18 @@ function reusePreparedStatements(db: Db): void {
     return statement;
   };
   db.prepare = prepare as Db['prepare'];
+}
+
+/** Throws `schema_too_new` when the database's `user_version` is above the newest migration. */
+function refuseNewerSchema(db: Db, path: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new StorageError(
+      'schema_too_new',
+      `the database ${path} has schema version ${current}, but this Quorum knows versions up to ${MIGRATIONS.length}: a newer Quorum wrote it. Run that newer version again (or restore a backup from before the upgrade); this one leaves the database untouched.`,
+      { version: current, knownVersion: MIGRATIONS.length },
+    );
+  }
 }
 
 /** Applies every migration newer than the database's `user_version`, each in its own transaction. */

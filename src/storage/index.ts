@@ -43,3 +43,7 @@ export type {
   ScheduleState,
   StoredTiming,
 } from './schedule-records.js';
+export { DataDirLock, lockPaths, readOwner } from './data-dir-lock.js';
+export type { LockOwner } from './data-dir-lock.js';
+export { StorageError } from './errors.js';
+export type { StorageErrorCode } from './errors.js';

@@ -77,9 +77,23 @@ function toEntry(row: JournalRow): JournalEntry {
 }
 
 /**
+ * The event as stored once redacted: the envelope and relations stay (threads keep their
+ * shape), the content goes, and `unsigned.redacted_because` names the redaction, as a
+ * homeserver serves a redacted event.
+ */
+function redactedCopy(event: JournalEventInput, redactionId: string): JournalEventInput {
+  return { ...event, content: {}, unsigned: { redacted_because: { event_id: redactionId } } };
+}
+
+/**
  * The ingress journal: admits each event once, whichever bot's sync delivered it first, and
  * advances that bot's sync token in the same transaction, so a crash can neither skip an
  * event (token saved, event lost) nor act on one twice (event admitted twice).
+ *
+ * A redaction removes the content of the event it redacts, and of that event's edits, in the
+ * same transaction that admits it (and an event whose redaction arrived first is stored
+ * without content), so redacted text never reaches history, a prompt or the router again.
+ * State events keep their content (membership is not text anyone reads back).
  */
 export class IngressJournal {
   /** Tokens of batches with nothing new, not yet written (see `admit`). */
@@ -87,6 +101,9 @@ export class IngressJournal {
   private readonly tokenSavedAt = new Map<string, number>();
   private readonly insert;
   private readonly saveToken;
+  private readonly redactionOf;
+  private readonly redactable;
+  private readonly rewrite;
   private readonly admitTransaction;
 
   /**
@@ -103,6 +120,14 @@ export class IngressJournal {
          (event_id, room_id, sender, type, origin_ts, thread_root, relates_to, rel_type, json, admitted_at, admitted_by, is_history)
        VALUES (@eventId, @roomId, @sender, @type, @originTs, @threadRoot, @relatesTo, @relType, @json, @now, @bot, @isHistory)`,
     );
+    this.redactionOf = db.prepare<[string], { event_id: string }>(
+      `SELECT event_id FROM journal WHERE relates_to = ? AND rel_type = 'm.redaction' LIMIT 1`,
+    );
+    this.redactable = db.prepare<[string, string], { event_id: string; json: string }>(
+      `SELECT event_id, json FROM journal
+       WHERE event_id = ? OR (relates_to = ? AND rel_type = 'm.replace')`,
+    );
+    this.rewrite = db.prepare('UPDATE journal SET json = ? WHERE event_id = ?');
     this.saveToken = db.prepare(
       `INSERT INTO sync_tokens (bot, next_batch, updated_at) VALUES (?, ?, ?)
        ON CONFLICT(bot) DO UPDATE SET next_batch = excluded.next_batch, updated_at = excluded.updated_at`,
@@ -110,60 +135,94 @@ export class IngressJournal {
     this.admitTransaction = db.transaction(
       (bot: string, nextBatch: string | undefined, admissions: readonly Admission[]) => {
         const now = this.now();
-        const admitted: JournalEntry[] = [];
-        for (const admission of admissions) {
-          const { event } = admission;
-          const stored: JournalEventInput = admission.isContentless
-            ? { ...event, content: {} }
-            : event;
-          const result = this.insert.run({
-            eventId: event.event_id,
-            roomId: admission.roomId,
-            sender: event.sender,
-            type: event.type,
-            originTs: event.origin_server_ts,
-            threadRoot: admission.threadRoot ?? null,
-            relatesTo: admission.relatesTo ?? null,
-            relType: admission.relType ?? null,
-            json: JSON.stringify(stored),
-            now,
-            bot,
-            isHistory: admission.isHistory ? 1 : 0,
-          });
-          if (result.changes === 1) {
-            admitted.push({
-              eventId: event.event_id,
-              roomId: admission.roomId,
-              sender: event.sender,
-              type: event.type,
-              originTs: event.origin_server_ts,
-              threadRoot: admission.threadRoot,
-              relatesTo: admission.relatesTo,
-              relType: admission.relType,
-              event: stored,
-              isHistory: admission.isHistory,
-              decision: undefined,
-            });
-          }
-        }
-        if (nextBatch !== undefined) {
-          // A batch that brought nothing new (every event was admitted by another bot) needs
-          // no durable write: its token is kept in memory and saved with the next new event,
-          // at least every TOKEN_SAVE_INTERVAL_MS, or on flush. Replaying it after a crash
-          // only re-delivers events the journal already holds. This spares one fsync per
-          // bot per event in rooms with several bots.
-          const lastSaved = this.tokenSavedAt.get(bot) ?? 0;
-          if (admitted.length > 0 || now - lastSaved >= TOKEN_SAVE_INTERVAL_MS) {
-            this.saveToken.run(bot, nextBatch, now);
-            this.tokenSavedAt.set(bot, now);
-            this.pendingTokens.delete(bot);
-          } else {
-            this.pendingTokens.set(bot, nextBatch);
-          }
-        }
+        const admitted = admissions.flatMap((admission) => this.admitOne(bot, admission, now));
+        if (nextBatch !== undefined) this.keepToken(bot, nextBatch, now, admitted.length > 0);
         return admitted;
       },
     );
+  }
+
+  /** Stores one event (with a redaction already seen applied); [] when it was admitted before. */
+  private admitOne(bot: string, admission: Admission, now: number): JournalEntry[] {
+    const { event } = admission;
+    const redactedBy = this.earlierRedaction(admission);
+    const stored: JournalEventInput =
+      redactedBy !== undefined
+        ? redactedCopy(event, redactedBy)
+        : admission.isContentless
+          ? { ...event, content: {} }
+          : event;
+    const result = this.insert.run({
+      eventId: event.event_id,
+      roomId: admission.roomId,
+      sender: event.sender,
+      type: event.type,
+      originTs: event.origin_server_ts,
+      threadRoot: admission.threadRoot ?? null,
+      relatesTo: admission.relatesTo ?? null,
+      relType: admission.relType ?? null,
+      json: JSON.stringify(stored),
+      now,
+      bot,
+      isHistory: admission.isHistory ? 1 : 0,
+    });
+    if (result.changes !== 1) return [];
+    if (admission.relType === 'm.redaction' && admission.relatesTo !== undefined) {
+      this.redact(admission.relatesTo, event.event_id);
+    }
+    return [
+      {
+        eventId: event.event_id,
+        roomId: admission.roomId,
+        sender: event.sender,
+        type: event.type,
+        originTs: event.origin_server_ts,
+        threadRoot: admission.threadRoot,
+        relatesTo: admission.relatesTo,
+        relType: admission.relType,
+        event: stored,
+        isHistory: admission.isHistory,
+        decision: undefined,
+      },
+    ];
+  }
+
+  /**
+   * A batch that brought nothing new (every event was admitted by another bot) needs no
+   * durable write: its token is kept in memory and saved with the next new event, at least
+   * every TOKEN_SAVE_INTERVAL_MS, or on flush. Replaying it after a crash only re-delivers
+   * events the journal already holds. This spares one fsync per bot per event in rooms with
+   * several bots.
+   */
+  private keepToken(bot: string, nextBatch: string, now: number, hasNewEvents: boolean): void {
+    const lastSaved = this.tokenSavedAt.get(bot) ?? 0;
+    if (hasNewEvents || now - lastSaved >= TOKEN_SAVE_INTERVAL_MS) {
+      this.saveToken.run(bot, nextBatch, now);
+      this.tokenSavedAt.set(bot, now);
+      this.pendingTokens.delete(bot);
+    } else {
+      this.pendingTokens.set(bot, nextBatch);
+    }
+  }
+
+  /** The redaction already admitted for this event (or, for an edit, for its target). */
+  private earlierRedaction(admission: Admission): string | undefined {
+    if (admission.relType === 'm.redaction' || admission.event.state_key !== undefined) {
+      return undefined;
+    }
+    const own = this.redactionOf.get(admission.event.event_id)?.event_id;
+    if (own !== undefined || admission.relType !== 'm.replace' || admission.relatesTo === undefined)
+      return own;
+    return this.redactionOf.get(admission.relatesTo)?.event_id;
+  }
+
+  /** Removes the content of `targetId` and of its edits (state events keep theirs). */
+  private redact(targetId: string, redactionId: string): void {
+    for (const row of this.redactable.all(targetId, targetId)) {
+      const event = JSON.parse(row.json) as JournalEventInput;
+      if (event.state_key !== undefined) continue;
+      this.rewrite.run(JSON.stringify(redactedCopy(event, redactionId)), row.event_id);
+    }
   }
 
   /**
@@ -203,6 +262,11 @@ export class IngressJournal {
       .prepare<[string], JournalRow>('SELECT * FROM journal WHERE event_id = ?')
       .get(eventId);
     return row === undefined ? undefined : toEntry(row);
+  }
+
+  /** The id of the redaction of `eventId`, when one was admitted. */
+  redactedBy(eventId: string): string | undefined {
+    return this.redactionOf.get(eventId)?.event_id;
   }
 
   /** Records that the dispatcher decided about `eventId` (so a restart does not decide again). */

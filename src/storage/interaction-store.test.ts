@@ -237,3 +237,24 @@ describe('InteractionStore', () => {
     expect(created.sourceEventId).toBeUndefined();
   });
 });
+
+describe('InteractionStore.markShownInFull', () => {
+  it('marks a pending approval shown in full, and nothing else', () => {
+    const store = new QuorumStore(':memory:', () => 1_000);
+    const approval = store.interactions.create({
+      kind: 'approval',
+      payload: { toolName: 'write', arguments: { text: 'x' }, callId: 'c' },
+      roomId: '!r:hs',
+      requester: '@alice:hs',
+      responder: 'calc',
+      expiresAt: 10_000,
+    });
+    expect(store.interactions.markShownInFull(approval.id)).toBe(true);
+    const marked = store.interactions.get(approval.id);
+    expect(marked?.kind === 'approval' && marked.payload.isShownInFull).toBe(true);
+    store.interactions.decide(approval.id, 'denied');
+    expect(store.interactions.markShownInFull(approval.id)).toBe(false);
+    expect(store.interactions.markShownInFull('missing')).toBe(false);
+    store.close();
+  });
+});

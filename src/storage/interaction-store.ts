@@ -39,6 +39,11 @@ export interface ApprovalPayload {
   readonly arguments: Readonly<Record<string, unknown>>;
   /** The model's tool call id, to give the result (or the denial) back to the right call. */
   readonly callId: string;
+  /**
+   * True once the arguments were posted in full below a card that had to shorten them
+   * ({@link InteractionStore.markShownInFull}); only then may a shortened card be approved.
+   */
+  readonly isShownInFull?: boolean;
 }
 
 /** A config change waiting for confirmation: exactly the text that will be written. */
@@ -278,6 +283,22 @@ export class InteractionStore {
       .run(state, toJson(answer), decidingEventId ?? null, now, now, id);
     if (result.changes === 1) return 'decided';
     return this.get(id) === undefined ? 'not-found' : 'already-decided';
+  }
+
+  /**
+   * Records that a pending approval's arguments were posted in full (its card had to shorten
+   * them), so it may now be approved. False when it is not a pending approval.
+   */
+  markShownInFull(id: string): boolean {
+    const record = this.get(id);
+    if (record?.kind !== 'approval' || record.state !== 'pending') return false;
+    const payload = { ...record.payload, isShownInFull: true };
+    const result = this.db
+      .prepare(
+        `UPDATE interactions SET payload = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,
+      )
+      .run(JSON.stringify(payload), this.now(), id);
+    return result.changes === 1;
   }
 
   /**

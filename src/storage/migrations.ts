@@ -200,4 +200,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX schedule_fires_claimed ON schedule_fires(due_at) WHERE state = 'claimed';
   CREATE INDEX schedule_fires_claimed_at ON schedule_fires(claimed_at);
   `,
+  `
+  -- Issue 12: token usage per thread, for quorum.thread_token_budget.
+  ALTER TABLE usage ADD COLUMN thread_root TEXT;
+  CREATE INDEX usage_thread ON usage(room_id, thread_root) WHERE thread_root IS NOT NULL;
+  `,
 ];

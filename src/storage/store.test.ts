@@ -236,3 +236,17 @@ describe('retention', () => {
     expect(store.turns.get('calc', '$open')).toBeDefined();
   });
 });
+
+describe('usage per thread', () => {
+  it('sums the tokens of one thread, for the thread budget', () => {
+    const { usage } = memoryStore();
+    const base = { responder: 'calc', roomId: '!r:hs', userId: '@a:hs', model: 'm' };
+    usage.record({ ...base, inputTokens: 100, outputTokens: 20, threadRoot: '$t1' });
+    usage.record({ ...base, inputTokens: 50, outputTokens: 5, threadRoot: '$t1' });
+    usage.record({ ...base, inputTokens: 7, outputTokens: 7, threadRoot: '$t2' });
+    usage.record({ ...base, inputTokens: 1, outputTokens: 1 });
+    expect(usage.threadTokens('!r:hs', '$t1')).toBe(175);
+    expect(usage.threadTokens('!r:hs', '$none')).toBe(0);
+    expect(usage.threadTokens('!other:hs', '$t1')).toBe(0);
+  });
+});

@@ -7,6 +7,8 @@ export interface UsageRecord {
   readonly model: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** The thread the call served (for `quorum.thread_token_budget`); absent outside threads. */
+  readonly threadRoot?: string | undefined;
 }
 
 export interface UsageTotals {
@@ -26,10 +28,29 @@ export class UsageStore {
   record(usage: UsageRecord): void {
     this.db
       .prepare(
-        `INSERT INTO usage (at, responder, room_id, user_id, model, input_tokens, output_tokens)
-         VALUES (@now, @responder, @roomId, @userId, @model, @inputTokens, @outputTokens)`,
+        `INSERT INTO usage (at, responder, room_id, user_id, model, input_tokens, output_tokens, thread_root)
+         VALUES (@now, @responder, @roomId, @userId, @model, @inputTokens, @outputTokens, @threadRoot)`,
       )
-      .run({ ...usage, now: this.now() });
+      .run({
+        responder: usage.responder,
+        roomId: usage.roomId,
+        userId: usage.userId,
+        model: usage.model,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        threadRoot: usage.threadRoot ?? null,
+        now: this.now(),
+      });
+  }
+
+  /** Tokens (input + output) all calls recorded for this thread spent: the budget's input. */
+  threadTokens(roomId: string, threadRoot: string): number {
+    const row = this.db
+      .prepare<[string, string], { total: number | null }>(
+        'SELECT SUM(input_tokens + output_tokens) AS total FROM usage WHERE room_id = ? AND thread_root = ?',
+      )
+      .get(roomId, threadRoot);
+    return row?.total ?? 0;
   }
 
   /** Totals grouped by `by`, for calls at or after `sinceMs`, largest first. */

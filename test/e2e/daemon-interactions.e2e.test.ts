@@ -84,6 +84,7 @@ tool_approval:
 authorization:
   global_users: ["${alice.userId}"]
   default_room_access: true
+  config_command_enabled: true
 quorum:
   localpart_prefix: ${names.prefix}
 `;
@@ -199,7 +200,7 @@ quorum:
 
   it('changes the config only after ✅, keeping comments, and the agent uses the new model', async () => {
     await bob.sendText(lobby, '!config set agents.calc.model fast');
-    await alice.waitFor(notice(router, 'Only global users'), { timeoutMs: 15_000 });
+    await alice.waitFor(notice(router, 'Only config admins'), { timeoutMs: 15_000 });
     await alice.sendText(lobby, '!config set agents.calc.model fast');
     const proposal = await alice.waitFor(notice(router, 'agents.calc.model'), {
       timeoutMs: 15_000,

@@ -26,6 +26,14 @@ export interface DaemonOptions {
   readonly runtime?: 'tsx' | 'dist';
   /** Extra arguments for node itself (e.g. `--cpu-prof`), before the entry point. */
   readonly nodeArgs?: readonly string[];
+  /** Extra arguments for `quorum run` (e.g. `--api-host 0.0.0.0`). */
+  readonly runArgs?: readonly string[];
+}
+
+/** How a daemon that was expected to stop on its own ended. */
+export interface DaemonExit {
+  readonly code: number | null;
+  readonly output: string;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -52,6 +60,7 @@ export class DaemonProcess {
     readonly apiPort: number,
     readonly dataDir: string,
     readonly configPath: string,
+    private readonly apiToken?: string,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
@@ -64,6 +73,27 @@ export class DaemonProcess {
 
   /** Writes the config and starts the daemon; resolves once `/api/ready` answers 200. */
   static async start(options: DaemonOptions, readyTimeoutMs = 60_000): Promise<DaemonProcess> {
+    const daemon = await DaemonProcess.spawn(options);
+    await daemon.waitUntil((report) => report.ready, readyTimeoutMs, 'the daemon to become ready');
+    return daemon;
+  }
+
+  /**
+   * Starts a daemon that is expected to refuse to run (a bad bind, a locked data dir) and
+   * resolves with its exit code and output; kills it and fails if it is still up after
+   * `timeoutMs`.
+   */
+  static async runToExit(options: DaemonOptions, timeoutMs = 30_000): Promise<DaemonExit> {
+    const daemon = await DaemonProcess.spawn(options);
+    const timer = setTimeout(() => daemon.child.kill('SIGKILL'), timeoutMs);
+    const { code, signal } = await daemon.exited;
+    clearTimeout(timer);
+    if (signal === 'SIGKILL')
+      throw new Error(`the daemon did not stop on its own:\n${daemon.tail()}`);
+    return { code, output: daemon.output.join('') };
+  }
+
+  private static async spawn(options: DaemonOptions): Promise<DaemonProcess> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'quorum-e2e-'));
     const configPath = join(dataDir, 'config.yaml');
     writeFileSync(configPath, options.configYaml);
@@ -84,6 +114,7 @@ export class DaemonProcess {
         dataDir,
         '--api-port',
         String(apiPort),
+        ...(options.runArgs ?? []),
       ],
       {
         cwd: REPO,
@@ -98,9 +129,18 @@ export class DaemonProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const daemon = new DaemonProcess(child, apiPort, dataDir, configPath);
-    await daemon.waitUntil((report) => report.ready, readyTimeoutMs, 'the daemon to become ready');
-    return daemon;
+    return new DaemonProcess(
+      child,
+      apiPort,
+      dataDir,
+      configPath,
+      options.env?.['QUORUM_API_TOKEN'],
+    );
+  }
+
+  /** The API's headers: the bearer token when the daemon was given one. */
+  private get apiHeaders(): Record<string, string> {
+    return this.apiToken === undefined ? {} : { authorization: `Bearer ${this.apiToken}` };
   }
 
   /** The daemon's process id (for reading its memory from /proc). */
@@ -115,7 +155,9 @@ export class DaemonProcess {
 
   async readiness(): Promise<ReadinessReport | undefined> {
     try {
-      const response = await fetch(`http://127.0.0.1:${this.apiPort}/api/ready`);
+      const response = await fetch(`http://127.0.0.1:${this.apiPort}/api/ready`, {
+        headers: this.apiHeaders,
+      });
       return (await response.json()) as ReadinessReport;
     } catch {
       return undefined;
@@ -123,7 +165,9 @@ export class DaemonProcess {
   }
 
   async metrics(): Promise<string> {
-    const response = await fetch(`http://127.0.0.1:${this.apiPort}/metrics`);
+    const response = await fetch(`http://127.0.0.1:${this.apiPort}/metrics`, {
+      headers: this.apiHeaders,
+    });
     return response.text();
   }
 
@@ -146,6 +190,17 @@ export class DaemonProcess {
         throw new Error(
           `timed out waiting for ${what}; last report ${JSON.stringify(last)}\n${this.tail()}`,
         );
+      }
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+  }
+
+  /** Waits until the daemon's output (stdout and stderr) matches `pattern`. */
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output.join(''))) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for output ${String(pattern)}:\n${this.tail()}`);
       }
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));
     }

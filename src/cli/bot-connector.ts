@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { createBotSdkClient, provisionAccount, type loadBotSdk } from '../matrix/index.js';
+import type { MatrixConnector } from '../orchestrator/index.js';
+import { withScrubbedSends } from '../outbox/index.js';
+import type { Logger, SecretScrubber } from '../shared/index.js';
+import { readSecret } from './secrets.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Bot accounts on the homeserver through matrix-bot-sdk, registered as the environment allows
+ * (shared secret or registration token). Every account's token and password go to the
+ * scrubber, and every send passes it.
+ */
+export function botConnector(
+  sdk: ReturnType<typeof loadBotSdk>,
+  options: {
+    readonly homeserverUrl: string;
+    readonly dataDir: string;
+    readonly env: Env;
+    readonly log: Logger;
+    readonly scrubber: SecretScrubber;
+  },
+): MatrixConnector {
+  const { homeserverUrl, env, log, scrubber } = options;
+  const sharedSecret = readSecret(env, 'MATRIX_REGISTRATION_SHARED_SECRET');
+  const token = readSecret(env, 'MATRIX_REGISTRATION_TOKEN');
+  const registration = {
+    ...(sharedSecret === undefined ? {} : { sharedSecret }),
+    ...(token === undefined ? {} : { token }),
+  };
+  return {
+    provision: async (request) => {
+      const { credentials } = await provisionAccount({
+        homeserverUrl,
+        localpart: request.localpart,
+        displayName: request.displayName,
+        stored: request.stored,
+        registration,
+        signal: request.signal,
+        logger: log.child({ component: 'accounts' }),
+      });
+      // Bot tokens and passwords are secrets like any other: never in a log, room or prompt.
+      scrubber.addSecret('accounts', credentials.accessToken);
+      scrubber.addSecret('accounts', credentials.password);
+      return credentials;
+    },
+    connect: (credentials) =>
+      withScrubbedSends(
+        createBotSdkClient(sdk, {
+          homeserverUrl,
+          credentials,
+          logger: log.child({ component: 'matrix', userId: credentials.userId }),
+          cryptoStoreDir: join(options.dataDir, 'crypto'),
+        }),
+        scrubber,
+      ),
+  };
+}

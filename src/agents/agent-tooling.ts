@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfigAccessSource, ToolApprovalConfig } from '../config/index.js';
 import {
+  matchToolApproval,
   withApprovals,
   type InteractionScope,
   type InteractionService,
@@ -9,6 +10,7 @@ import {
 import { asRoomId, type Clock, type Logger } from '../shared/index.js';
 import {
   createToolRunner,
+  refuseApprovalCalls,
   type AgentInteractions,
   type AgentMessaging,
   type AgentToolRunner,
@@ -52,6 +54,7 @@ export interface AgentToolingDeps {
 export class AgentTooling implements AgentTools {
   private gated = new Map<string, ToolRunner | undefined>();
   private plain = new Map<string, AgentToolRunner | undefined>();
+  private detached = new Map<string, ToolRunner | undefined>();
 
   constructor(private readonly deps: AgentToolingDeps) {}
 
@@ -59,6 +62,35 @@ export class AgentTooling implements AgentTools {
   reset(): void {
     this.gated = new Map();
     this.plain = new Map();
+    this.detached = new Map();
+  }
+
+  /**
+   * The agent's tools for a turn outside Matrix (the OpenAI-compatible API, Quorum's MCP
+   * server): no tool that needs a room or a person to answer (`matrix_message`, `ask_user`,
+   * `propose_config_change` are left out), and calls that `tool_approval` would pause for are
+   * refused with a clear message, since nobody can approve them there.
+   */
+  toolsForDetached(name: string): ToolRunner | undefined {
+    if (this.detached.has(name)) return this.detached.get(name);
+    const settings = this.deps.settingsOf(name);
+    let runner: ToolRunner | undefined;
+    if (settings !== undefined && settings.tools.length > 0) {
+      const built = createToolRunner(settings.tools, {
+        clock: this.deps.clock,
+        log: this.deps.log.child({ agent: name, channel: 'detached' }),
+        timezone: settings.timezone,
+      });
+      runner =
+        built.definitions.length === 0
+          ? undefined
+          : refuseApprovalCalls(
+              built,
+              (tool) => matchToolApproval(settings.toolApproval, tool).requiresApproval,
+            );
+    }
+    this.detached.set(name, runner);
+    return runner;
   }
 
   toolsWithoutApproval(name: string): AgentToolRunner | undefined {

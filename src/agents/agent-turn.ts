@@ -48,6 +48,11 @@ export interface AgentTurnDeps {
   readonly recordUsage: (modelId: string, usage: Usage) => void;
   /** Called when the first reply text becomes visible. */
   readonly onFirstVisible?: () => void;
+  /**
+   * Receives the model's answer so far (without tool trace or notes) whenever it grows, for
+   * sinks that stream only the answer (an API response).
+   */
+  readonly onAnswer?: (answerSoFar: string) => void;
 }
 
 export interface AgentTurnInput {
@@ -84,6 +89,8 @@ export interface TurnResult {
   readonly answer: string;
   /** Output tokens the model reported over the whole turn (0 when unknown). */
   readonly outputTokens: number;
+  /** For `failed`: the short message shown to the person (no secrets, no internals). */
+  readonly failure?: string;
 }
 
 const GENERIC_FAILURE = 'Sorry, something went wrong while I was answering. Please try again.';
@@ -112,6 +119,7 @@ export async function runAgentTurn(
       onVisible: () => {
         typing.stop();
         reply.update(progress.visible());
+        deps.onAnswer?.(progress.answer);
       },
       onTrace: () => {
         reply.setDetails(toolTraceDetails(progress.trace));
@@ -124,7 +132,11 @@ export async function runAgentTurn(
   typing.stop();
 
   // Writing the reply may fail only on the Matrix side; that rejects and the turn stays open.
-  const result = { answer: progress.answer, outputTokens: progress.outputTokens };
+  const result = {
+    answer: progress.answer,
+    outputTokens: progress.outputTokens,
+    ...(ending.failure === undefined ? {} : { failure: ending.failure }),
+  };
   if (ending.outcome === 'superseded') {
     await reply.abandon();
     return { outcome: 'superseded', ...result };
@@ -274,7 +286,11 @@ async function runToolCalls(
   return results;
 }
 
-type Ending = { readonly outcome: TurnOutcome; readonly text: string };
+type Ending = {
+  readonly outcome: TurnOutcome;
+  readonly text: string;
+  readonly failure?: string;
+};
 
 /** How a turn that threw ends: by its abort reason, or with a short message for the person. */
 function classifyFailure(
@@ -298,7 +314,7 @@ function classifyFailure(
   }
   const userText = daemonError?.userMessage ?? GENERIC_FAILURE;
   const text = visible.trim().length > 0 ? `${visible}\n\n⚠️ ${userText}` : `⚠️ ${userText}`;
-  return { outcome: 'failed', text };
+  return { outcome: 'failed', text, failure: userText };
 }
 
 interface TypingHandle {

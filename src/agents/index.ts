@@ -88,3 +88,11 @@ export type {
 } from './turn-ports.js';
 export { usageRecorder } from './usage-recorder.js';
 export type { UsageOwner, UsageSink } from './usage-recorder.js';
+export { DETACHED_ROOM, DetachedAgentRunner, DetachedTurnError } from './detached-turn.js';
+export type {
+  DetachedAgentRunnerDeps,
+  DetachedMessage,
+  DetachedRequest,
+  DetachedResult,
+  DetachedTurnErrorCode,
+} from './detached-turn.js';

@@ -10,6 +10,11 @@ export interface PromptContext {
   readonly peers: readonly PeerProfile[];
   /** Extra context blocks from context providers (team state, memory). */
   readonly extraSections?: readonly { readonly title: string; readonly body: string }[];
+  /**
+   * Where the conversation happens when it is not a Matrix room (e.g. `the OpenAI-compatible
+   * API`): replaces the room and thread lines.
+   */
+  readonly channel?: string;
 }
 
 /** The date and time in `timezone`, e.g. `Tuesday, 24 November 2026, 14:05 (Europe/Berlin)`. */
@@ -56,9 +61,13 @@ export function buildSystemPrompt(context: PromptContext): string {
   }
   const where =
     context.roomName === undefined ? context.roomId : `${context.roomName} (${context.roomId})`;
+  const place =
+    context.channel === undefined
+      ? `- Room: ${where}\n- Thread: ${context.threadRoot}\n`
+      : `- Channel: ${context.channel} (not a Matrix room)\n`;
   sections.push(
     `## Context\n- Current date and time: ${formatNow(context.nowMs, agent.timezone)}\n` +
-      `- Room: ${where}\n- Thread: ${context.threadRoot}\n` +
+      place +
       '- Messages from other participants are prefixed with their name. Reply with your answer only, without a name prefix.',
   );
   if (context.peers.length > 0) {

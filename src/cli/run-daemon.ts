@@ -1,13 +1,13 @@
 import type { ModelCatalog } from '../agents/index.js';
 import { resolvePaths, type QuorumConfig } from '../config/index.js';
-import { HttpServer } from '../http/index.js';
+import { detachedCompletions, HttpServer } from '../http/index.js';
 import { ModelRegistry } from '../llm/index.js';
 import { loadBotSdk } from '../matrix/index.js';
 import { MultiAgentOrchestrator } from '../orchestrator/index.js';
 import { QuorumMetrics, systemClock, type Logger, type SecretScrubber } from '../shared/index.js';
 import { SkillLibrary } from '../skills/index.js';
 import type { CliCommand } from './argv.js';
-import { apiExposure } from './api-exposure.js';
+import { apiExposure, type ApiExposure } from './api-exposure.js';
 import { botConnector } from './bot-connector.js';
 import { superviseConfigWatcher } from './config-watching.js';
 import { loadValidConfig, rememberConfigSecrets } from './daemon-config.js';
@@ -72,13 +72,11 @@ export async function runDaemon(
     skills: new SkillLibrary({ clock: systemClock, log: log.child({ component: 'skills' }) }),
     configFile: { path: paths.configPath, env },
   });
-  const http = new HttpServer({
-    host: exposure.host,
+  const http = apiServer(orchestrator, {
+    exposure,
     port: command.apiPort ?? numberOr(env['QUORUM_API_PORT'], 8765),
-    source: orchestrator,
-    log,
-    bearerToken: exposure.bearerToken,
-    scrubber,
+    metrics,
+    context,
   });
   await http.start();
   log.info('starting', {
@@ -121,6 +119,40 @@ export async function runDaemon(
     },
     apiPort: http.port,
   };
+}
+
+/**
+ * The HTTP API: health, readiness and metrics (behind the API token when set), and the
+ * OpenAI-compatible API under `/v1` (behind its own keys), answered by the fleet's agents
+ * and teams outside Matrix.
+ */
+function apiServer(
+  orchestrator: MultiAgentOrchestrator,
+  options: {
+    readonly exposure: ApiExposure;
+    readonly port: number;
+    readonly metrics: QuorumMetrics;
+    readonly context: DaemonContext;
+  },
+): HttpServer {
+  const { exposure, context } = options;
+  const { log, scrubber } = context;
+  return new HttpServer({
+    host: exposure.host,
+    port: options.port,
+    source: orchestrator,
+    log,
+    bearerToken: exposure.bearerToken,
+    scrubber,
+    openAi: {
+      completions: detachedCompletions(orchestrator.detachedTurns()),
+      auth: exposure.openAi.auth,
+      log: log.child({ component: 'openai-api' }),
+      metrics: options.metrics,
+      scrub: (text) => scrubber.scrub(text),
+      signal: context.signal,
+    },
+  });
 }
 
 /** The homeserver's Client-Server API URL, or a CliError (exit 2) saying how to set it. */

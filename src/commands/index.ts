@@ -12,3 +12,9 @@ export { usageCommand } from './usage-command.js';
 export { configCommand } from './config-command.js';
 export { createCommandContext } from './command-context.js';
 export type { CommandContextDeps } from './command-context.js';
+export {
+  createScheduleCommands,
+  SCHEDULE_COMMAND_ALIASES,
+  scheduleScopeOf,
+} from './schedule-commands.js';
+export type { ScheduleCommandBackend, ScheduleCommandOptions } from './schedule-commands.js';

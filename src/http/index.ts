@@ -28,3 +28,5 @@ export { checkApiExposure, checkBearer, parseApiKeys, parseEnvFlag } from './ope
 export type { BearerCheck, OpenAiAuthSettings } from './openai-auth.js';
 export { MAX_MESSAGES, MAX_TEXT_CHARS, parseChatRequest } from './openai-request.js';
 export { MIN_SECRET_CHARS, SecretRedactor } from './secret-redactor.js';
+export { detachedCompletions } from './detached-completions.js';
+export type { DetachedTurnSource } from './detached-completions.js';

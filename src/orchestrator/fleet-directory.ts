@@ -12,7 +12,7 @@ import {
   type RouteCandidate,
 } from '../routing/index.js';
 import { localpartOf } from '../shared/index.js';
-import type { TeamDirectory, TeamInfo } from '../teams/index.js';
+import type { DetachedEntity, TeamDirectory, TeamInfo } from '../teams/index.js';
 import type { TeamMember } from '../teams/index.js';
 import type { Fleet } from './fleet.js';
 import type { RoomRegistry } from './room-registry.js';
@@ -24,6 +24,8 @@ export interface FleetLookups extends FleetDirectory, TeamDirectory, RoomDirecto
   candidateOf(name: string): RouteCandidate | undefined;
   routerModel(): string | undefined;
   entitiesFor(roomId: string): CommandEntityInfo[];
+  /** The agents and teams that can answer outside Matrix, in config order. */
+  detachedEntities(): DetachedEntity[];
 }
 
 /**
@@ -87,6 +89,12 @@ export function createFleetLookups(
     },
     routerModel: () => fleet().router()?.model.name,
     entitiesFor: (roomId) => entitiesFor(fleet(), registry, roomId),
+    detachedEntities: () =>
+      fleet().specs.flatMap((spec) =>
+        spec.kind === 'router'
+          ? []
+          : [{ name: spec.name, displayName: spec.displayName, role: spec.role, kind: spec.kind }],
+      ),
   };
 }
 

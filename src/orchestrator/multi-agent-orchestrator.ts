@@ -1,6 +1,7 @@
 import {
   AgentTooling,
   AgentTurnRunner,
+  DetachedAgentRunner,
   HandoffLedger,
   TurnCoordinator,
   createModelProvider,
@@ -58,7 +59,7 @@ import {
 } from '../shared/index.js';
 import type { SkillLibrary } from '../skills/index.js';
 import { startRetention, type QuorumStore } from '../storage/index.js';
-import { teamStateContext, TeamTurnRunner, TurnLauncher } from '../teams/index.js';
+import { DetachedTurns, teamStateContext, TeamTurnRunner, TurnLauncher } from '../teams/index.js';
 import { EntityBot } from './entity-bot.js';
 import { createFleetLookups, type FleetLookups } from './fleet-directory.js';
 import { applyReload, type ReloadOutcome, type ReloadTarget } from './fleet-reloader.js';
@@ -111,6 +112,8 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly interactions: InteractionService;
   private readonly routerCache: RouterDecisionCache;
   private readonly lookups: FleetLookups;
+  /** Turns outside Matrix, for the OpenAI-compatible API and Quorum's MCP server. */
+  private readonly detached: DetachedTurns;
   /**
    * The fleet's lifetime: ends background work (retention, expiry sweeps, skills, team state
    * extraction, router calls) and is the parent of every turn's signal. Aborted at `stop`,
@@ -155,8 +158,10 @@ export class MultiAgentOrchestrator implements HealthSource {
       clock,
       log,
     });
+    const prepare = this.turnPreparation();
+    this.detached = this.createDetachedTurns(prepare);
     this.executor = this.createExecutor(
-      this.createLauncher(responders),
+      this.createLauncher(responders, prepare),
       this.createCommands(responders, configAccess),
       responders,
     );
@@ -276,6 +281,11 @@ export class MultiAgentOrchestrator implements HealthSource {
     });
   }
 
+  /** Turns outside Matrix (the OpenAI-compatible API, Quorum's MCP server). */
+  detachedTurns(): DetachedTurns {
+    return this.detached;
+  }
+
   metricsText(): string {
     return this.deps.metrics.registry.render();
   }
@@ -315,10 +325,10 @@ export class MultiAgentOrchestrator implements HealthSource {
   }
 
   /** The turn runners (one agent's turn; a team's turn built on them) under the coordinator. */
-  private createLauncher(responders: Responders): TurnLauncher {
+  /** What every turn is prepared with: history, context providers, model choice, usage. */
+  private turnPreparation(): PrepareTurnDeps {
     const { store, clock, log, metrics } = this.deps;
-    const handoffs = new HandoffLedger(store.threadSettings);
-    const prepare: PrepareTurnDeps = {
+    return {
       journal: store.journal,
       directory: this.lookups,
       models: createModelProvider({
@@ -327,7 +337,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         threadModel: (roomId, threadRoot) => store.threadSettings.get(roomId, threadRoot, 'model'),
         aliasOf: (roomId) => this.registry.aliasOf(roomId),
       }),
-      handoffs,
+      handoffs: new HandoffLedger(store.threadSettings),
       context: [teamStateContext(store.teamState)],
       usage: store.usage,
       maxPromptBytes: () => this.config.quorum.limits.max_prompt_bytes,
@@ -335,6 +345,37 @@ export class MultiAgentOrchestrator implements HealthSource {
       clock,
       log,
     };
+  }
+
+  /** Turns outside Matrix (OpenAI-compatible API, Quorum's MCP server). */
+  private createDetachedTurns(prepare: PrepareTurnDeps): DetachedTurns {
+    const { store, clock, log, metrics } = this.deps;
+    const limits = () => this.config.quorum.limits;
+    return new DetachedTurns({
+      agents: new DetachedAgentRunner({
+        profile: (name) => this.lookups.profile(name),
+        models: prepare.models,
+        tools: (name) => this.tooling.toolsForDetached(name),
+        context: prepare.context.filter((provider) => provider.name !== 'team-state'),
+        usage: store.usage,
+        metrics,
+        maxPromptBytes: () => limits().max_prompt_bytes,
+        maxToolCallsPerStep: () => limits().max_tool_calls_per_step,
+        clock,
+        log: log.child({ channel: 'detached' }),
+      }),
+      directory: this.lookups,
+      entities: () => this.lookups.detachedEntities(),
+      models: prepare.models,
+      usage: store.usage,
+      metrics,
+      clock,
+    });
+  }
+
+  private createLauncher(responders: Responders, prepare: PrepareTurnDeps): TurnLauncher {
+    const { store, clock, log, metrics } = this.deps;
+    const { handoffs } = prepare;
     const agents = new AgentTurnRunner({
       turns: store.turns,
       responders,

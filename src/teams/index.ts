@@ -52,3 +52,5 @@ export type {
 export { teamStateContext } from './team-state-context.js';
 export { TurnLauncher } from './turn-launcher.js';
 export type { LaunchOptions, TurnLauncherDeps } from './turn-launcher.js';
+export { DetachedTurns } from './detached-turns.js';
+export type { DetachedEntity, DetachedTurnsDeps } from './detached-turns.js';

@@ -125,3 +125,11 @@ export type {
 } from './tool-runner.js';
 export { staticToolSource } from './tool-source.js';
 export type { ToolSource } from './tool-source.js';
+export { createSchedulerTools, SCHEDULER_TOOLKIT } from './scheduler-tools.js';
+export type {
+  SchedulerToolBackend,
+  SchedulerToolReply,
+  SchedulerToolScope,
+} from './scheduler-tools.js';
+export { refuseApprovalCalls } from './approval-refusal.js';
+export type { RunsToolCalls } from './approval-refusal.js';

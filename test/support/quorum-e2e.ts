@@ -34,6 +34,8 @@ export function fleetConfig(
     extra?: string;
     /** More `quorum:` settings, as YAML lines relative to the block. */
     quorum?: readonly string[];
+    /** More models, as YAML lines relative to the `models:` block. */
+    models?: readonly string[];
   },
 ): string {
   return `
@@ -41,7 +43,7 @@ models:
   default:
     provider: openai
     id: e2e-model
-agents:
+${(options.models ?? []).map((line) => `  ${line}\n`).join('')}agents:
 ${options.agents.replaceAll('ROOM', names.room)}
 authorization:
   global_users: [${options.globalUsers.map((user) => JSON.stringify(user)).join(', ')}]

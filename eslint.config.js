@@ -29,6 +29,17 @@ const sdkConfinement = [
     message:
       'better-sqlite3 lives in src/storage only; use a repository from src/storage/index.ts.',
   },
+  {
+    name: '@matrix-org/matrix-sdk-crypto-wasm',
+    home: 'src/matrix',
+    message:
+      'The Rust crypto lives in src/matrix only; encryption is invisible above the Matrix layer.',
+  },
+  {
+    name: 'fake-indexeddb',
+    home: 'src/matrix',
+    message: 'The in-process IndexedDB backs the crypto store in src/matrix only.',
+  },
   { name: 'hono', home: 'src/http', message: 'hono lives in src/http only.' },
   { name: '@hono/node-server', home: 'src/http', message: 'hono lives in src/http only.' },
   {

@@ -9,7 +9,13 @@ import {
 } from '../config/index.js';
 import { HttpServer } from '../http/index.js';
 import { ModelRegistry } from '../llm/index.js';
-import { createBotSdkClient, loadBotSdk, provisionAccount } from '../matrix/index.js';
+import {
+  createBotSdkClient,
+  createCryptoContext,
+  hasCryptoStore,
+  loadBotSdk,
+  provisionAccount,
+} from '../matrix/index.js';
 import { MultiAgentOrchestrator, Supervisor, type MatrixConnector } from '../orchestrator/index.js';
 import { QuorumMetrics, systemClock, type Logger } from '../shared/index.js';
 import { SkillLibrary } from '../skills/index.js';
@@ -66,6 +72,11 @@ export async function runDaemon(
   const store = new QuorumStore(join(paths.dataDir, 'quorum.db'));
   const metrics = new QuorumMetrics();
   const sdk = loadBotSdk({ logger: log.child({ component: 'matrix-bot-sdk' }) });
+  // End-to-end encryption for every bot: one device store per bot under <data>/crypto.
+  const crypto = await createCryptoContext({
+    storeDir: join(paths.dataDir, 'crypto'),
+    log: log.child({ component: 'e2ee' }),
+  });
   const registration = {
     ...optional('sharedSecret', readSecret(env, 'MATRIX_REGISTRATION_SHARED_SECRET')),
     ...optional('token', readSecret(env, 'MATRIX_REGISTRATION_TOKEN')),
@@ -81,6 +92,8 @@ export async function runDaemon(
           registration,
           signal: request.signal,
           logger: log.child({ component: 'accounts' }),
+          // A device whose crypto store is gone is replaced (its keys are known to peers).
+          keepDevice: (userId, deviceId) => hasCryptoStore(crypto, userId, deviceId),
         })
       ).credentials,
     connect: (credentials) =>
@@ -88,7 +101,7 @@ export async function runDaemon(
         homeserverUrl,
         credentials,
         logger: log.child({ component: 'matrix', userId: credentials.userId }),
-        cryptoStoreDir: join(paths.dataDir, 'crypto'),
+        crypto,
       }),
   };
   const orchestrator = new MultiAgentOrchestrator(loaded.config, {
@@ -113,6 +126,7 @@ export async function runDaemon(
     host: command.apiHost ?? env['QUORUM_API_HOST'] ?? '127.0.0.1',
     port: command.apiPort ?? numberOr(env['QUORUM_API_PORT'], 8765),
     source: orchestrator,
+    encryption: crypto.health,
     log,
   });
   await http.start();
@@ -120,7 +134,7 @@ export async function runDaemon(
     config: paths.configPath,
     dataDir: paths.dataDir,
     homeserver: homeserverUrl,
-    e2ee: sdk.encryption.isAvailable,
+    e2ee: crypto.backend?.name ?? 'unavailable',
   });
 
   // The config watcher is supervised like a bot: if it fails on its own, a new one starts

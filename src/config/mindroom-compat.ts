@@ -88,7 +88,6 @@ export const UNSUPPORTED_MINDROOM_KEYS: readonly UnsupportedKeys[] = [
   { at: ['defaults', 'tools', '[]'], keys: ['defer', 'initial'] },
   { at: ['defaults', 'tools', '[]', '*'], keys: ['defer', 'initial'] },
   { at: ['authorization'], keys: ['config_command_enabled'] },
-  { at: ['rooms', '*'], keys: ['encrypted'] },
   { at: ['mcp_servers', '*'], keys: ['auth', 'description'] },
   {
     at: ['tool_approval', 'rules', '[]'],

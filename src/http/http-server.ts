@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import type { EncryptionStatusSource } from '../matrix/index.js';
 import type { Logger } from '../shared/index.js';
 import { createHttpApp } from './app.js';
 import type { HealthSource } from '../shared/index.js';
@@ -7,6 +8,8 @@ export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly source: HealthSource;
+  /** Each bot's encryption status, added to `/api/ready` (see `createHttpApp`). */
+  readonly encryption?: EncryptionStatusSource;
   readonly log: Logger;
 }
 
@@ -23,7 +26,7 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
-    const app = createHttpApp(this.options.source);
+    const app = createHttpApp(this.options.source, this.options.encryption);
     await new Promise<void>((resolve, reject) => {
       const server = serve(
         { fetch: app.fetch, hostname: this.options.host, port: this.options.port },

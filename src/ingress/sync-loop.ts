@@ -10,12 +10,14 @@ import {
   AbortReason,
   isAborted,
   linkSignal,
+  runTask,
   type Clock,
   type LinkedSignal,
   type Logger,
   type RoomId,
 } from '../shared/index.js';
 import { toAdmissions } from './admission.js';
+import type { UndecryptableNotifier } from './undecryptable-notifier.js';
 
 /**
  * What another bot of the process already receives for this one. Every event in an excluded
@@ -61,6 +63,8 @@ export interface SyncLoopOptions {
   readonly standbyIntervalMs?: number;
   /** Called after every successful batch (health, watchdog). */
   readonly onBatch: (batch: SyncBatch) => void;
+  /** Posts the note for messages that stayed undecryptable (see `SyncBatch.undecryptable`). */
+  readonly undecryptable?: UndecryptableNotifier;
 }
 
 /**
@@ -154,14 +158,30 @@ export class SyncLoop {
           ),
         );
       }
+      // Events held encrypted until their keys came replace their copy in the same transaction.
+      const policy = {
+        isEntityUser: this.options.isEntityUser,
+        nowMs: this.options.clock.now(),
+        catchUpWindowMs: this.options.catchUpWindowMs,
+      };
+      const replacements = (batch.decryptedLate ?? []).flatMap((event) =>
+        event.room_id === undefined ? [] : toAdmissions(event.room_id, [event], policy, false),
+      );
       // A stop requested while the long-poll was in flight still admits the batch (nothing is
       // lost), but hands nothing on.
-      const admitted = journal.admit(bot, batch.nextBatch, admissions);
+      const admitted = journal.admit(bot, batch.nextBatch, admissions, replacements);
       this.options.onBatch(batch);
       if (isStopped()) return;
       if (admitted.length > 0) this.options.sink.onAdmitted(admitted, bot);
       if (batch.invited.length > 0) this.options.sink.onInvites(batch.invited, bot);
       if (batch.left.length > 0) this.options.sink.onLeftRooms(batch.left, bot);
+      const undecryptable = batch.undecryptable ?? [];
+      if (undecryptable.length > 0 && this.options.undecryptable !== undefined) {
+        runTask(this.options.undecryptable.notify(undecryptable), {
+          log,
+          what: 'note undecryptable messages',
+        });
+      }
     }
   }
 

@@ -35,6 +35,13 @@ export interface ProvisionAccountOptions {
   readonly fetch?: FetchLike;
   /** Defaults to 32 random bytes, base64url. */
   readonly generatePassword?: () => string;
+  /**
+   * Whether the stored device can be kept: false when its local crypto state is gone (see
+   * `hasCryptoStore`). The homeserver is then asked whether the device published encryption
+   * keys; if it did, peers know those keys and a new store cannot take them over, so the bot
+   * logs in on a new device (and deletes the old one). Default: always keep.
+   */
+  readonly keepDevice?: (userId: UserId, deviceId: string) => boolean;
 }
 
 /** What {@link provisionAccount} did. */
@@ -71,7 +78,7 @@ export async function provisionAccount(
     const reused = await whoami(context, stored);
     if (reused !== undefined) {
       context.log.debug('stored Matrix credentials still valid', { userId: reused.userId });
-      return { credentials: reused, outcome: 'reused' };
+      return replaceLostDevice(context, { credentials: reused, outcome: 'reused' });
     }
     if (stored.password !== '') {
       const credentials = await logIn(context, stored);
@@ -79,7 +86,7 @@ export async function provisionAccount(
         userId: credentials.userId,
         deviceId: credentials.deviceId,
       });
-      return { credentials, outcome: 'logged_in' };
+      return replaceLostDevice(context, { credentials, outcome: 'logged_in' });
     }
     context.log.warn('stored Matrix token is invalid and no password is stored', {
       userId: stored.userId,
@@ -91,6 +98,77 @@ export async function provisionAccount(
     deviceId: credentials.deviceId,
   });
   return { credentials, outcome: 'registered' };
+}
+
+/**
+ * A kept device whose crypto state is gone but whose keys the homeserver still publishes is
+ * replaced by a new device (see `keepDevice`); any other outcome passes through.
+ */
+async function replaceLostDevice(
+  context: Context,
+  provisioned: ProvisionedAccount,
+): Promise<ProvisionedAccount> {
+  const { credentials } = provisioned;
+  const keep = context.options.keepDevice;
+  if (keep === undefined || keep(credentials.userId, credentials.deviceId)) return provisioned;
+  if (!(await hasPublishedKeys(context, credentials)) || credentials.password === '') {
+    return provisioned;
+  }
+  const fresh = await logIn(context, { ...credentials, deviceId: '' });
+  context.log.warn(
+    'the crypto store of this bot device is missing or was unusable: logged in on a new ' +
+      'device (people see a new session for the bot; messages encrypted for the old one ' +
+      'cannot be read)',
+    { userId: fresh.userId, oldDeviceId: credentials.deviceId, newDeviceId: fresh.deviceId },
+  );
+  await deleteDevice(context, fresh, credentials.deviceId);
+  return { credentials: fresh, outcome: 'logged_in' };
+}
+
+/** True when `/keys/query` lists device keys for the credentials' own device. */
+async function hasPublishedKeys(
+  context: Context,
+  credentials: AccountCredentials,
+): Promise<boolean> {
+  const body = await context.call({
+    method: 'POST',
+    path: '/_matrix/client/v3/keys/query',
+    body: { device_keys: { [credentials.userId]: [credentials.deviceId] } },
+    accessToken: credentials.accessToken,
+    signal: context.options.signal,
+    what: 'POST /keys/query',
+  });
+  const keys = body['device_keys'];
+  const own = isRecord(keys) ? keys[credentials.userId] : undefined;
+  return isRecord(own) && isRecord(own[credentials.deviceId]);
+}
+
+/** Deletes the replaced device (user-interactive auth by password); failures only log. */
+async function deleteDevice(
+  context: Context,
+  credentials: AccountCredentials,
+  deviceId: string,
+): Promise<void> {
+  try {
+    await context.call({
+      method: 'POST',
+      path: '/_matrix/client/v3/delete_devices',
+      body: {
+        devices: [deviceId],
+        auth: {
+          type: 'm.login.password',
+          identifier: { type: 'm.id.user', user: credentials.userId },
+          password: credentials.password,
+        },
+      },
+      accessToken: credentials.accessToken,
+      signal: context.options.signal,
+      what: 'POST /delete_devices',
+    });
+  } catch (error) {
+    context.options.signal.throwIfAborted();
+    context.log.warn('could not delete the replaced device', { deviceId, error });
+  }
 }
 
 interface Context {
@@ -163,7 +241,8 @@ async function logIn(context: Context, stored: AccountCredentials): Promise<Acco
         type: 'm.login.password',
         identifier: { type: 'm.id.user', user: context.options.localpart },
         password: stored.password,
-        device_id: stored.deviceId,
+        // An empty device id asks the homeserver for a new device.
+        ...(stored.deviceId === '' ? {} : { device_id: stored.deviceId }),
         initial_device_display_name: DEVICE_DISPLAY_NAME,
       },
       signal: context.options.signal,

@@ -32,6 +32,11 @@ beforeEach(async () => {
   server.on('POST', '/_matrix/client/v3/user/@coder:example.org/filter', {
     body: { filter_id: 'F1' },
   });
+  // Rooms are unencrypted unless a test says otherwise (a send checks once per room).
+  server.on('GET', /\/state\/m\.room\.(encryption|history_visibility)\/$/, {
+    status: 404,
+    body: { errcode: 'M_NOT_FOUND', error: 'no such state' },
+  });
 });
 
 afterEach(async () => {
@@ -407,19 +412,15 @@ describe('BotSdkClient membership and typing', () => {
 });
 
 describe('createBotSdkClient', () => {
-  it('runs without encryption when the crypto binary is missing, even with a store dir', () => {
-    const withoutCrypto = {
-      sdk: loaded.sdk,
-      encryption: { isAvailable: false, missingBinary: 'x', reason: 'x', fix: 'x' },
-    } as const;
-    const plain = createBotSdkClient(withoutCrypto, {
-      homeserverUrl: server.url,
-      credentials: { userId: me, accessToken: 't', deviceId: 'D' },
-      logger: silentLogger,
-      cryptoStoreDir: '/nonexistent/never-created',
+  it('never sends plaintext into an encrypted room when it has no crypto backend', async () => {
+    server.on('GET', /\/state\/m\.room\.encryption\/$/, {
+      body: { algorithm: 'm.megolm.v1.aes-sha2' },
     });
-    expect(plain.isEncryptionEnabled).toBe(false);
     expect(client.isEncryptionEnabled).toBe(false);
+    await expect(
+      client.sendText(room, { body: 'secret', format: 'plain' }, { txnId: 't1' }),
+    ).rejects.toMatchObject({ code: 'encryption_unavailable' });
+    expect(server.received('PUT', /\/send\//)).toEqual([]);
   });
 });
 

@@ -21,7 +21,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { DatabaseSnapshot } from './idb-snapshot.js';
-import { deleteDatabases, dumpDatabases, restoreDatabases } from './idb-snapshot.js';
+import { databaseNames, dumpDatabases, restoreDatabases } from './idb-snapshot.js';
 import type { IndexedDbRuntime } from './indexeddb-runtime.js';
 import { MatrixRequestError } from './errors.js';
 
@@ -80,32 +80,38 @@ export class CryptoStoreFile {
   }
 
   /**
-   * Loads the snapshot into the process's IndexedDB (replacing whatever this device had there).
+   * Loads the snapshot into the process's IndexedDB, unless the device's databases are already
+   * there (the bot restarted inside the process: memory is at least as new as the file); the
+   * saved `extra` is read back either way.
    *
    * @throws MatrixRequestError `crypto_store_corrupt` when the file is unreadable, fails its
    *   checksum, or belongs to another device; the caller quarantines it.
    */
   async restore(): Promise<RestoreOutcome> {
+    const { factory } = this.options.runtime;
+    // A bot restarted inside the process finds its store still in memory, newer than the file.
+    const isInMemory = (await databaseNames(factory, this.storeName)).length > 0;
     let bytes: Buffer;
     try {
       bytes = await readFile(this.path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-      throw corrupt(`cannot read ${this.path}`, error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw corrupt(`cannot read ${this.path}`, error);
+      }
+      return isInMemory ? { kind: 'restored', bytes: 0, extra: undefined } : { kind: 'missing' };
     }
     const payload = decode(bytes, this.path);
     if (payload.userId !== this.options.userId || payload.deviceId !== this.options.deviceId) {
       throw corrupt(`${this.path} belongs to ${payload.userId} ${payload.deviceId}`);
     }
-    const { factory } = this.options.runtime;
-    await deleteDatabases(factory, this.storeName);
-    try {
-      await restoreDatabases(factory, payload.databases);
-    } catch (error) {
-      await deleteDatabases(factory, this.storeName);
-      throw corrupt(`${this.path} holds databases that cannot be restored`, error);
+    if (!isInMemory) {
+      try {
+        await restoreDatabases(factory, payload.databases);
+      } catch (error) {
+        throw corrupt(`${this.path} holds databases that cannot be restored`, error);
+      }
+      this.options.runtime.takeDirty(this.storeName);
     }
-    this.options.runtime.takeDirty(this.storeName);
     this.lastExtra = serialize(payload.extra);
     return { kind: 'restored', bytes: bytes.length, extra: payload.extra };
   }
@@ -132,11 +138,6 @@ export class CryptoStoreFile {
     const target = `${this.path}.corrupt-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
     renameSync(this.path, target);
     return target;
-  }
-
-  /** Forgets this device's databases in the process (after the machine closed). */
-  async unload(): Promise<void> {
-    await deleteDatabases(this.options.runtime.factory, this.storeName);
   }
 
   private async saveNow(extra: unknown, durable: boolean): Promise<boolean> {

@@ -131,10 +131,7 @@ export async function dumpDatabases(
 }
 
 async function dumpStore(store: IdbObjectStore): Promise<StoreSnapshot> {
-  const [keys, values] = await Promise.all([
-    request(store.getAllKeys()),
-    request(store.getAll()),
-  ]);
+  const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
   const indexes = [...store.indexNames].map((indexName): IndexSchema => {
     const index = store.index(indexName);
     return {

@@ -41,6 +41,12 @@ export type {
   ModuleRequire,
 } from './bot-sdk-loader.js';
 export { BotSdkClient, SYNC_HTTP_MARGIN_MS } from './bot-sdk-client.js';
+export { createCryptoContext, disabledCryptoContext, hasCryptoStore } from './crypto-context.js';
+export type { CryptoBackend, CryptoContext, CryptoContextOptions } from './crypto-context.js';
+export { EncryptionHealthBoard } from './encryption-health.js';
+export type { EncryptionStatus, EncryptionStatusSource } from './encryption-health.js';
+export { encryptAttachment, mediaSourceOf } from './media-crypto.js';
+export type { EncryptedFileContent, MediaSource } from './media-crypto.js';
 export { createBotSdkClient } from './create-bot-sdk-client.js';
 export type { BotSdkClientOptions } from './create-bot-sdk-client.js';
 export { provisionAccount } from './account-provisioner.js';

@@ -185,6 +185,12 @@ export class FakeBotClient implements BotClient {
     return this.server.createRoom(this.userId, options);
   }
 
+  /** Records the room as encrypted on the fake homeserver (nothing is actually encrypted). */
+  async enableEncryption(roomId: RoomId): Promise<boolean> {
+    await this.guard('enableEncryption');
+    return this.server.enableEncryption(roomId);
+  }
+
   async setDisplayName(displayName: string): Promise<void> {
     await this.guard('setDisplayName');
     this.server.setDisplayName(this.userId, displayName);

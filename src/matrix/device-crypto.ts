@@ -96,7 +96,7 @@ export class DeviceCrypto {
     try {
       await this.save(true);
     } finally {
-      this.engine.close();
+      await this.engine.close();
     }
   }
 }

@@ -8,6 +8,7 @@
  */
 import type * as Wasm from '@matrix-org/matrix-sdk-crypto-wasm';
 import type { Logger, RoomId, UserId } from '../shared/index.js';
+import { AbortReason } from '../shared/index.js';
 import { MatrixRequestError } from './errors.js';
 import type { RoomEncryption } from './room-encryption-directory.js';
 import type { SyncCryptoData } from './sync-response.js';
@@ -57,8 +58,8 @@ export interface CryptoEngine {
    * homeserver's user-interactive auth. Resolves `false` when the account already had keys.
    */
   bootstrapCrossSigning(password: string): Promise<boolean>;
-  /** Frees the machine. Idempotent. */
-  close(): void;
+  /** Frees the machine once the calls in flight settled; later calls reject. Idempotent. */
+  close(): Promise<void>;
 }
 
 /** Inputs of {@link OlmCryptoEngine.open}. */
@@ -79,6 +80,7 @@ export class OlmCryptoEngine implements CryptoEngine {
   private running: Promise<void> | undefined;
   private again = false;
   private isClosed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Per room: serialises key sharing and encryption (the machine's outbound session). */
   private readonly roomLocks = new Map<string, Promise<unknown>>();
   private readonly settingsApplied = new Map<string, string>();
@@ -110,7 +112,11 @@ export class OlmCryptoEngine implements CryptoEngine {
     return this.machine.identityKeys.ed25519.toBase64();
   }
 
-  async receiveSyncData(data: SyncCryptoData): Promise<void> {
+  receiveSyncData(data: SyncCryptoData): Promise<void> {
+    return this.guard(() => this.receiveSyncDataNow(data));
+  }
+
+  private async receiveSyncDataNow(data: SyncCryptoData): Promise<void> {
     const { wasm } = this;
     const counts = new Map(Object.entries(data.oneTimeKeyCounts));
     await this.machine.receiveSyncChanges(
@@ -126,6 +132,10 @@ export class OlmCryptoEngine implements CryptoEngine {
   }
 
   sendOutgoingRequests(): Promise<void> {
+    return this.guard(() => this.sendOutgoingRequestsNow());
+  }
+
+  private sendOutgoingRequestsNow(): Promise<void> {
     if (this.running !== undefined) {
       // A run is in flight: one more after it picks up whatever was queued meanwhile.
       this.again = true;
@@ -152,7 +162,11 @@ export class OlmCryptoEngine implements CryptoEngine {
     return this.again && !this.isClosed;
   }
 
-  async decrypt(roomId: RoomId, event: RawEvent): Promise<DecryptOutcome> {
+  decrypt(roomId: RoomId, event: RawEvent): Promise<DecryptOutcome> {
+    return this.guard(() => this.decryptNow(roomId, event));
+  }
+
+  private async decryptNow(roomId: RoomId, event: RawEvent): Promise<DecryptOutcome> {
     const { wasm } = this;
     try {
       const decrypted = await this.machine.decryptRoomEvent(
@@ -177,7 +191,18 @@ export class OlmCryptoEngine implements CryptoEngine {
     content: Readonly<Record<string, unknown>>,
     room: { readonly encryption: RoomEncryption; readonly members: readonly UserId[] },
   ): Promise<Record<string, unknown>> {
-    return this.withRoomLock(roomId, async () => {
+    return this.guard(() =>
+      this.withRoomLock(roomId, () => this.encryptNow(roomId, type, content, room)),
+    );
+  }
+
+  private async encryptNow(
+    roomId: RoomId,
+    type: string,
+    content: Readonly<Record<string, unknown>>,
+    room: { readonly encryption: RoomEncryption; readonly members: readonly UserId[] },
+  ): Promise<Record<string, unknown>> {
+    {
       if (room.encryption.algorithm !== MEGOLM) {
         throw new MatrixRequestError(
           'encryption_unavailable',
@@ -187,15 +212,16 @@ export class OlmCryptoEngine implements CryptoEngine {
       const { wasm } = this;
       const wasmRoom = new wasm.RoomId(roomId);
       await this.applyRoomSettings(wasmRoom, room.encryption);
-      const users = room.members.map((user) => new wasm.UserId(user));
-      await this.machine.updateTrackedUsers(users);
+      // The machine takes ownership of the ids it is given: a fresh list for every call.
+      const users = (): Wasm.UserId[] => room.members.map((user) => new wasm.UserId(user));
+      await this.machine.updateTrackedUsers(users());
       // Device lists of new members first, then Olm sessions, then the room key itself.
-      await this.sendOutgoingRequests();
-      const claim = await this.machine.getMissingSessions(users);
+      await this.sendOutgoingRequestsNow();
+      const claim = await this.machine.getMissingSessions(users());
       if (claim !== null) await this.send(claim);
       const shares = await this.machine.shareRoomKey(
         wasmRoom,
-        users,
+        users(),
         encryptionSettings(wasm, room.encryption),
       );
       for (const request of shares) await this.send(request);
@@ -205,10 +231,14 @@ export class OlmCryptoEngine implements CryptoEngine {
         JSON.stringify(content),
       );
       return JSON.parse(encrypted) as Record<string, unknown>;
-    });
+    }
   }
 
-  async bootstrapCrossSigning(password: string): Promise<boolean> {
+  bootstrapCrossSigning(password: string): Promise<boolean> {
+    return this.guard(() => this.bootstrapCrossSigningNow(password));
+  }
+
+  private async bootstrapCrossSigningNow(password: string): Promise<boolean> {
     const status = await this.machine.crossSigningStatus();
     if (status.hasMaster && status.hasSelfSigning) return false;
     const requests = await this.machine.bootstrapCrossSigning(true);
@@ -225,10 +255,26 @@ export class OlmCryptoEngine implements CryptoEngine {
     return true;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    // Freeing the machine while a call borrows it would throw inside the wasm.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     this.machine.close();
+  }
+
+  /** Runs a public operation: refused once closed, tracked so `close` can wait for it. */
+  private guard<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.isClosed) {
+      return Promise.reject(new AbortReason('shutdown', 'crypto engine closed'));
+    }
+    const running = operation();
+    this.inFlight.add(running);
+    void running.then(
+      () => this.inFlight.delete(running),
+      () => this.inFlight.delete(running),
+    );
+    return running;
   }
 
   /**

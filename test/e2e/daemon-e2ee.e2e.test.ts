@@ -4,6 +4,8 @@
  * process. Replies must decrypt on the person's device, the server must only ever hold
  * ciphertext, and a restart must keep the bot's device (no new-session warnings).
  */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { describeE2e, e2eHomeserver } from '../support/e2e-homeserver.js';
@@ -75,7 +77,6 @@ describeE2e('daemon: end-to-end encrypted rooms', () => {
 
   afterAll(async () => {
     await daemon.close();
-    (await import('node:fs')).writeFileSync('/tmp/e2ee-daemon.log', daemon.output.join(''));
     await alice.close();
     await llm.close();
   });
@@ -101,8 +102,6 @@ describeE2e('daemon: end-to-end encrypted rooms', () => {
   it('answers a mention in a thread of an encrypted room created from config.yaml', async () => {
     llm.when({ lastUserMessageIncludes: 'thread question' }, llmReply.text('Thread answer.'));
     const roomId = await alice.joinRoom(names.alias);
-    const created = await alice.rawEvent(roomId, roomId).catch(() => undefined);
-    expect(created).toBeDefined();
     const encryption = await fetch(
       `${homeserver.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.encryption/`,
       { headers: { authorization: `Bearer ${alice.accessToken}` } },
@@ -122,7 +121,8 @@ describeE2e('daemon: end-to-end encrypted rooms', () => {
         e.sender === calc.userId &&
         e.type === 'm.room.message' &&
         relationOf(e)?.['rel_type'] === THREAD &&
-        relationOf(e)?.['event_id'] === rootId,
+        relationOf(e)?.['event_id'] === rootId &&
+        inReplyTo(e) === questionId,
       30_000,
       'the threaded reply',
     );
@@ -177,7 +177,42 @@ describeE2e('daemon: end-to-end encrypted rooms', () => {
     expect(entity?.encryption?.['state']).toBe('ready');
     expect(entity?.encryption?.['device_id']).toBe(before[0]?.deviceId);
   });
+
+  it('replaces a device whose crypto store is damaged, with one clear log line', async () => {
+    const [old] = await alice.devicesOf(calc.userId);
+    await daemon.close();
+    const storeDir = join(daemon.dataDir, 'crypto');
+    const calcLocalpart = calc.userId.slice(1, calc.userId.indexOf(':'));
+    const file = readdirSync(storeDir).find(
+      (name) => name.includes(calcLocalpart) && name.endsWith('.cryptostore'),
+    );
+    expect(file).toBeDefined();
+    writeFileSync(join(storeDir, file ?? ''), 'not a crypto store');
+    daemon = await DaemonProcess.start({
+      homeserver,
+      configYaml: config,
+      dataDir: daemon.dataDir,
+      env: { OPENAI_BASE_URL: llm.openAiBaseUrl, OPENAI_API_KEY: 'sk-e2e-not-a-real-key-000000' },
+    });
+    const log = daemon.output.join('');
+    expect(log).toContain('crypto store unusable: moved aside');
+    expect(log).toContain('logged in on a new device');
+    const devices = await alice.devicesOf(calc.userId);
+    expect(devices).toHaveLength(1);
+    expect(devices[0]?.deviceId).not.toBe(old?.deviceId);
+    llm.when({ lastUserMessageIncludes: 'new device' }, llmReply.text('New device, same me.'));
+    const questionId = await alice.sendText(dmId, 'hello to your new device');
+    const reply = await replyTo(dmId, questionId, 'New device, same me.');
+    expect(reply.senderDeviceId).toBe(devices[0]?.deviceId);
+  });
 });
+
+function inReplyTo(event: SeenEvent): unknown {
+  const reply = relationOf(event)?.['m.in_reply_to'];
+  return typeof reply === 'object' && reply !== null
+    ? (reply as Record<string, unknown>)['event_id']
+    : undefined;
+}
 
 function relationOf(event: SeenEvent): Record<string, unknown> | undefined {
   const relation = event.content['m.relates_to'];

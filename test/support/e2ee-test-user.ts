@@ -256,11 +256,11 @@ export class E2eeTestUser {
     content: Record<string, unknown>,
   ): Promise<string> {
     // The SDK types content per event type; tests build it by hand.
-    const send = this.client.sendEvent.bind(this.client) as unknown as (
+    const send: (
       roomId: string,
       type: string,
       content: Record<string, unknown>,
-    ) => Promise<{ event_id: string }>;
+    ) => Promise<{ event_id: string }> = this.client.sendEvent.bind(this.client);
     const sent = await send(roomId, type, content);
     return sent.event_id;
   }

@@ -64,7 +64,7 @@ export interface SyncLoopOptions {
   /** Called after every successful batch (health, watchdog). */
   readonly onBatch: (batch: SyncBatch) => void;
   /** Posts the note for messages that stayed undecryptable (see `SyncBatch.undecryptable`). */
-  readonly undecryptable?: UndecryptableNotifier;
+  readonly undecryptable?: Pick<UndecryptableNotifier, 'notify'>;
 }
 
 /**

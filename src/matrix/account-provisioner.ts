@@ -11,6 +11,7 @@ import { MatrixRequestError, matrixErrorFromResponse } from './errors.js';
 import { callMatrix, isRecord, sendMatrixRequest } from './matrix-http.js';
 import type { FetchLike } from './matrix-http.js';
 import type { AccountCredentials } from './types.js';
+import { replaceDeviceWithoutStore } from './device-replacement.js';
 
 /** How an account may be registered when none is stored. */
 export interface RegistrationOptions {
@@ -100,75 +101,18 @@ export async function provisionAccount(
   return { credentials, outcome: 'registered' };
 }
 
-/**
- * A kept device whose crypto state is gone but whose keys the homeserver still publishes is
- * replaced by a new device (see `keepDevice`); any other outcome passes through.
- */
-async function replaceLostDevice(
+/** See `keepDevice`: a device whose crypto state is gone is replaced when peers know its keys. */
+function replaceLostDevice(
   context: Context,
   provisioned: ProvisionedAccount,
 ): Promise<ProvisionedAccount> {
-  const { credentials } = provisioned;
-  const keep = context.options.keepDevice;
-  if (keep === undefined || keep(credentials.userId, credentials.deviceId)) return provisioned;
-  if (!(await hasPublishedKeys(context, credentials)) || credentials.password === '') {
-    return provisioned;
-  }
-  const fresh = await logIn(context, { ...credentials, deviceId: '' });
-  context.log.warn(
-    'the crypto store of this bot device is missing or was unusable: logged in on a new ' +
-      'device (people see a new session for the bot; messages encrypted for the old one ' +
-      'cannot be read)',
-    { userId: fresh.userId, oldDeviceId: credentials.deviceId, newDeviceId: fresh.deviceId },
-  );
-  await deleteDevice(context, fresh, credentials.deviceId);
-  return { credentials: fresh, outcome: 'logged_in' };
-}
-
-/** True when `/keys/query` lists device keys for the credentials' own device. */
-async function hasPublishedKeys(
-  context: Context,
-  credentials: AccountCredentials,
-): Promise<boolean> {
-  const body = await context.call({
-    method: 'POST',
-    path: '/_matrix/client/v3/keys/query',
-    body: { device_keys: { [credentials.userId]: [credentials.deviceId] } },
-    accessToken: credentials.accessToken,
+  return replaceDeviceWithoutStore(provisioned, {
+    keepDevice: context.options.keepDevice,
+    call: context.call,
     signal: context.options.signal,
-    what: 'POST /keys/query',
+    log: context.log,
+    logInNewDevice: (credentials) => logIn(context, { ...credentials, deviceId: '' }),
   });
-  const keys = body['device_keys'];
-  const own = isRecord(keys) ? keys[credentials.userId] : undefined;
-  return isRecord(own) && isRecord(own[credentials.deviceId]);
-}
-
-/** Deletes the replaced device (user-interactive auth by password); failures only log. */
-async function deleteDevice(
-  context: Context,
-  credentials: AccountCredentials,
-  deviceId: string,
-): Promise<void> {
-  try {
-    await context.call({
-      method: 'POST',
-      path: '/_matrix/client/v3/delete_devices',
-      body: {
-        devices: [deviceId],
-        auth: {
-          type: 'm.login.password',
-          identifier: { type: 'm.id.user', user: credentials.userId },
-          password: credentials.password,
-        },
-      },
-      accessToken: credentials.accessToken,
-      signal: context.options.signal,
-      what: 'POST /delete_devices',
-    });
-  } catch (error) {
-    context.options.signal.throwIfAborted();
-    context.log.warn('could not delete the replaced device', { deviceId, error });
-  }
 }
 
 interface Context {

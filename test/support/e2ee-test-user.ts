@@ -8,6 +8,7 @@
  * guard forbids: both are silenced here.
  */
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as sdk from 'matrix-js-sdk';
@@ -27,6 +28,11 @@ export interface SeenEvent {
   /** The device that encrypted it (for encrypted events). */
   readonly senderDeviceId: string | undefined;
   readonly isDecryptionFailure: boolean;
+  /**
+   * `performance.now()` when the clear event became available to this client (arrival for
+   * a plain event, decryption for an encrypted one); `undefined` while still encrypted.
+   */
+  readonly clearAtMs: number | undefined;
   readonly event: sdk.MatrixEvent;
 }
 
@@ -73,6 +79,7 @@ const silentSdkLogger: SilentLogger = {
 /** See the module comment. Call {@link E2eeTestUser.close} when done. */
 export class E2eeTestUser {
   private readonly seen: SeenEvent[] = [];
+  private readonly clearAt = new Map<string, number>();
 
   private constructor(
     readonly client: sdk.MatrixClient,
@@ -194,7 +201,7 @@ export class E2eeTestUser {
 
   /** Events seen so far (decrypted where possible). */
   events(roomId?: string): SeenEvent[] {
-    return this.seen.filter((event) => roomId === undefined || event.roomId === roomId);
+    return this.current().filter((event) => roomId === undefined || event.roomId === roomId);
   }
 
   /** The first seen event (decryption settled) matching `predicate`. */
@@ -266,12 +273,24 @@ export class E2eeTestUser {
   }
 
   private observe(event: sdk.MatrixEvent): void {
-    this.seen.push(toSeen(event));
+    const eventId = event.getId() ?? '';
+    if (!event.isEncrypted() || (!event.isBeingDecrypted() && event.getClearContent() !== null)) {
+      this.clearAt.set(eventId, performance.now());
+    } else {
+      event.once(sdk.MatrixEventEvent.Decrypted, () => {
+        this.clearAt.set(eventId, performance.now());
+      });
+    }
+    this.seen.push(this.toSeen(event));
+  }
+
+  private toSeen(event: sdk.MatrixEvent): SeenEvent {
+    return toSeen(event, this.clearAt.get(event.getId() ?? ''));
   }
 
   /** Re-reads every event: decryption completes after the event first arrives. */
   private current(): SeenEvent[] {
-    return this.seen.map((seen) => toSeen(seen.event));
+    return this.seen.map((seen) => this.toSeen(seen.event));
   }
 
   private async until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -284,7 +303,7 @@ export class E2eeTestUser {
   }
 }
 
-function toSeen(event: sdk.MatrixEvent): SeenEvent {
+function toSeen(event: sdk.MatrixEvent, clearAtMs: number | undefined): SeenEvent {
   return {
     eventId: event.getId() ?? '',
     roomId: event.getRoomId() ?? '',
@@ -294,6 +313,7 @@ function toSeen(event: sdk.MatrixEvent): SeenEvent {
     content: event.getContent(),
     senderDeviceId: event.isEncrypted() ? senderDeviceOf(event) : undefined,
     isDecryptionFailure: event.isDecryptionFailure(),
+    clearAtMs,
     event,
   };
 }

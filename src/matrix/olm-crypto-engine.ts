@@ -202,36 +202,30 @@ export class OlmCryptoEngine implements CryptoEngine {
     content: Readonly<Record<string, unknown>>,
     room: { readonly encryption: RoomEncryption; readonly members: readonly UserId[] },
   ): Promise<Record<string, unknown>> {
-    {
-      if (room.encryption.algorithm !== MEGOLM) {
-        throw new MatrixRequestError(
-          'encryption_unavailable',
-          `room ${roomId} uses ${room.encryption.algorithm}, which Quorum cannot encrypt with`,
-        );
-      }
-      const { wasm } = this;
-      const wasmRoom = new wasm.RoomId(roomId);
-      await this.applyRoomSettings(wasmRoom, room.encryption);
-      // The machine takes ownership of the ids it is given: a fresh list for every call.
-      const users = (): Wasm.UserId[] => room.members.map((user) => new wasm.UserId(user));
-      await this.machine.updateTrackedUsers(users());
-      // Device lists of new members first, then Olm sessions, then the room key itself.
-      await this.sendOutgoingRequestsNow();
-      const claim = await this.machine.getMissingSessions(users());
-      if (claim !== null) await this.send(claim);
-      const shares = await this.machine.shareRoomKey(
-        wasmRoom,
-        users(),
-        encryptionSettings(wasm, room.encryption),
+    if (room.encryption.algorithm !== MEGOLM) {
+      throw new MatrixRequestError(
+        'encryption_unavailable',
+        `room ${roomId} uses ${room.encryption.algorithm}, which Quorum cannot encrypt with`,
       );
-      for (const request of shares) await this.send(request);
-      const encrypted = await this.machine.encryptRoomEvent(
-        wasmRoom,
-        type,
-        JSON.stringify(content),
-      );
-      return JSON.parse(encrypted) as Record<string, unknown>;
     }
+    const { wasm } = this;
+    const wasmRoom = new wasm.RoomId(roomId);
+    await this.applyRoomSettings(wasmRoom, room.encryption);
+    // The machine takes ownership of the ids it is given: a fresh list for every call.
+    const users = (): Wasm.UserId[] => room.members.map((user) => new wasm.UserId(user));
+    await this.machine.updateTrackedUsers(users());
+    // Device lists of new members first, then Olm sessions, then the room key itself.
+    await this.sendOutgoingRequestsNow();
+    const claim = await this.machine.getMissingSessions(users());
+    if (claim !== null) await this.send(claim);
+    const shares = await this.machine.shareRoomKey(
+      wasmRoom,
+      users(),
+      encryptionSettings(wasm, room.encryption),
+    );
+    for (const request of shares) await this.send(request);
+    const encrypted = await this.machine.encryptRoomEvent(wasmRoom, type, JSON.stringify(content));
+    return JSON.parse(encrypted) as Record<string, unknown>;
   }
 
   bootstrapCrossSigning(password: string): Promise<boolean> {

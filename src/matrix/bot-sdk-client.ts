@@ -12,9 +12,14 @@ import type { CryptoContext } from './crypto-context.js';
 import { CryptoSession } from './crypto-session.js';
 import type { DeviceCrypto } from './device-crypto.js';
 import { MatrixRequestError } from './errors.js';
-import { decryptAttachment } from './media-crypto.js';
+import { decryptAttachment, encryptAttachment } from './media-crypto.js';
 import type { MediaSource } from './media-crypto.js';
-import { buildEditContent, buildMessageContent, buildReactionContent } from './message-content.js';
+import {
+  buildEditContent,
+  buildFileContent,
+  buildMessageContent,
+  buildReactionContent,
+} from './message-content.js';
 import type { EventContent } from './message-content.js';
 import type { RoomStateReader } from './room-encryption-directory.js';
 import {
@@ -29,6 +34,7 @@ import type {
   BotClient,
   CreateRoomOptions,
   DownloadedMedia,
+  OutgoingFile,
   OutgoingText,
   RawEvent,
   SendOptions,
@@ -202,6 +208,18 @@ export class BotSdkClient implements BotClient {
   ): Promise<EventId> {
     const content = buildEditContent(targetId, message);
     return this.sendEvent(roomId, 'm.room.message', content, options.txnId);
+  }
+
+  async sendFile(roomId: RoomId, file: OutgoingFile, options: SendOptions): Promise<EventId> {
+    // Encrypted rooms get an encrypted upload: the homeserver never holds the clear bytes.
+    if (await this.crypto.isRoomEncrypted(roomId)) {
+      const sealed = encryptAttachment(file.bytes);
+      const url = await this.upload(sealed.ciphertext, 'application/octet-stream', file.filename);
+      const content = buildFileContent(file, { file: { ...sealed.fileContent(url) } });
+      return this.sendEvent(roomId, 'm.room.message', content, options.txnId);
+    }
+    const url = await this.upload(file.bytes, file.mimetype, file.filename);
+    return this.sendEvent(roomId, 'm.room.message', buildFileContent(file, { url }), options.txnId);
   }
 
   react(roomId: RoomId, targetId: EventId, key: string, options: SendOptions): Promise<EventId> {
@@ -470,6 +488,19 @@ export class BotSdkClient implements BotClient {
       `${roomPath(roomId)}/send/${encodeURIComponent(outgoing.type)}/` + encodeURIComponent(txnId);
     const raw = await this.http(`PUT /send/${type}`, 'PUT', path, { body: outgoing.content });
     return eventIdOf(raw, `PUT /send/${type}`);
+  }
+
+  /** `POST /_matrix/media/v3/upload` through the SDK (raw body); resolves with the `mxc://` URL. */
+  private async upload(bytes: Buffer, contentType: string, filename: string): Promise<string> {
+    const url = await runAbortable(
+      'POST /upload',
+      () => this.client.uploadContent(bytes, contentType, filename),
+      [this.closing.signal],
+    );
+    if (typeof url !== 'string' || !url.startsWith('mxc://')) {
+      throw new MatrixRequestError('invalid_response', 'media upload answered no mxc:// URL');
+    }
+    return url;
   }
 
   /**

@@ -128,6 +128,14 @@ export class CryptoSession {
     return out;
   }
 
+  /** Whether `roomId` is encrypted (from any bot's sync, or the room state). */
+  isRoomEncrypted(roomId: RoomId): Promise<boolean> {
+    return this.run('check room encryption', async () => {
+      const encryption = await this.deps.context.directory.encryptionOf(roomId, this.deps.rooms);
+      return encryption !== null;
+    });
+  }
+
   /**
    * The type and content to send: encrypted as `m.room.encrypted` when the room is encrypted.
    *

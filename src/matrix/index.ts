@@ -10,8 +10,10 @@ export type {
   DownloadedMedia,
   JoinedRoomUpdate,
   MediaReader,
+  MediaSender,
   MessageEditor,
   MessageSender,
+  OutgoingFile,
   OutgoingText,
   ProfileEditor,
   RawEvent,
@@ -62,6 +64,7 @@ export type { RenderedText, RenderOptions } from './markdown.js';
 export {
   STREAM_STATUS_KEY,
   buildEditContent,
+  buildFileContent,
   buildMessageContent,
   buildReactionContent,
 } from './message-content.js';

@@ -162,6 +162,27 @@ export interface MessageSender {
   sendText(roomId: RoomId, message: OutgoingText, options: SendOptions): Promise<EventId>;
 }
 
+/** A file to post (an image, a generated report). */
+export interface OutgoingFile {
+  readonly bytes: Buffer;
+  /** Shown as the message body and offered as the download name. */
+  readonly filename: string;
+  /** `image/png`, `text/markdown`, ...: `image/*` posts an `m.image`, anything else an `m.file`. */
+  readonly mimetype: string;
+  readonly thread?: { readonly rootId: EventId; readonly replyToId?: EventId };
+}
+
+/** Posts files. */
+export interface MediaSender {
+  /**
+   * Uploads `file` and posts it. In an encrypted room the bytes are encrypted before the
+   * upload (the homeserver only ever holds ciphertext) and the event is encrypted too; the
+   * same refusal as for text applies when the client cannot encrypt. The upload is repeated
+   * on a resend; the event is idempotent by `txnId`.
+   */
+  sendFile(roomId: RoomId, file: OutgoingFile, options: SendOptions): Promise<EventId>;
+}
+
 /** Edits messages this account sent. */
 export interface MessageEditor {
   /**
@@ -283,7 +304,8 @@ export interface BotClient
     RoomMembership,
     RoomDirectory,
     ProfileEditor,
-    MediaReader {
+    MediaReader,
+    MediaSender {
   readonly userId: UserId;
   readonly deviceId: string;
   /**

@@ -284,6 +284,7 @@ export class EntityBot {
         current().editText(roomId, targetId, message, options),
       react: (roomId, targetId, key, options) => current().react(roomId, targetId, key, options),
       redact: (roomId, eventId, options) => current().redact(roomId, eventId, options),
+      sendFile: (roomId, file, options) => current().sendFile(roomId, file, options),
     };
   }
 }

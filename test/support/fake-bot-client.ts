@@ -3,6 +3,7 @@ import type { EventId, RoomAlias, RoomId, UserId } from '../../src/shared/index.
 import {
   MatrixRequestError,
   buildEditContent,
+  buildFileContent,
   buildMessageContent,
   buildReactionContent,
 } from '../../src/matrix/index.js';
@@ -11,6 +12,7 @@ import type {
   BotClient,
   CreateRoomOptions,
   DownloadedMedia,
+  OutgoingFile,
   OutgoingText,
   RawEvent,
   SendOptions,
@@ -81,6 +83,20 @@ export class FakeBotClient implements BotClient {
     await this.guard('getThread');
     options.signal?.throwIfAborted();
     return this.server.thread(this.userId, roomId, rootId, options.limit);
+  }
+
+  /** Posts the file as an `m.image`/`m.file` pointing at a fake `mxc://` URL (bytes not kept). */
+  async sendFile(roomId: RoomId, file: OutgoingFile, options: SendOptions): Promise<EventId> {
+    await this.guard('sendFile');
+    const url = `mxc://${this.userId.split(':')[1] ?? 'hs'}/${options.txnId}`;
+    return this.server.send(
+      this.userId,
+      this.deviceId,
+      roomId,
+      'm.room.message',
+      buildFileContent(file, { url }),
+      options.txnId,
+    );
   }
 
   async sendText(roomId: RoomId, message: OutgoingText, options: SendOptions): Promise<EventId> {

@@ -103,4 +103,40 @@ describe('CryptoStoreFile', () => {
     expect(existsSync(foreign.path)).toBe(false);
     expect(CryptoStoreFile.exists(dir, '@bot:hs', 'OTHER')).toBe(false);
   });
+
+  it('writes nothing for a quiet sync, in which the machine re-saves unchanged state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quorum-crypto-'));
+    const deviceId = `DEV${++counter}`;
+    const file = storeFor(dir, deviceId);
+    const machine = await openMachine(file, deviceId);
+    for (const request of await machine.outgoingRequests()) {
+      const response =
+        request.type === wasm.RequestType.KeysUpload
+          ? { one_time_key_counts: { signed_curve25519: 50 } }
+          : { device_keys: {}, failures: {} };
+      await machine.markRequestAsSent(request.id ?? '', request.type, JSON.stringify(response));
+    }
+    const quietSync = () =>
+      machine.receiveSyncChanges(
+        '[]',
+        new wasm.DeviceLists([], []),
+        new Map([['signed_curve25519', 50]]),
+        new Set(['signed_curve25519']),
+        new wasm.DecryptionSettings(wasm.TrustRequirement.Untrusted),
+      );
+    await quietSync();
+    await file.save({}, { durable: false });
+    await quietSync();
+    expect(await file.save({}, { durable: false })).toBe(false);
+    // A real change (one-time keys used up) is written.
+    await machine.receiveSyncChanges(
+      '[]',
+      new wasm.DeviceLists([], []),
+      new Map([['signed_curve25519', 3]]),
+      new Set(['signed_curve25519']),
+      new wasm.DecryptionSettings(wasm.TrustRequirement.Untrusted),
+    );
+    expect(await file.save({}, { durable: false })).toBe(true);
+    machine.close();
+  });
 });

@@ -6,7 +6,7 @@
  */
 import type { Logger, UserId } from '../shared/index.js';
 import type { ProvisionedAccount } from './account-provisioner.js';
-import type { callMatrix} from './matrix-http.js';
+import type { callMatrix } from './matrix-http.js';
 import { isRecord } from './matrix-http.js';
 import type { AccountCredentials } from './types.js';
 

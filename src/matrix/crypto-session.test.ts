@@ -161,6 +161,17 @@ describe('CryptoSession', () => {
     expect(CryptoStoreFile.exists(storeDir, ME, 'DEV')).toBe(true);
   });
 
+  it('takes in to-device keys from a sync without rooms (a bot in standby behind the router)', async () => {
+    const { session, engine } = await setup();
+    const standby = parsed([], 2);
+    const batch = await session.processSync({
+      ...standby,
+      batch: { ...standby.batch, joined: [] },
+    });
+    expect(batch.joined).toEqual([]);
+    expect(engine.calls).toContain('sync:2');
+  });
+
   it('holds an event whose key is missing, yields it decrypted when keys come, reports it if they never do', async () => {
     const { session, engine, clock } = await setup();
     await session.ensureReady(undefined);

@@ -212,13 +212,11 @@ export class CryptoSession {
     if (device.isNew) log.info('new crypto store for this device', { deviceId });
     // Device keys and one-time keys go up before the first sync.
     await device.engine.sendOutgoingRequests();
-    const isCrossSigned = await this.bootstrapCrossSigning(device.engine);
     await device.save(true);
     this.opened = device;
     context.health.update(userId, {
       state: 'ready',
       device_key: device.engine.ed25519Key,
-      cross_signed: isCrossSigned,
       last_error: null,
     });
     log.info('end-to-end encryption ready', {
@@ -226,6 +224,16 @@ export class CryptoSession {
       deviceKey: device.engine.ed25519Key,
       waitingForKeys: device.pending.size,
     });
+    // Cross-signing only changes how clients show the device (a password check and three
+    // uploads on the first start): it does not hold the bot's start back.
+    runTask(
+      (async () => {
+        if (!(await this.bootstrapCrossSigning(device.engine))) return;
+        context.health.update(userId, { cross_signed: true });
+        await device.save(false);
+      })(),
+      { log, what: 'cross-signing bootstrap' },
+    );
     return device;
   }
 

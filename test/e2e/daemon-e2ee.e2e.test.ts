@@ -155,6 +155,41 @@ describeE2e('daemon: end-to-end encrypted rooms', () => {
     ).toBe(true);
   });
 
+  it('tells the thread once when a message stays undecryptable (its keys never come)', async () => {
+    const response = await fetch(
+      `${homeserver.url}/_matrix/client/v3/rooms/${encodeURIComponent(dmId)}/send/m.room.encrypted/${Date.now()}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${alice.accessToken}` },
+        body: JSON.stringify({
+          algorithm: 'm.megolm.v1.aes-sha2',
+          ciphertext:
+            'AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg2yyOwAtHaZTwyNg37afzg8f3r9IsN9r4RNFg7MaZencUJe4qvELiDiopUjy5wYyOTFnR8mCkmHBHOD2JZGTKDpYTFB7thpAfRGRL3T2QAvh1WLKDyYAAACCTY',
+          sender_key: 'nonexistentkeyxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+          device_id: alice.deviceId,
+          session_id: 'a-session-whose-key-never-comes',
+        }),
+      },
+    );
+    const { event_id: lostId } = (await response.json()) as { event_id: string };
+    const note = await alice.waitFor(
+      (e) =>
+        e.roomId === dmId &&
+        e.sender === calc.userId &&
+        relationOf(e)?.['event_id'] === lostId &&
+        String(e.content['body']).includes("couldn't decrypt"),
+      60_000,
+      'the undecryptable-message note',
+    );
+    expect(note.wireType).toBe('m.room.encrypted');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(
+      alice
+        .events(dmId)
+        .filter((e) => e.sender === calc.userId && relationOf(e)?.['event_id'] === lostId),
+    ).toHaveLength(1);
+  }, 90_000);
+
   it('keeps its device across a restart: same keys, no warnings, still answers', async () => {
     const before = await alice.devicesOf(calc.userId);
     expect(before).toHaveLength(1);

@@ -102,17 +102,18 @@ export async function provisionAccount(
 }
 
 /** See `keepDevice`: a device whose crypto state is gone is replaced when peers know its keys. */
-function replaceLostDevice(
+async function replaceLostDevice(
   context: Context,
   provisioned: ProvisionedAccount,
 ): Promise<ProvisionedAccount> {
-  return replaceDeviceWithoutStore(provisioned, {
+  const fresh = await replaceDeviceWithoutStore(provisioned.credentials, {
     keepDevice: context.options.keepDevice,
     call: context.call,
     signal: context.options.signal,
     log: context.log,
     logInNewDevice: (credentials) => logIn(context, { ...credentials, deviceId: '' }),
   });
+  return fresh === undefined ? provisioned : { credentials: fresh, outcome: 'logged_in' };
 }
 
 interface Context {

@@ -5,7 +5,6 @@
  * keys for the device, the bot logs in on a new device and deletes the old one.
  */
 import type { Logger, UserId } from '../shared/index.js';
-import type { ProvisionedAccount } from './account-provisioner.js';
 import type { callMatrix } from './matrix-http.js';
 import { isRecord } from './matrix-http.js';
 import type { AccountCredentials } from './types.js';
@@ -21,19 +20,18 @@ export interface DeviceReplacementDeps {
 }
 
 /**
- * The provisioned account, or one on a new device when the kept device has no crypto store
- * but published keys. Rejects only when the new login fails.
+ * Credentials on a new device when the kept device has no crypto store but published keys;
+ * `undefined` when the device can stay. Rejects only when the new login fails.
  */
 export async function replaceDeviceWithoutStore(
-  provisioned: ProvisionedAccount,
+  credentials: AccountCredentials,
   deps: DeviceReplacementDeps,
-): Promise<ProvisionedAccount> {
-  const { credentials } = provisioned;
+): Promise<AccountCredentials | undefined> {
   if (deps.keepDevice === undefined || deps.keepDevice(credentials.userId, credentials.deviceId)) {
-    return provisioned;
+    return undefined;
   }
   if (credentials.password === '' || !(await hasPublishedKeys(deps, credentials))) {
-    return provisioned;
+    return undefined;
   }
   const fresh = await deps.logInNewDevice(credentials);
   deps.log.warn(
@@ -43,7 +41,7 @@ export async function replaceDeviceWithoutStore(
     { userId: fresh.userId, oldDeviceId: credentials.deviceId, newDeviceId: fresh.deviceId },
   );
   await deleteDevice(deps, fresh, credentials.deviceId);
-  return { credentials: fresh, outcome: 'logged_in' };
+  return fresh;
 }
 
 /** True when `/keys/query` lists device keys for the credentials' own device. */

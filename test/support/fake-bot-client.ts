@@ -12,6 +12,7 @@ import type {
   BotClient,
   CreateRoomOptions,
   DownloadedMedia,
+  MediaSource,
   OutgoingFile,
   OutgoingText,
   RawEvent,
@@ -233,11 +234,11 @@ export class FakeBotClient implements BotClient {
   }
 
   async downloadMedia(
-    mxcUrl: string,
+    source: string | MediaSource,
     options: { readonly maxBytes: number },
   ): Promise<DownloadedMedia> {
     await this.guard('downloadMedia');
-    const media = this.server.media(mxcUrl);
+    const media = this.server.media(typeof source === 'string' ? source : source.mxcUrl);
     if (media.bytes.length > options.maxBytes) {
       throw new MatrixRequestError('bad_request', 'media too large', { httpStatus: 413 });
     }

@@ -22,6 +22,7 @@ import {
 } from './message-content.js';
 import type { EventContent } from './message-content.js';
 import type { RoomStateReader } from './room-encryption-directory.js';
+import { createRoomStateReader } from './room-state-reader.js';
 import {
   buildMessagesFilter,
   buildSyncFilter,
@@ -546,48 +547,9 @@ export class BotSdkClient implements BotClient {
 
   /** Room state reads for the shared encryption directory (see room-encryption-directory.ts). */
   private roomStateReader(): RoomStateReader {
-    const stateContent = async (
-      roomId: RoomId,
-      type: string,
-    ): Promise<Readonly<Record<string, unknown>> | undefined> => {
-      try {
-        const raw = await this.http(`GET ${type}`, 'GET', `${roomPath(roomId)}/state/${type}/`);
-        return asRecord(raw, `GET ${type}`);
-      } catch (error) {
-        if (hasErrorCode(error, 'not_found')) return undefined;
-        throw error;
-      }
-    };
-    return {
-      readEncryption: (roomId) => stateContent(roomId, 'm.room.encryption'),
-      readHistoryVisibility: async (roomId) => {
-        const value = (await stateContent(roomId, 'm.room.history_visibility'))?.[
-          'history_visibility'
-        ];
-        return typeof value === 'string' ? value : undefined;
-      },
-      readMembers: async (roomId) => {
-        const raw = await this.http('GET /members', 'GET', `${roomPath(roomId)}/members`, {
-          query: { not_membership: 'leave' },
-        });
-        const chunk = asRecord(raw, 'GET /members')['chunk'];
-        const members: UserId[] = [];
-        for (const event of Array.isArray(chunk) ? (chunk as unknown[]) : []) {
-          const record = typeof event === 'object' && event !== null ? event : {};
-          const { state_key: userId, content } = record as Record<string, unknown>;
-          const membership = (content as Record<string, unknown> | undefined)?.['membership'];
-          if (typeof userId !== 'string' || (membership !== 'join' && membership !== 'invite')) {
-            continue;
-          }
-          try {
-            members.push(asUserId(userId));
-          } catch {
-            // Not a user id: not someone to share keys with.
-          }
-        }
-        return members;
-      },
-    };
+    return createRoomStateReader((what, path, query) =>
+      this.http(what, 'GET', path, query === undefined ? {} : { query }),
+    );
   }
 }
 

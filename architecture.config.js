@@ -59,6 +59,17 @@ export const SDK_HOMES = [
     message:
       'better-sqlite3 lives in src/storage only; use a repository from src/storage/index.ts.',
   },
+  {
+    name: '@matrix-org/matrix-sdk-crypto-wasm',
+    homes: ['matrix'],
+    message:
+      'The Rust crypto lives in src/matrix only; encryption is invisible above the Matrix layer.',
+  },
+  {
+    name: 'fake-indexeddb',
+    homes: ['matrix'],
+    message: 'The in-process IndexedDB backs the crypto store in src/matrix only.',
+  },
   { name: 'hono', homes: ['http'], message: 'hono lives in src/http only.' },
   { name: '@hono/node-server', homes: ['http'], message: 'hono lives in src/http only.' },
   {

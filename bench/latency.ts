@@ -13,7 +13,11 @@
  *   with 20 agents; spawn → `/api/ready` 200 with 20 agents from a fresh data dir (accounts
  *   registered during the run) and again with the same data dir (the normal restart).
  *
- *   npx tsx bench/latency.ts [samples=30]
+ * - Issue 16, `e2ee`: mention → final reply p50 in an encrypted room against a plain room of
+ *   the same fleet in the same run, seen by a real encrypting client (goal ≤ 1.3×), and
+ *   spawn → `/api/ready` with encryption on (bench/support/e2ee-latency.ts).
+ *
+ *   npx tsx bench/latency.ts [samples=30] [--e2ee-only]
  */
 import { randomUUID } from 'node:crypto';
 import type { MentionTarget } from '../test/support/matrix-events.js';
@@ -36,12 +40,16 @@ import {
 import type { BenchScope } from './support/bench-run.js';
 import { runBenchmark } from './support/bench-run.js';
 import { EchoBot } from './support/echo-bot.js';
+import { measureEncryptedLatency } from './support/e2ee-latency.js';
 import { rssMb, settledRssMb, treeRssMb } from './support/process-memory.js';
 import type { ReplyTiming } from './support/reply-timing.js';
 import { timeReply } from './support/reply-timing.js';
 import { round, summarize } from './support/stats.js';
 
-const SAMPLES = Number(process.argv[2] ?? 30);
+const ARGS = process.argv.slice(2);
+const SAMPLES = Number(ARGS.find((arg) => !arg.startsWith('--')) ?? 30);
+/** Only the encrypted-room section (a quicker run when only encryption changed). */
+const IS_E2EE_ONLY = ARGS.includes('--e2ee-only');
 /** Mentions on the 20-agent fleet, where every event reaches 21 sync loops. */
 const SAMPLES_20 = Math.min(SAMPLES, 15);
 const WARMUP = 5;
@@ -71,6 +79,15 @@ await runBenchmark('latency', async (scope) => {
   const { homeserver } = scope;
   const llm = await ScriptedLlmServer.start({ defaultReply: llmReply.text('Pong.') });
   scope.defer(() => llm.close());
+  const measureE2ee = () =>
+    measureEncryptedLatency({
+      homeserver,
+      llm,
+      samples: SAMPLES,
+      progress: scope.progress,
+      defer: scope.defer,
+    });
+  if (IS_E2EE_ONLY) return { runtime: benchRuntime(), e2ee: await measureE2ee() };
   const suffix = uniqueSuffix();
   const alice = await MatrixTestUser.register(homeserver, { localpart: `alice${suffix}` });
   await alice.startSync();
@@ -138,6 +155,8 @@ await runBenchmark('latency', async (scope) => {
       echo: (_i, tag) => sampleEcho(alice, echoRoomId, echoTarget, uniqueMarker(tag)),
     }),
   );
+  scope.progress('encrypted rooms');
+  const e2ee = await measureE2ee();
   const main = variants['default'] as ReturnType<typeof describeVariant>;
   return {
     samples: SAMPLES,
@@ -153,6 +172,7 @@ await runBenchmark('latency', async (scope) => {
     startup_ms: { ...startup, ...big.startup },
     startup_stages_ms: big.stages,
     agents_20_latency: big.latency,
+    e2ee,
   };
 });
 

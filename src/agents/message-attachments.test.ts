@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DownloadedMedia, MediaReader } from '../matrix/index.js';
+import { encryptAttachment, type DownloadedMedia, type MediaReader } from '../matrix/index.js';
 import { DaemonError, silentLogger } from '../shared/index.js';
 import { readAttachment } from './message-attachments.js';
 
@@ -7,7 +7,8 @@ function reader(files: Record<string, DownloadedMedia>): MediaReader & { asked: 
   const asked: string[] = [];
   return {
     asked,
-    downloadMedia: (url) => {
+    downloadMedia: (source) => {
+      const url = typeof source === 'string' ? source : source.mxcUrl;
       asked.push(url);
       const file = files[url];
       return file === undefined
@@ -80,7 +81,31 @@ describe('readAttachment', () => {
     expect(files.asked).toEqual([]);
   });
 
-  it('turns a failed download or an encrypted file into a note', async () => {
+  it('hands an encrypted attachment (file, not url) to the reader with its key', async () => {
+    const sealed = encryptAttachment(png.bytes);
+    const seen: unknown[] = [];
+    const result = await readAttachment(
+      {
+        msgtype: 'm.image',
+        body: 'secret.png',
+        file: sealed.fileContent('mxc://hs/sealed'),
+        info: { mimetype: 'image/png' },
+      },
+      {
+        downloadMedia: (source) => {
+          seen.push(source);
+          return Promise.resolve(png);
+        },
+      },
+      { log: silentLogger },
+    );
+    expect(result.parts).toHaveLength(1);
+    expect(seen).toEqual([
+      expect.objectContaining({ mxcUrl: 'mxc://hs/sealed', mimetype: 'image/png' }),
+    ]);
+  });
+
+  it('turns a failed download or a malformed encrypted file into a note', async () => {
     const failed = await readAttachment(
       { msgtype: 'm.image', body: 'x.png', url: 'mxc://hs/gone' },
       reader({}),
@@ -92,7 +117,7 @@ describe('readAttachment', () => {
       reader({}),
       { log: silentLogger },
     );
-    expect(encrypted.notes[0]).toContain('encrypted');
+    expect(encrypted.notes[0]).toContain('encryption data is invalid');
   });
 
   it('ignores plain text messages', async () => {

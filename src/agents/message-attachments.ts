@@ -1,5 +1,5 @@
 import type { TextAttachmentPart, ImagePart } from '../llm/index.js';
-import type { MediaReader } from '../matrix/index.js';
+import { mediaSourceOf, type MediaReader } from '../matrix/index.js';
 import { describeError, type Logger } from '../shared/index.js';
 
 /** Size limits for attachments sent to the model. */
@@ -35,8 +35,9 @@ function record(value: unknown): Readonly<Record<string, unknown>> | undefined {
 /**
  * Reads the attachment of a message (`m.image`, `m.file`, ... with an `mxc://` url): images
  * become image parts (for vision-capable models), text files become text parts up to a size
- * limit, and anything else (audio, video, archives, encrypted files Quorum cannot decrypt)
- * becomes a polite note. Download failures become notes too; this never throws.
+ * limit, and anything else (audio, video, archives) becomes a polite note. Attachments of
+ * encrypted rooms are read the same way (the Matrix layer decrypts them). Download failures
+ * become notes too; this never throws.
  */
 export async function readAttachment(
   content: Readonly<Record<string, unknown>>,
@@ -59,20 +60,20 @@ export async function readAttachment(
         ? content['body']
         : 'the attachment';
   const mimetype = typeof info?.['mimetype'] === 'string' ? info['mimetype'] : '';
-  const url = typeof content['url'] === 'string' ? content['url'] : undefined;
+  const source = mediaSourceOf(content);
   const cannotRead = (why: string): AttachmentResult => ({
     parts: [],
     notes: [`_I can't read \`${name}\` (${why}); I can read images and text files._`],
   });
-  if (url === undefined)
+  if (source === undefined)
     return cannotRead(
-      content['file'] === undefined ? 'no file was attached' : 'it is end-to-end encrypted',
+      content['file'] === undefined ? 'no file was attached' : 'its encryption data is invalid',
     );
   const isImage = msgtype === 'm.image' && (mimetype === '' || IMAGE_TYPES.test(mimetype));
   const isText = !isImage && (TEXT_TYPES.test(mimetype) || TEXT_EXTENSIONS.test(name));
   if (!isImage && !isText) return cannotRead(mimetype === '' ? msgtype.slice(2) : mimetype);
   try {
-    const media = await reader.downloadMedia(url, {
+    const media = await reader.downloadMedia(source, {
       maxBytes: isImage ? limits.maxImageBytes : limits.maxTextBytes * 4,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });

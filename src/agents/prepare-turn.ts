@@ -93,6 +93,10 @@ export async function prepareTurn(
   const version = deps.journal.get(turn.sourceVersion) ?? source;
   if (source === undefined || version === undefined) return undefined;
   const { directory } = deps;
+  // The model is chosen when the turn starts, before anything is awaited: a `!model` that
+  // dispatch handles right after the message applies to the next turn, not this one.
+  const scope = { entity: subject.entity, roomId: turn.roomId, threadRoot: turn.threadRoot };
+  const modelName = deps.models.modelNameFor(scope);
   const maxBytes = deps.maxPromptBytes();
   const request = truncateBytes(
     options.prompt ?? `${directory.nameOf(turn.requester)}: ${sourceText(source, version)}`,
@@ -138,8 +142,6 @@ export async function prepareTurn(
     fullHistory,
     Math.max(0, maxBytes - byteLength(system) - byteLength(request)),
   );
-  const scope = { entity: subject.entity, roomId: turn.roomId, threadRoot: turn.threadRoot };
-  const modelName = deps.models.modelNameFor(scope);
   return {
     source,
     version,

@@ -1,5 +1,10 @@
-import { join } from 'node:path';
-import { createBotSdkClient, provisionAccount, type loadBotSdk } from '../matrix/index.js';
+import {
+  createBotSdkClient,
+  hasCryptoStore,
+  provisionAccount,
+  type CryptoContext,
+  type loadBotSdk,
+} from '../matrix/index.js';
 import type { MatrixConnector } from '../orchestrator/index.js';
 import { withScrubbedSends } from '../outbox/index.js';
 import type { Logger, SecretScrubber } from '../shared/index.js';
@@ -16,7 +21,8 @@ export function botConnector(
   sdk: ReturnType<typeof loadBotSdk>,
   options: {
     readonly homeserverUrl: string;
-    readonly dataDir: string;
+    /** End-to-end encryption for every bot (one device store each). */
+    readonly crypto: CryptoContext;
     readonly env: Env;
     readonly log: Logger;
     readonly scrubber: SecretScrubber;
@@ -39,6 +45,8 @@ export function botConnector(
         registration,
         signal: request.signal,
         logger: log.child({ component: 'accounts' }),
+        // A device whose crypto store is gone is replaced (its keys are known to peers).
+        keepDevice: (userId, deviceId) => hasCryptoStore(options.crypto, userId, deviceId),
       });
       // Bot tokens and passwords are secrets like any other: never in a log, room or prompt.
       scrubber.addSecret('accounts', credentials.accessToken);
@@ -51,7 +59,7 @@ export function botConnector(
           homeserverUrl,
           credentials,
           logger: log.child({ component: 'matrix', userId: credentials.userId }),
-          cryptoStoreDir: join(options.dataDir, 'crypto'),
+          crypto: options.crypto,
         }),
         scrubber,
       ),

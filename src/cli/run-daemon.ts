@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import type { ModelCatalog } from '../agents/index.js';
 import { resolvePaths, type QuorumConfig } from '../config/index.js';
 import { detachedCompletions, HttpServer } from '../http/index.js';
 import { ModelRegistry } from '../llm/index.js';
-import { loadBotSdk } from '../matrix/index.js';
-import { MultiAgentOrchestrator } from '../orchestrator/index.js';
+import { createCryptoContext, loadBotSdk, type CryptoContext } from '../matrix/index.js';
+import { MultiAgentOrchestrator, type MatrixConnector } from '../orchestrator/index.js';
 import { QuorumMetrics, systemClock, type Logger, type SecretScrubber } from '../shared/index.js';
 import { SkillLibrary } from '../skills/index.js';
 import type { CliCommand } from './argv.js';
@@ -61,10 +62,11 @@ export async function runDaemon(
   const homeserverUrl = homeserverUrlOf(env);
   const { lock, store } = openDataDir(paths.dataDir);
   const metrics = new QuorumMetrics();
-  const sdk = loadBotSdk({ logger: log.child({ component: 'matrix-bot-sdk' }) });
+  const matrix = { homeserverUrl, dataDir: paths.dataDir, env, log, scrubber };
+  const { crypto, connector } = await matrixAccess(matrix);
   const orchestrator = new MultiAgentOrchestrator(loaded.config, {
     store,
-    connector: botConnector(sdk, { homeserverUrl, dataDir: paths.dataDir, env, log, scrubber }),
+    connector,
     models: (config) => modelCatalog(config, env, log, scrubber),
     clock: systemClock,
     log,
@@ -77,13 +79,14 @@ export async function runDaemon(
     port: command.apiPort ?? numberOr(env['QUORUM_API_PORT'], 8765),
     metrics,
     context,
+    crypto,
   });
   await http.start();
   log.info('starting', {
     config: paths.configPath,
     dataDir: paths.dataDir,
     homeserver: homeserverUrl,
-    e2ee: sdk.encryption.isAvailable,
+    e2ee: crypto.backend?.name ?? 'unavailable',
   });
   const watcher = superviseConfigWatcher({
     path: paths.configPath,
@@ -122,6 +125,26 @@ export async function runDaemon(
 }
 
 /**
+ * How bots reach Matrix: matrix-bot-sdk, end-to-end encryption for every bot (one device
+ * store per bot under `<data>/crypto`), and the connector that provisions and connects them.
+ */
+async function matrixAccess(options: {
+  readonly homeserverUrl: string;
+  readonly dataDir: string;
+  readonly env: Env;
+  readonly log: Logger;
+  readonly scrubber: SecretScrubber;
+}): Promise<{ readonly crypto: CryptoContext; readonly connector: MatrixConnector }> {
+  const { log } = options;
+  const sdk = loadBotSdk({ logger: log.child({ component: 'matrix-bot-sdk' }) });
+  const crypto = await createCryptoContext({
+    storeDir: join(options.dataDir, 'crypto'),
+    log: log.child({ component: 'e2ee' }),
+  });
+  return { crypto, connector: botConnector(sdk, { ...options, crypto }) };
+}
+
+/**
  * The HTTP API: health, readiness and metrics (behind the API token when set), and the
  * OpenAI-compatible API under `/v1` (behind its own keys), answered by the fleet's agents
  * and teams outside Matrix.
@@ -133,6 +156,7 @@ function apiServer(
     readonly port: number;
     readonly metrics: QuorumMetrics;
     readonly context: DaemonContext;
+    readonly crypto: CryptoContext;
   },
 ): HttpServer {
   const { exposure, context } = options;
@@ -141,6 +165,7 @@ function apiServer(
     host: exposure.host,
     port: options.port,
     source: orchestrator,
+    encryption: options.crypto.health,
     log,
     bearerToken: exposure.bearerToken,
     scrubber,

@@ -132,6 +132,8 @@ export interface ManagedRoom {
   readonly name: string;
   /** Room topic; `rooms.<key>.description`. */
   readonly topic: string;
+  /** `rooms.<key>.encrypted`: created encrypted, or encryption turned on when it exists. */
+  readonly isEncrypted: boolean;
 }
 
 /** `authorization` with rooms normalised like entity rooms, plus `quorum.allow_federation`. */

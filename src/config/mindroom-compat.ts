@@ -87,7 +87,6 @@ export const UNSUPPORTED_MINDROOM_KEYS: readonly UnsupportedKeys[] = [
   { at: ['agents', '*', 'tools', '[]', '*'], keys: ['defer', 'initial'] },
   { at: ['defaults', 'tools', '[]'], keys: ['defer', 'initial'] },
   { at: ['defaults', 'tools', '[]', '*'], keys: ['defer', 'initial'] },
-  { at: ['rooms', '*'], keys: ['encrypted'] },
   { at: ['mcp_servers', '*'], keys: ['auth', 'description'] },
   {
     at: ['tool_approval', 'rules', '[]'],

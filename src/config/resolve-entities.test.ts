@@ -200,7 +200,7 @@ agents:
   });
 
   it('gives the router every room, the routing table, the rooms to create and authorization', () => {
-    const text = `${BASE}rooms:\n  lobby: {display_name: The Lobby, description: Say hi}\n  quiet: {}\nauthorization:\n  global_users: ['@alice:${SERVER}', '@*:partner.org']\n  room_permissions:\n    dev: ['@bob:${SERVER}']\n  agent_reply_permissions:\n    a1: {joined_rooms: [lobby]}\nbot_accounts: ['@bridge:${SERVER}']\nquorum:\n  allow_federation: true\n`;
+    const text = `${BASE}rooms:\n  lobby: {display_name: The Lobby, description: Say hi, encrypted: true}\n  quiet: {}\nauthorization:\n  global_users: ['@alice:${SERVER}', '@*:partner.org']\n  room_permissions:\n    dev: ['@bob:${SERVER}']\n  agent_reply_permissions:\n    a1: {joined_rooms: [lobby]}\nbot_accounts: ['@bridge:${SERVER}']\nquorum:\n  allow_federation: true\n`;
     const router = find(specsOf(text), 'router', 'router');
     expect(router.rooms).toEqual([`#dev:${SERVER}`, `#lobby:${SERVER}`, `#quiet:${SERVER}`]);
     expect(router.routes.map((route) => `${route.kind}:${route.name}`)).toEqual([
@@ -218,9 +218,15 @@ agents:
       rooms: [`#dev:${SERVER}`, `#lobby:${SERVER}`],
     });
     expect(router.managedRooms).toEqual([
-      { alias: `#dev:${SERVER}`, key: 'dev', name: 'dev', topic: '' },
-      { alias: `#lobby:${SERVER}`, key: 'lobby', name: 'The Lobby', topic: 'Say hi' },
-      { alias: `#quiet:${SERVER}`, key: 'quiet', name: 'quiet', topic: '' },
+      { alias: `#dev:${SERVER}`, key: 'dev', name: 'dev', topic: '', isEncrypted: false },
+      {
+        alias: `#lobby:${SERVER}`,
+        key: 'lobby',
+        name: 'The Lobby',
+        topic: 'Say hi',
+        isEncrypted: true,
+      },
+      { alias: `#quiet:${SERVER}`, key: 'quiet', name: 'quiet', topic: '', isEncrypted: false },
     ]);
     expect(router.authorization).toEqual<RouterSpec['authorization']>({
       globalUsers: [`@alice:${SERVER}`],

@@ -240,7 +240,13 @@ class Resolver {
       .map((alias) => {
         const key = alias.slice(1, -suffix.length);
         const meta = this.config.rooms[key];
-        return { alias, key, name: meta?.display_name ?? key, topic: meta?.description ?? '' };
+        return {
+          alias,
+          key,
+          name: meta?.display_name ?? key,
+          topic: meta?.description ?? '',
+          isEncrypted: meta?.encrypted ?? false,
+        };
       });
   }
 

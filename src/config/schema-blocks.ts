@@ -48,9 +48,14 @@ export const roomSchema = z
       .nullish()
       .transform((value) => value?.trim() || null),
     description: z.string().default(''),
+    /**
+     * Create the room end-to-end encrypted, or turn encryption on in the existing room
+     * (irreversible: Matrix never turns it off). Default false.
+     */
+    encrypted: z.boolean().default(false),
   })
   .nullish()
-  .transform((value) => value ?? { display_name: null, description: '' });
+  .transform((value) => value ?? { display_name: null, description: '', encrypted: false });
 
 /** `mcp_servers.<id>` (MindRoom's MCPServerConfig; OAuth `auth` is not supported yet). */
 export const mcpServerSchema = z

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EncryptionHealthBoard } from '../matrix/index.js';
 import { createHttpApp } from './app.js';
 import { isLoopbackHost } from './loopback.js';
 import { SecretScrubber, type HealthSource, type ReadinessReport } from '../shared/index.js';
@@ -46,6 +47,33 @@ describe('http app', () => {
     ).request('/metrics');
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(await res.text()).toBe('quorum_x_total 1\n');
+  });
+
+  it("shows each bot's encryption: its device, and rooms it refused to post into", async () => {
+    const board = new EncryptionHealthBoard(() => Date.parse('2026-01-01T00:00:02.000Z'));
+    board.update('@quorum_calc:hs', { state: 'ready', device_id: 'DEV', device_key: 'KEY' });
+    board.refused('@quorum_calc:hs', '!secret:hs', 'encryption_failed: keys query failed');
+    const res = await createHttpApp(
+      source({
+        ready: true,
+        config_generation: 1,
+        entities: [entity, { ...entity, name: 'new', user_id: null }],
+      }),
+      { encryption: board },
+    ).request('/api/ready');
+    const body = (await res.json()) as { entities: { encryption: unknown }[] };
+    expect(body.entities[0]?.encryption).toMatchObject({
+      state: 'ready',
+      device_id: 'DEV',
+      refused_rooms: [
+        {
+          room_id: '!secret:hs',
+          reason: 'encryption_failed: keys query failed',
+          at: '2026-01-01T00:00:02.000Z',
+        },
+      ],
+    });
+    expect(body.entities[1]?.encryption).toBeNull();
   });
 });
 

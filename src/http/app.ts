@@ -1,7 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Context, Next } from 'hono';
-import { redactText, scrubDeep, type HealthSource, type TextScrubber } from '../shared/index.js';
+import type { EncryptionStatusSource } from '../matrix/index.js';
+import {
+  redactText,
+  scrubDeep,
+  type HealthSource,
+  type ReadinessReport,
+  type TextScrubber,
+} from '../shared/index.js';
 import { mountOpenAiApi, type OpenAiApiOptions } from './openai-api.js';
 
 /** Options of {@link createHttpApp}. */
@@ -16,6 +23,12 @@ export interface HttpAppOptions {
   readonly scrubber?: TextScrubber | undefined;
   /** Serves the OpenAI-compatible API under `/v1` when given (its own keys guard it). */
   readonly openAi?: OpenAiApiOptions;
+  /**
+   * Each bot's end-to-end encryption status, added to every entity of `/api/ready`
+   * (`encryption`, `null` for a bot no client reported yet): its device, whether it can
+   * encrypt, and the encrypted rooms where it refused to post because it could not.
+   */
+  readonly encryption?: EncryptionStatusSource;
 }
 
 /**
@@ -37,7 +50,7 @@ export function createHttpApp(source: HealthSource, options: HttpAppOptions = {}
   const guard = bearerGuard(options.bearerToken);
   app.get('/api/health', (c) => c.json({ status: 'ok' }));
   app.get('/api/ready', guard, (c) => {
-    const report = source.readiness();
+    const report = withEncryption(source.readiness(), options.encryption);
     const body = clean(JSON.stringify(scrubDeep(report, shapes)));
     return c.body(body, report.ready ? 200 : 503, {
       'content-type': 'application/json; charset=utf-8',
@@ -74,4 +87,18 @@ function bearerGuard(
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+function withEncryption(
+  report: ReadinessReport,
+  encryption: EncryptionStatusSource | undefined,
+): ReadinessReport {
+  if (encryption === undefined) return report;
+  return {
+    ...report,
+    entities: report.entities.map((entity) => ({
+      ...entity,
+      encryption: entity.user_id === null ? null : (encryption.statusOf(entity.user_id) ?? null),
+    })),
+  };
 }

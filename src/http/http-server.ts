@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import type { EncryptionStatusSource } from '../matrix/index.js';
 import type { HealthSource, Logger, TextScrubber } from '../shared/index.js';
 import { createHttpApp } from './app.js';
 import type { OpenAiApiOptions } from './openai-api.js';
@@ -8,6 +9,8 @@ export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly source: HealthSource;
+  /** Each bot's encryption status, added to `/api/ready` (see `createHttpApp`). */
+  readonly encryption?: EncryptionStatusSource;
   readonly log: Logger;
   /** Serves the OpenAI-compatible API under `/v1` when given (see `createHttpApp`). */
   readonly openAi?: OpenAiApiOptions;
@@ -33,6 +36,7 @@ export class HttpServer {
     const app = createHttpApp(this.options.source, {
       bearerToken: this.options.bearerToken,
       scrubber: this.options.scrubber,
+      ...(this.options.encryption === undefined ? {} : { encryption: this.options.encryption }),
       ...(this.options.openAi === undefined ? {} : { openAi: this.options.openAi }),
     });
     await new Promise<void>((resolve, reject) => {

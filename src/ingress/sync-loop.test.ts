@@ -267,3 +267,68 @@ function startLoop(
     },
   };
 }
+
+describe('SyncLoop with encrypted events', () => {
+  function held(id: string): RawEvent {
+    return event(id, {
+      type: 'm.room.encrypted',
+      content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'x', session_id: 'S' },
+    });
+  }
+
+  it('replaces an event held encrypted once its keys came, and hands it on to be decided', async () => {
+    const store = newStore();
+    store.journal.admit('calc', 's0', []);
+    const late: RawEvent = { ...event('$secret'), room_id: ROOM };
+    const source = new ScriptedSync([
+      batch('s1', [held('$secret')]),
+      { ...batch('s2', []), decryptedLate: [late] },
+    ]);
+    const admitted = await runUntil(source, store, 2);
+    expect(admitted.map((entries) => entries.map((e) => [e.eventId, e.type]))).toEqual([
+      [['$secret', 'm.room.encrypted']],
+      [['$secret', 'm.room.message']],
+    ]);
+    const entry = store.journal.get('$secret');
+    expect(entry?.event.content['body']).toBe('$secret');
+    expect(entry?.decision).toBeUndefined();
+    expect(store.journal.listUndecided().map((e) => e.eventId)).toEqual(['$secret']);
+  });
+
+  it('hands events still undecryptable to the notifier', async () => {
+    const store = newStore();
+    store.journal.admit('calc', 's0', []);
+    const reported: string[] = [];
+    const controller = new AbortController();
+    const loop = new SyncLoop({
+      bot: 'calc',
+      client: new ScriptedSync([
+        batch('s1', [held('$gone')]),
+        { ...batch('s2', []), undecryptable: [{ ...held('$gone'), room_id: ROOM }] },
+      ]),
+      journal: store.journal,
+      sink: {
+        onAdmitted: () => undefined,
+        onInvites: () => undefined,
+        onLeftRooms: () => undefined,
+      },
+      clock,
+      log: silentLogger,
+      isEntityUser: () => false,
+      catchUpWindowMs: 15 * 60_000,
+      pollTimeoutMs: 30_000,
+      undecryptable: {
+        notify: (events: readonly RawEvent[]) => {
+          reported.push(...events.map((e) => e.event_id));
+          setImmediate(() => {
+            controller.abort();
+          });
+          return Promise.resolve();
+        },
+      },
+      onBatch: () => undefined,
+    });
+    await loop.run(controller.signal);
+    expect(reported).toEqual(['$gone']);
+  });
+});

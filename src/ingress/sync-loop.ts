@@ -5,17 +5,19 @@ import type {
   SyncSource,
   TimelineSource,
 } from '../matrix/index.js';
-import type { IngressJournal, JournalEntry } from '../storage/index.js';
+import type { Admission, IngressJournal, JournalEntry } from '../storage/index.js';
 import {
   AbortReason,
   isAborted,
   linkSignal,
+  runTask,
   type Clock,
   type LinkedSignal,
   type Logger,
   type RoomId,
 } from '../shared/index.js';
-import { toAdmissions } from './admission.js';
+import { toAdmissions, type AdmissionPolicy } from './admission.js';
+import type { UndecryptableNotifier } from './undecryptable-notifier.js';
 
 /**
  * What another bot of the process already receives for this one. Every event in an excluded
@@ -61,6 +63,8 @@ export interface SyncLoopOptions {
   readonly standbyIntervalMs?: number;
   /** Called after every successful batch (health, watchdog). */
   readonly onBatch: (batch: SyncBatch) => void;
+  /** Posts the note for messages that stayed undecryptable (see `SyncBatch.undecryptable`). */
+  readonly undecryptable?: Pick<UndecryptableNotifier, 'notify'>;
 }
 
 /**
@@ -92,7 +96,7 @@ export class SyncLoop {
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
-    const { bot, client, journal, log } = this.options;
+    const { bot, journal } = this.options;
     const isStopped = (): boolean => isAborted(signal);
     // The first sync of a run does not long-poll: it returns what is new at once, so a
     // (re)started bot is ready in one round trip instead of after a poll timeout.
@@ -100,68 +104,107 @@ export class SyncLoop {
     for (;;) {
       if (isStopped()) return;
       const since = journal.syncToken(bot);
-      let batch: SyncBatch;
-      const poll = linkSignal(signal);
-      this.currentPoll = poll;
-      try {
-        const coverage = this.options.coverage?.() ?? NO_COVERAGE;
-        const isStandby = coverage.isFullyCovered && timeoutMs > 0;
-        if (isStandby) {
-          await this.options.clock.sleep(
-            this.options.standbyIntervalMs ?? DEFAULT_STANDBY_INTERVAL_MS,
-            poll.signal,
-          );
-        }
-        batch = await client.sync({
-          since,
-          timeoutMs: isStandby ? 0 : timeoutMs,
-          signal: poll.signal,
-          excludeRooms: coverage.excludeRooms,
-        });
-        timeoutMs = this.options.pollTimeoutMs;
-      } catch (error: unknown) {
-        if (isStopped()) return;
-        if (isAborted(poll.signal)) {
-          // Refreshed: ask again at once with the new options.
-          timeoutMs = 0;
-          continue;
-        }
-        throw error;
-      } finally {
-        this.currentPoll = undefined;
-        poll.cleanup();
+      const batch = await this.poll(since, timeoutMs, signal);
+      if (batch === 'stopped') return;
+      if (batch === 'refreshed') {
+        // Refreshed: ask again at once with the new options.
+        timeoutMs = 0;
+        continue;
       }
-      const isFirstSync = since === undefined;
-      const admissions = [];
-      for (const room of batch.joined) {
-        let timeline: readonly RawEvent[] = room.timeline;
-        if (room.limited && !isFirstSync && room.prevBatch !== undefined) {
-          const gap = await this.backfill(room.roomId, room.prevBatch, since, signal);
-          if (gap.length > 0)
-            log.info('backfilled a limited timeline', { roomId: room.roomId, events: gap.length });
-          timeline = [...gap, ...timeline];
-        }
-        admissions.push(
-          ...toAdmissions(
-            room.roomId,
-            timeline,
-            {
-              isEntityUser: this.options.isEntityUser,
-              nowMs: this.options.clock.now(),
-              catchUpWindowMs: this.options.catchUpWindowMs,
-            },
-            isFirstSync,
-          ),
-        );
-      }
+      timeoutMs = this.options.pollTimeoutMs;
+      const admissions = await this.admissionsOf(batch, since, signal);
+      // Events held encrypted until their keys came replace their copy in the same transaction.
+      const replacements = (batch.decryptedLate ?? []).flatMap((event) =>
+        event.room_id === undefined
+          ? []
+          : toAdmissions(event.room_id, [event], this.admissionPolicy(), false),
+      );
       // A stop requested while the long-poll was in flight still admits the batch (nothing is
       // lost), but hands nothing on.
-      const admitted = journal.admit(bot, batch.nextBatch, admissions);
+      const admitted = journal.admit(bot, batch.nextBatch, admissions, replacements);
       this.options.onBatch(batch);
       if (isStopped()) return;
-      if (admitted.length > 0) this.options.sink.onAdmitted(admitted, bot);
-      if (batch.invited.length > 0) this.options.sink.onInvites(batch.invited, bot);
-      if (batch.left.length > 0) this.options.sink.onLeftRooms(batch.left, bot);
+      this.handOn(batch, admitted);
+    }
+  }
+
+  /** One `/sync` (after the standby pause when the router covers every room of the bot). */
+  private async poll(
+    since: string | undefined,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<SyncBatch | 'stopped' | 'refreshed'> {
+    const poll = linkSignal(signal);
+    this.currentPoll = poll;
+    try {
+      const coverage = this.options.coverage?.() ?? NO_COVERAGE;
+      const isStandby = coverage.isFullyCovered && timeoutMs > 0;
+      if (isStandby) {
+        await this.options.clock.sleep(
+          this.options.standbyIntervalMs ?? DEFAULT_STANDBY_INTERVAL_MS,
+          poll.signal,
+        );
+      }
+      return await this.options.client.sync({
+        since,
+        timeoutMs: isStandby ? 0 : timeoutMs,
+        signal: poll.signal,
+        excludeRooms: coverage.excludeRooms,
+      });
+    } catch (error: unknown) {
+      if (isAborted(signal)) return 'stopped';
+      if (isAborted(poll.signal)) return 'refreshed';
+      throw error;
+    } finally {
+      this.currentPoll = undefined;
+      poll.cleanup();
+    }
+  }
+
+  /** The batch's timeline events to admit, with the gap of a limited timeline backfilled. */
+  private async admissionsOf(
+    batch: SyncBatch,
+    since: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Admission[]> {
+    const isFirstSync = since === undefined;
+    const admissions: Admission[] = [];
+    for (const room of batch.joined) {
+      let timeline: readonly RawEvent[] = room.timeline;
+      if (room.limited && !isFirstSync && room.prevBatch !== undefined) {
+        const gap = await this.backfill(room.roomId, room.prevBatch, since, signal);
+        if (gap.length > 0)
+          this.options.log.info('backfilled a limited timeline', {
+            roomId: room.roomId,
+            events: gap.length,
+          });
+        timeline = [...gap, ...timeline];
+      }
+      admissions.push(...toAdmissions(room.roomId, timeline, this.admissionPolicy(), isFirstSync));
+    }
+    return admissions;
+  }
+
+  private admissionPolicy(): AdmissionPolicy {
+    return {
+      isEntityUser: this.options.isEntityUser,
+      nowMs: this.options.clock.now(),
+      catchUpWindowMs: this.options.catchUpWindowMs,
+    };
+  }
+
+  /** Hands what the batch admitted (and its invites, leaves, undecryptable events) on. */
+  private handOn(batch: SyncBatch, admitted: readonly JournalEntry[]): void {
+    const { bot, sink, log } = this.options;
+    if (admitted.length > 0) sink.onAdmitted(admitted, bot);
+    if (batch.invited.length > 0) sink.onInvites(batch.invited, bot);
+    if (batch.left.length > 0) sink.onLeftRooms(batch.left, bot);
+    const undecryptable = batch.undecryptable ?? [];
+    if (undecryptable.length > 0 && this.options.undecryptable !== undefined) {
+      runTask(this.options.undecryptable.notify(undecryptable), {
+        log,
+        what: 'note undecryptable messages',
+      });
     }
   }
 

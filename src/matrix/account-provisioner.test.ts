@@ -266,3 +266,50 @@ describe('provisionAccount hygiene', () => {
     expect(await rejectionOf(pending)).toBe(reason);
   });
 });
+
+describe('provisionAccount when a device lost its crypto store', () => {
+  const KEYS_QUERY = '/_matrix/client/v3/keys/query';
+  const DELETE = '/_matrix/client/v3/delete_devices';
+
+  it('logs in on a new device when the old one published keys, and deletes the old one', async () => {
+    server.on('GET', WHOAMI, { body: { user_id: '@coder:example.org', device_id: 'KEEPME' } });
+    server.on('POST', KEYS_QUERY, {
+      body: { device_keys: { '@coder:example.org': { KEEPME: { keys: {} } } } },
+    });
+    server.on('POST', LOGIN, { body: newAccount });
+    server.on('POST', DELETE, { body: {} });
+    const asked: string[] = [];
+    const result = await provisionAccount(
+      options({
+        stored,
+        keepDevice: (_userId, deviceId) => {
+          asked.push(deviceId);
+          return false;
+        },
+      }),
+    );
+    expect(asked).toEqual(['KEEPME']);
+    expect(result.credentials.deviceId).toBe('NEWDEV');
+    expect(result.credentials.password).toBe(stored.password);
+    const login = server.received('POST', LOGIN)[0]?.body as Record<string, unknown>;
+    expect(login['device_id']).toBeUndefined();
+    const deleted = server.received('POST', DELETE)[0]?.body as Record<string, unknown>;
+    expect(deleted['devices']).toEqual(['KEEPME']);
+    expect(logger.at('warn', 'crypto store of this bot device is missing')).toHaveLength(1);
+  });
+
+  it('keeps a device that never published keys (nothing to take over)', async () => {
+    server.on('GET', WHOAMI, { body: { user_id: '@coder:example.org', device_id: 'KEEPME' } });
+    server.on('POST', KEYS_QUERY, { body: { device_keys: { '@coder:example.org': {} } } });
+    const result = await provisionAccount(options({ stored, keepDevice: () => false }));
+    expect(result).toEqual({ credentials: stored, outcome: 'reused' });
+    expect(server.received('POST', LOGIN)).toEqual([]);
+  });
+
+  it('keeps the device when its store exists, without asking the server', async () => {
+    server.on('GET', WHOAMI, { body: { user_id: '@coder:example.org', device_id: 'KEEPME' } });
+    const result = await provisionAccount(options({ stored, keepDevice: () => true }));
+    expect(result.outcome).toBe('reused');
+    expect(server.received('POST', '/_matrix/client/v3/keys/query')).toEqual([]);
+  });
+});

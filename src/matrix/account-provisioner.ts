@@ -11,6 +11,7 @@ import { MatrixRequestError, matrixErrorFromResponse } from './errors.js';
 import { callMatrix, isRecord, sendMatrixRequest } from './matrix-http.js';
 import type { FetchLike } from './matrix-http.js';
 import type { AccountCredentials } from './types.js';
+import { replaceDeviceWithoutStore } from './device-replacement.js';
 
 /** How an account may be registered when none is stored. */
 export interface RegistrationOptions {
@@ -35,6 +36,13 @@ export interface ProvisionAccountOptions {
   readonly fetch?: FetchLike;
   /** Defaults to 32 random bytes, base64url. */
   readonly generatePassword?: () => string;
+  /**
+   * Whether the stored device can be kept: false when its local crypto state is gone (see
+   * `hasCryptoStore`). The homeserver is then asked whether the device published encryption
+   * keys; if it did, peers know those keys and a new store cannot take them over, so the bot
+   * logs in on a new device (and deletes the old one). Default: always keep.
+   */
+  readonly keepDevice?: (userId: UserId, deviceId: string) => boolean;
 }
 
 /** What {@link provisionAccount} did. */
@@ -71,7 +79,7 @@ export async function provisionAccount(
     const reused = await whoami(context, stored);
     if (reused !== undefined) {
       context.log.debug('stored Matrix credentials still valid', { userId: reused.userId });
-      return { credentials: reused, outcome: 'reused' };
+      return replaceLostDevice(context, { credentials: reused, outcome: 'reused' });
     }
     if (stored.password !== '') {
       const credentials = await logIn(context, stored);
@@ -79,7 +87,7 @@ export async function provisionAccount(
         userId: credentials.userId,
         deviceId: credentials.deviceId,
       });
-      return { credentials, outcome: 'logged_in' };
+      return replaceLostDevice(context, { credentials, outcome: 'logged_in' });
     }
     context.log.warn('stored Matrix token is invalid and no password is stored', {
       userId: stored.userId,
@@ -91,6 +99,21 @@ export async function provisionAccount(
     deviceId: credentials.deviceId,
   });
   return { credentials, outcome: 'registered' };
+}
+
+/** See `keepDevice`: a device whose crypto state is gone is replaced when peers know its keys. */
+async function replaceLostDevice(
+  context: Context,
+  provisioned: ProvisionedAccount,
+): Promise<ProvisionedAccount> {
+  const fresh = await replaceDeviceWithoutStore(provisioned.credentials, {
+    keepDevice: context.options.keepDevice,
+    call: context.call,
+    signal: context.options.signal,
+    log: context.log,
+    logInNewDevice: (credentials) => logIn(context, { ...credentials, deviceId: '' }),
+  });
+  return fresh === undefined ? provisioned : { credentials: fresh, outcome: 'logged_in' };
 }
 
 interface Context {
@@ -163,7 +186,8 @@ async function logIn(context: Context, stored: AccountCredentials): Promise<Acco
         type: 'm.login.password',
         identifier: { type: 'm.id.user', user: context.options.localpart },
         password: stored.password,
-        device_id: stored.deviceId,
+        // An empty device id asks the homeserver for a new device.
+        ...(stored.deviceId === '' ? {} : { device_id: stored.deviceId }),
         initial_device_display_name: DEVICE_DISPLAY_NAME,
       },
       signal: context.options.signal,

@@ -32,6 +32,11 @@ beforeEach(async () => {
   server.on('POST', '/_matrix/client/v3/user/@coder:example.org/filter', {
     body: { filter_id: 'F1' },
   });
+  // Rooms are unencrypted unless a test says otherwise (a send checks once per room).
+  server.on('GET', /\/state\/m\.room\.(encryption|history_visibility)\/$/, {
+    status: 404,
+    body: { errcode: 'M_NOT_FOUND', error: 'no such state' },
+  });
 });
 
 afterEach(async () => {
@@ -406,20 +411,70 @@ describe('BotSdkClient membership and typing', () => {
   });
 });
 
-describe('createBotSdkClient', () => {
-  it('runs without encryption when the crypto binary is missing, even with a store dir', () => {
-    const withoutCrypto = {
-      sdk: loaded.sdk,
-      encryption: { isAvailable: false, missingBinary: 'x', reason: 'x', fix: 'x' },
-    } as const;
-    const plain = createBotSdkClient(withoutCrypto, {
-      homeserverUrl: server.url,
-      credentials: { userId: me, accessToken: 't', deviceId: 'D' },
-      logger: silentLogger,
-      cryptoStoreDir: '/nonexistent/never-created',
+describe('BotSdkClient files', () => {
+  it('uploads a file and posts it as an image in the thread', async () => {
+    server.on('POST', '/_matrix/media/v3/upload', {
+      body: { content_uri: 'mxc://example.org/up' },
     });
-    expect(plain.isEncryptionEnabled).toBe(false);
+    server.on('PUT', /\/send\/m\.room\.message\//, { body: { event_id: '$file' } });
+    const eventId = await client.sendFile(
+      room,
+      {
+        bytes: Buffer.from('png bytes'),
+        filename: 'chart.png',
+        mimetype: 'image/png',
+        thread: { rootId: asEventId('$root') },
+      },
+      { txnId: 'f1' },
+    );
+    expect(eventId).toBe('$file');
+    const [upload] = server.received('POST', '/_matrix/media/v3/upload');
+    expect(upload?.query.get('filename')).toBe('chart.png');
+    expect(upload?.headers['content-type']).toBe('image/png');
+    expect(upload?.body).toEqual(Buffer.from('png bytes'));
+    const [sent] = server.received('PUT', /\/send\//);
+    expect(sent?.path).toContain('/send/m.room.message/f1');
+    expect(sent?.body).toMatchObject({
+      msgtype: 'm.image',
+      body: 'chart.png',
+      url: 'mxc://example.org/up',
+      info: { mimetype: 'image/png', size: 9 },
+      'm.relates_to': { rel_type: 'm.thread', event_id: '$root' },
+    });
+  });
+
+  it('uploads only ciphertext to an encrypted room, and refuses to post it without crypto', async () => {
+    server.on('GET', /\/state\/m\.room\.encryption\/$/, {
+      body: { algorithm: 'm.megolm.v1.aes-sha2' },
+    });
+    server.on('POST', '/_matrix/media/v3/upload', {
+      body: { content_uri: 'mxc://example.org/up' },
+    });
+    await expect(
+      client.sendFile(
+        room,
+        { bytes: Buffer.from('top secret'), filename: 's.txt', mimetype: 'text/plain' },
+        { txnId: 'f2' },
+      ),
+    ).rejects.toMatchObject({ code: 'encryption_unavailable' });
+    const uploads = server.received('POST', '/_matrix/media/v3/upload');
+    expect(uploads).toHaveLength(1);
+    expect(Buffer.isBuffer(uploads[0]?.body)).toBe(true);
+    expect((uploads[0]?.body as Buffer).toString('latin1')).not.toContain('top secret');
+    expect(server.received('PUT', /\/send\//)).toEqual([]);
+  });
+});
+
+describe('createBotSdkClient', () => {
+  it('never sends plaintext into an encrypted room when it has no crypto backend', async () => {
+    server.on('GET', /\/state\/m\.room\.encryption\/$/, {
+      body: { algorithm: 'm.megolm.v1.aes-sha2' },
+    });
     expect(client.isEncryptionEnabled).toBe(false);
+    await expect(
+      client.sendText(room, { body: 'secret', format: 'plain' }, { txnId: 't1' }),
+    ).rejects.toMatchObject({ code: 'encryption_unavailable' });
+    expect(server.received('PUT', /\/send\//)).toEqual([]);
   });
 });
 

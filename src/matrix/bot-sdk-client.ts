@@ -8,11 +8,21 @@ import type { MatrixClient } from 'matrix-bot-sdk';
 import type { EventId, Logger, RoomAlias, RoomId, UserId } from '../shared/index.js';
 import { AbortReason, asEventId, asRoomId, asUserId, hasErrorCode } from '../shared/index.js';
 import { runAbortable } from './abortable-request.js';
+import type { CryptoContext } from './crypto-context.js';
 import { CryptoSession } from './crypto-session.js';
+import type { DeviceCrypto } from './device-crypto.js';
 import { MatrixRequestError } from './errors.js';
-import { buildEditContent, buildMessageContent, buildReactionContent } from './message-content.js';
+import { decryptAttachment, encryptAttachment } from './media-crypto.js';
+import type { MediaSource } from './media-crypto.js';
+import {
+  buildEditContent,
+  buildFileContent,
+  buildMessageContent,
+  buildReactionContent,
+} from './message-content.js';
 import type { EventContent } from './message-content.js';
-import type { RoomCrypto } from './room-crypto.js';
+import type { RoomStateReader } from './room-encryption-directory.js';
+import { createRoomStateReader } from './room-state-reader.js';
 import {
   buildMessagesFilter,
   buildSyncFilter,
@@ -25,6 +35,7 @@ import type {
   BotClient,
   CreateRoomOptions,
   DownloadedMedia,
+  OutgoingFile,
   OutgoingText,
   RawEvent,
   SendOptions,
@@ -44,15 +55,20 @@ export interface BotSdkClientDeps {
   readonly userId: UserId;
   readonly deviceId: string;
   readonly logger: Logger;
-  /** The E2EE engine, or `undefined` to run without encryption. */
-  readonly crypto: RoomCrypto | undefined;
+  /** The process's encryption (backend, shared room directory, health board). */
+  readonly crypto: CryptoContext;
+  /** The account password (cross-signing's user-interactive auth); empty to skip cross-signing. */
+  readonly password: string;
   readonly timelineLimit: number;
+  readonly now?: () => number;
+  /** Opens the device's crypto; tests inject a fake engine. */
+  readonly openDevice?: () => Promise<DeviceCrypto>;
 }
 
 /**
  * {@link BotClient} on an SDK MatrixClient. Every rejection is a MatrixRequestError or an abort
  * reason. Build it with `createBotSdkClient`; the constructor is the seam tests use to inject a
- * fake {@link RoomCrypto}. The owner calls `close()`.
+ * fake crypto device. The owner calls `close()`.
  */
 /**
  * Spec "Push Rules": the server-default rule that matches every event with no actions;
@@ -60,13 +76,16 @@ export interface BotSdkClientDeps {
  */
 const MASTER_PUSH_RULE_PATH = '/_matrix/client/v3/pushrules/global/override/.m.rule.master';
 
+/** The `m.room.encryption` content Quorum creates (spec: Megolm, the only room algorithm). */
+const MEGOLM_ENCRYPTION = { algorithm: 'm.megolm.v1.aes-sha2' };
+
 export class BotSdkClient implements BotClient {
   readonly userId: UserId;
   readonly deviceId: string;
   readonly isEncryptionEnabled: boolean;
   private readonly log: Logger;
   private readonly closing = new AbortController();
-  private readonly crypto: CryptoSession | undefined;
+  private readonly crypto: CryptoSession;
   /** Uploaded filters by the rooms they exclude (sorted, joined). */
   private readonly filterIds = new Map<string, Promise<string>>();
 
@@ -76,23 +95,26 @@ export class BotSdkClient implements BotClient {
   ) {
     this.userId = deps.userId;
     this.deviceId = deps.deviceId;
-    this.isEncryptionEnabled = deps.crypto !== undefined;
+    this.isEncryptionEnabled = deps.crypto.backend !== undefined;
     this.log = deps.logger.child({ userId: deps.userId });
-    this.crypto =
-      deps.crypto === undefined
-        ? undefined
-        : new CryptoSession({
-            crypto: deps.crypto,
-            log: this.log,
-            closed: this.closing.signal,
-            listJoinedRooms: () => this.getJoinedRooms(),
-          });
+    this.crypto = new CryptoSession({
+      context: deps.crypto,
+      userId: deps.userId,
+      deviceId: deps.deviceId,
+      password: deps.password,
+      http: (method, path, body) => this.http(`${method} ${path}`, method, path, { body }),
+      rooms: this.roomStateReader(),
+      log: this.log,
+      closed: this.closing.signal,
+      now: deps.now ?? Date.now,
+      ...(deps.openDevice === undefined ? {} : { openDevice: deps.openDevice }),
+    });
   }
 
   // --- sync and history ---
 
   async sync(options: SyncOptions): Promise<SyncBatch> {
-    await this.crypto?.ensureReady(options.signal);
+    await this.crypto.ensureReady(options.signal);
     const filter = await this.ensureFilter(options.signal, options.excludeRooms ?? []);
     const query: Record<string, unknown> = { filter, timeout: Math.max(0, options.timeoutMs) };
     if (options.since !== undefined) query['since'] = options.since;
@@ -106,7 +128,7 @@ export class BotSdkClient implements BotClient {
     if (parsed.droppedEvents > 0) {
       this.log.debug('sync events dropped as malformed', { count: parsed.droppedEvents });
     }
-    return this.crypto === undefined ? parsed.batch : this.crypto.processSync(parsed);
+    return this.crypto.processSync(parsed);
   }
 
   async backfill(
@@ -187,6 +209,18 @@ export class BotSdkClient implements BotClient {
   ): Promise<EventId> {
     const content = buildEditContent(targetId, message);
     return this.sendEvent(roomId, 'm.room.message', content, options.txnId);
+  }
+
+  async sendFile(roomId: RoomId, file: OutgoingFile, options: SendOptions): Promise<EventId> {
+    // Encrypted rooms get an encrypted upload: the homeserver never holds the clear bytes.
+    if (await this.crypto.isRoomEncrypted(roomId)) {
+      const sealed = encryptAttachment(file.bytes);
+      const url = await this.upload(sealed.ciphertext, 'application/octet-stream', file.filename);
+      const content = buildFileContent(file, { file: { ...sealed.fileContent(url) } });
+      return this.sendEvent(roomId, 'm.room.message', content, options.txnId);
+    }
+    const url = await this.upload(file.bytes, file.mimetype, file.filename);
+    return this.sendEvent(roomId, 'm.room.message', buildFileContent(file, { url }), options.txnId);
   }
 
   react(roomId: RoomId, targetId: EventId, key: string, options: SendOptions): Promise<EventId> {
@@ -289,10 +323,39 @@ export class BotSdkClient implements BotClient {
             state_key: '',
             content: { history_visibility: 'shared' },
           },
+          ...(options.isEncrypted === true
+            ? [{ type: 'm.room.encryption', state_key: '', content: MEGOLM_ENCRYPTION }]
+            : []),
         ],
       },
     });
     return branded(asRecord(raw, 'POST /createRoom')['room_id'], asRoomId, 'POST /createRoom');
+  }
+
+  async enableEncryption(roomId: RoomId): Promise<boolean> {
+    const current = await this.http(
+      'GET m.room.encryption',
+      'GET',
+      `${roomPath(roomId)}/state/m.room.encryption/`,
+    ).catch((error: unknown) => {
+      if (hasErrorCode(error, 'not_found')) return undefined;
+      throw error;
+    });
+    if (
+      current !== undefined &&
+      typeof asRecord(current, 'GET m.room.encryption')['algorithm'] === 'string'
+    ) {
+      return false;
+    }
+    await this.http(
+      'PUT m.room.encryption',
+      'PUT',
+      `${roomPath(roomId)}/state/m.room.encryption/`,
+      {
+        body: MEGOLM_ENCRYPTION,
+      },
+    );
+    return true;
   }
 
   // --- profile and lifecycle ---
@@ -326,9 +389,10 @@ export class BotSdkClient implements BotClient {
   }
 
   async downloadMedia(
-    mxcUrl: string,
+    source: string | MediaSource,
     options: { readonly maxBytes: number; readonly signal?: AbortSignal },
   ): Promise<DownloadedMedia> {
+    const mxcUrl = typeof source === 'string' ? source : source.mxcUrl;
     const match = /^mxc:\/\/([^/]+)\/([^/?#]+)$/.exec(mxcUrl);
     if (match === null) {
       throw new MatrixRequestError('bad_request', `not an mxc:// URL: ${mxcUrl}`, {
@@ -364,17 +428,25 @@ export class BotSdkClient implements BotClient {
       );
     }
     const contentType = response.headers?.['content-type'];
+    if (typeof source !== 'string' && source.encryption !== undefined) {
+      // The server only holds ciphertext (served as octet-stream); the event names the type.
+      return {
+        bytes: decryptAttachment(bytes, source.encryption),
+        contentType: source.mimetype ?? 'application/octet-stream',
+      };
+    }
     return {
       bytes,
       contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
     };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     if (!this.closing.signal.aborted) {
       this.closing.abort(new AbortReason('shutdown', 'Matrix client closed'));
     }
-    return Promise.resolve();
+    // Saves the crypto store durably (its own calls are not tied to the closing signal).
+    await this.crypto.close();
   }
 
   // --- internals ---
@@ -412,14 +484,24 @@ export class BotSdkClient implements BotClient {
     content: EventContent,
     txnId: string,
   ): Promise<EventId> {
-    const outgoing =
-      this.crypto === undefined
-        ? { type, content }
-        : await this.crypto.prepareOutgoing(roomId, type, content);
+    const outgoing = await this.crypto.prepareOutgoing(roomId, type, content);
     const path =
       `${roomPath(roomId)}/send/${encodeURIComponent(outgoing.type)}/` + encodeURIComponent(txnId);
     const raw = await this.http(`PUT /send/${type}`, 'PUT', path, { body: outgoing.content });
     return eventIdOf(raw, `PUT /send/${type}`);
+  }
+
+  /** `POST /_matrix/media/v3/upload` through the SDK (raw body); resolves with the `mxc://` URL. */
+  private async upload(bytes: Buffer, contentType: string, filename: string): Promise<string> {
+    const url = await runAbortable(
+      'POST /upload',
+      () => this.client.uploadContent(bytes, contentType, filename),
+      [this.closing.signal],
+    );
+    if (typeof url !== 'string' || !url.startsWith('mxc://')) {
+      throw new MatrixRequestError('invalid_response', 'media upload answered no mxc:// URL');
+    }
+    return url;
   }
 
   /**
@@ -460,9 +542,14 @@ export class BotSdkClient implements BotClient {
   }
 
   private decryptAll(roomId: RoomId, events: RawEvent[]): Promise<RawEvent[]> {
-    return this.crypto === undefined
-      ? Promise.resolve(events)
-      : this.crypto.decryptAll(roomId, events);
+    return this.crypto.decryptAll(roomId, events);
+  }
+
+  /** Room state reads for the shared encryption directory (see room-encryption-directory.ts). */
+  private roomStateReader(): RoomStateReader {
+    return createRoomStateReader((what, path, query) =>
+      this.http(what, 'GET', path, query === undefined ? {} : { query }),
+    );
   }
 }
 

@@ -107,18 +107,17 @@ describe('loadBotSdk', () => {
     expect((crypto as Record<symbol, unknown>)[Symbol.toStringTag]).toBeUndefined();
   });
 
-  it('logs exactly one warning naming the missing binary and how to get it', () => {
+  it('only notes the missing native binary at debug level (Quorum encrypts with wasm)', () => {
     const system = fakeModuleSystem('missing');
     const logger = new RecordingLogger();
     loadBotSdk({ logger, require: system.require });
     loadBotSdk({ logger, require: system.require });
-    const warnings = logger.at('warn');
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.message).toMatch(/^end-to-end encryption disabled: /);
-    expect(warnings[0]?.fields['missingBinary']).toBe(
+    expect(logger.at('warn')).toEqual([]);
+    const notes = logger.at('debug', 'native crypto binding not loaded');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.fields['missingBinary']).toBe(
       '@matrix-org/matrix-sdk-crypto-nodejs-linux-x64-gnu',
     );
-    expect(String(warnings[0]?.fields['fix'])).toContain('download-lib.js');
   });
 
   it('fails clearly when the SDK is not installed at all', () => {
@@ -143,7 +142,8 @@ describe('loadBotSdk', () => {
     const realRequire = createRequire(import.meta.url) as ModuleRequire;
     const { sdk, encryption } = loadBotSdk({ logger, require: realRequire });
     expect(typeof sdk.MatrixClient).toBe('function');
-    expect(logger.at('warn', 'end-to-end encryption disabled')).toHaveLength(
+    expect(logger.at('warn')).toEqual([]);
+    expect(logger.at('debug', 'native crypto binding not loaded')).toHaveLength(
       encryption.isAvailable ? 0 : 1,
     );
   });

@@ -6,9 +6,10 @@
  * missing, so a plain `import('matrix-bot-sdk')` fails with "Cannot find module
  * '@matrix-org/matrix-sdk-crypto-nodejs-linux-x64-gnu'". The SDK only touches the crypto
  * package inside its E2EE code paths, so when the binary cannot load we put a placeholder
- * module in the CommonJS cache at the exact file the SDK will resolve; the SDK loads, E2EE is
- * off, and any use of the placeholder throws `encryption_unavailable`. node_modules is never
- * modified.
+ * module in the CommonJS cache at the exact file the SDK will resolve; the SDK loads, and any
+ * use of the placeholder throws `encryption_unavailable`. Quorum never uses the SDK's crypto:
+ * end-to-end encryption runs on the WebAssembly crypto (crypto-context.ts), so a missing
+ * native binary only costs a debug line. node_modules is never modified.
  */
 import { createRequire, Module } from 'node:module';
 import { dirname } from 'node:path';
@@ -31,7 +32,7 @@ export interface ModuleRequire {
   readonly cache: Record<string, NodeJS.Module | undefined>;
 }
 
-/** Whether end-to-end encryption can be used in this process, and if not, why. */
+/** Whether matrix-bot-sdk's native crypto binding loaded (Quorum does not use it), and if not, why. */
 export type EncryptionSupport =
   | { readonly isAvailable: true }
   | {
@@ -52,7 +53,7 @@ export interface LoadedBotSdk {
 
 /** Inputs of {@link loadBotSdk}. */
 export interface LoadBotSdkOptions {
-  /** Receives the SDK's log lines and the one "encryption disabled" warning. */
+  /** Receives the SDK's log lines and the one "native crypto binding not loaded" debug line. */
   readonly logger: Logger;
   /** The module system to load through; defaults to this module's own `require`. */
   readonly require?: ModuleRequire;
@@ -68,10 +69,9 @@ const loaded = new WeakMap<ModuleRequire, LoadedBotSdk>();
 
 /**
  * Loads matrix-bot-sdk through `options.require` and routes its `LogService` into
- * `options.logger`. When the crypto package loads, E2EE is available. When it does not, a
- * placeholder is installed in the require cache (at the path resolved from the SDK's own
- * folder), one warning "end-to-end encryption disabled: ..." names the missing binary and how
- * to get it (in its fields), and the SDK loads without E2EE. Memoised per `require`: later calls return the
+ * `options.logger`. When the native crypto package does not load, a placeholder is installed
+ * in the require cache (at the path resolved from the SDK's own folder), one debug line names
+ * the missing binary, and the SDK loads. Memoised per `require`: later calls return the
  * first result without logging again.
  *
  * @throws DaemonError `sdk_unavailable` when matrix-bot-sdk or the crypto package itself is
@@ -85,12 +85,11 @@ export function loadBotSdk(options: LoadBotSdkOptions): LoadedBotSdk {
   const cryptoPath = resolveCryptoFrom(moduleRequire);
   const encryption = ensureCryptoLoads(moduleRequire, cryptoPath);
   if (!encryption.isAvailable) {
-    // Stable message; the binary, the error and the fix go in fields.
-    options.logger.warn(
-      'end-to-end encryption disabled: the native crypto binary could not be loaded; ' +
-        'encrypted rooms cannot be read and replies in them are sent unencrypted',
-      { missingBinary: encryption.missingBinary, reason: encryption.reason, fix: encryption.fix },
-    );
+    // Not a problem: encryption runs on the WebAssembly crypto, not on this binding.
+    options.logger.debug('native crypto binding not loaded (not used: Quorum encrypts with wasm)', {
+      missingBinary: encryption.missingBinary,
+      reason: encryption.reason,
+    });
   }
   const sdk = moduleRequire(SDK_PACKAGE) as BotSdkModule;
   routeSdkLogging(sdk, options.logger);

@@ -31,8 +31,15 @@ import type { ErrorKind } from '../shared/index.js';
  *   timeout signal). Transient.
  * - `invalid_response`: a 2xx whose body is not what the spec promises (a `/sync` without
  *   `next_batch`, a send without `event_id`). Transient, since proxies sometimes serve junk.
- * - `encryption_unavailable`: something used end-to-end encryption while the native crypto
- *   module is missing (see bot-sdk-loader.ts). An operator problem; never transient.
+ * - `encryption_unavailable`: a send into an encrypted room while this client cannot encrypt
+ *   (the crypto failed to start, or the room uses an algorithm Quorum does not support).
+ *   Quorum never falls back to plaintext. An operator problem; never transient.
+ * - `encryption_failed`: encrypting a message failed on the way (the members' keys could not
+ *   be fetched or the room key not shared); the message was not sent. Transient.
+ * - `crypto_store_corrupt`: a device's crypto store file cannot be read back (damaged,
+ *   truncated, another device's). The bot moves it aside and starts with a new device.
+ * - `crypto_store_failed`: the crypto store could not be written (disk full, permissions).
+ *   Transient: the next save tries again.
  * - `unexpected`: anything else thrown inside the SDK (a bug, not a homeserver answer).
  */
 export type MatrixErrorCode =
@@ -48,6 +55,9 @@ export type MatrixErrorCode =
   | 'timeout'
   | 'invalid_response'
   | 'encryption_unavailable'
+  | 'encryption_failed'
+  | 'crypto_store_corrupt'
+  | 'crypto_store_failed'
   | 'unexpected';
 
 /** Extra data a {@link MatrixRequestError} carries. */
@@ -75,6 +85,9 @@ const KIND_OF: Record<MatrixErrorCode, ErrorKind> = {
   timeout: 'upstream',
   invalid_response: 'upstream',
   encryption_unavailable: 'config',
+  encryption_failed: 'upstream',
+  crypto_store_corrupt: 'internal',
+  crypto_store_failed: 'internal',
   unexpected: 'internal',
 };
 
@@ -113,6 +126,8 @@ export function isTransientMatrixError(error: unknown): error is MatrixRequestEr
     case 'network':
     case 'timeout':
     case 'invalid_response':
+    case 'encryption_failed':
+    case 'crypto_store_failed':
       return true;
     case 'forbidden':
     case 'not_found':
@@ -121,6 +136,7 @@ export function isTransientMatrixError(error: unknown): error is MatrixRequestEr
     case 'room_in_use':
     case 'bad_request':
     case 'encryption_unavailable':
+    case 'crypto_store_corrupt':
     case 'unexpected':
       return false;
   }

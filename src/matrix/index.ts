@@ -10,8 +10,10 @@ export type {
   DownloadedMedia,
   JoinedRoomUpdate,
   MediaReader,
+  MediaSender,
   MessageEditor,
   MessageSender,
+  OutgoingFile,
   OutgoingText,
   ProfileEditor,
   RawEvent,
@@ -41,6 +43,12 @@ export type {
   ModuleRequire,
 } from './bot-sdk-loader.js';
 export { BotSdkClient, SYNC_HTTP_MARGIN_MS } from './bot-sdk-client.js';
+export { createCryptoContext, disabledCryptoContext, hasCryptoStore } from './crypto-context.js';
+export type { CryptoBackend, CryptoContext, CryptoContextOptions } from './crypto-context.js';
+export { EncryptionHealthBoard } from './encryption-health.js';
+export type { EncryptionStatus, EncryptionStatusSource } from './encryption-health.js';
+export { encryptAttachment, mediaSourceOf } from './media-crypto.js';
+export type { EncryptedFileContent, MediaSource } from './media-crypto.js';
 export { createBotSdkClient } from './create-bot-sdk-client.js';
 export type { BotSdkClientOptions } from './create-bot-sdk-client.js';
 export { provisionAccount } from './account-provisioner.js';
@@ -56,6 +64,7 @@ export type { RenderedText, RenderOptions } from './markdown.js';
 export {
   STREAM_STATUS_KEY,
   buildEditContent,
+  buildFileContent,
   buildMessageContent,
   buildReactionContent,
 } from './message-content.js';

@@ -5,7 +5,7 @@
  */
 import type { EventId } from '../shared/index.js';
 import { renderMarkdown, renderPlain } from './markdown.js';
-import type { OutgoingText } from './types.js';
+import type { OutgoingFile, OutgoingText } from './types.js';
 
 /** Content of an `m.room.message`, `m.reaction`, ...: a JSON object. */
 export type EventContent = Record<string, unknown>;
@@ -105,4 +105,33 @@ export function buildEditContent(targetId: EventId, message: OutgoingText): Even
 /** Content of an `m.reaction` annotating `targetId` with `key` (usually an emoji). */
 export function buildReactionContent(targetId: EventId, key: string): EventContent {
   return { 'm.relates_to': { rel_type: 'm.annotation', event_id: targetId, key } };
+}
+
+/**
+ * Content of an attachment message: `m.image` for image types, else `m.file`, pointing at the
+ * uploaded media by `url` (plain rooms) or carrying the encrypted file's `file` object
+ * (encrypted rooms, spec "Sending encrypted attachments"); in `thread` when given.
+ */
+export function buildFileContent(
+  file: OutgoingFile,
+  media: { readonly url: string } | { readonly file: Readonly<Record<string, unknown>> },
+): EventContent {
+  const content: EventContent = {
+    msgtype: file.mimetype.startsWith('image/') ? 'm.image' : 'm.file',
+    body: file.filename,
+    filename: file.filename,
+    info: { mimetype: file.mimetype, size: file.bytes.length },
+    ...media,
+    'm.mentions': {},
+  };
+  if (file.thread === undefined) return content;
+  return {
+    ...content,
+    'm.relates_to': {
+      rel_type: 'm.thread',
+      event_id: file.thread.rootId,
+      is_falling_back: true,
+      'm.in_reply_to': { event_id: file.thread.replyToId ?? file.thread.rootId },
+    },
+  };
 }

@@ -147,4 +147,10 @@ describe('buildSyncFilter', () => {
       ]),
     );
   });
+
+  it('leaves rooms out of a filter but never to-device messages or key counts', () => {
+    const filter = buildSyncFilter(50, ['!covered:hs']);
+    expect(filter).not.toHaveProperty('to_device');
+    expect((filter['room'] as Record<string, unknown>)['not_rooms']).toEqual(['!covered:hs']);
+  });
 });

@@ -4,6 +4,7 @@
  * `MatrixRequestError` (see errors.ts) before they leave this folder.
  */
 import type { EventId, RoomAlias, RoomId, UserId } from '../shared/index.js';
+import type { MediaSource } from './media-crypto.js';
 
 /** A client-server API event exactly as the homeserver sent it (after decryption, if any). */
 export interface RawEvent {
@@ -52,6 +53,17 @@ export interface SyncBatch {
   readonly invited: readonly RoomInvite[];
   /** Rooms we left or were removed from since `since`. */
   readonly left: readonly RoomId[];
+  /**
+   * Events that an earlier batch delivered still encrypted (their room key had not arrived)
+   * and that could be decrypted now, with `room_id` set. Same event ids: the receiver replaces
+   * the encrypted copy it holds.
+   */
+  readonly decryptedLate?: readonly RawEvent[];
+  /**
+   * Events still undecryptable after the client's wait (reported once each, with `room_id`
+   * set). They stay waiting: a key arriving later still yields them in `decryptedLate`.
+   */
+  readonly undecryptable?: readonly RawEvent[];
 }
 
 /** Inputs of one `/sync` long-poll. */
@@ -150,6 +162,27 @@ export interface MessageSender {
   sendText(roomId: RoomId, message: OutgoingText, options: SendOptions): Promise<EventId>;
 }
 
+/** A file to post (an image, a generated report). */
+export interface OutgoingFile {
+  readonly bytes: Buffer;
+  /** Shown as the message body and offered as the download name. */
+  readonly filename: string;
+  /** `image/png`, `text/markdown`, ...: `image/*` posts an `m.image`, anything else an `m.file`. */
+  readonly mimetype: string;
+  readonly thread?: { readonly rootId: EventId; readonly replyToId?: EventId };
+}
+
+/** Posts files. */
+export interface MediaSender {
+  /**
+   * Uploads `file` and posts it. In an encrypted room the bytes are encrypted before the
+   * upload (the homeserver only ever holds ciphertext) and the event is encrypted too; the
+   * same refusal as for text applies when the client cannot encrypt. The upload is repeated
+   * on a resend; the event is idempotent by `txnId`.
+   */
+  sendFile(roomId: RoomId, file: OutgoingFile, options: SendOptions): Promise<EventId>;
+}
+
 /** Edits messages this account sent. */
 export interface MessageEditor {
   /**
@@ -202,6 +235,8 @@ export interface CreateRoomOptions {
   readonly invite: readonly UserId[];
   /** Public rooms are joinable by anyone on the server; default private (invite only). */
   readonly isPublic?: boolean;
+  /** Create the room end-to-end encrypted (`m.room.encryption` in its initial state). */
+  readonly isEncrypted?: boolean;
 }
 
 /** Aliases and room creation. */
@@ -214,6 +249,11 @@ export interface RoomDirectory {
    * alias already exists.
    */
   createRoom(options: CreateRoomOptions): Promise<RoomId>;
+  /**
+   * Turns end-to-end encryption on in a room (Megolm). Irreversible. Resolves `false` when
+   * the room was already encrypted (nothing sent).
+   */
+  enableEncryption(roomId: RoomId): Promise<boolean>;
 }
 
 /** Display names and the account's notification setting. */
@@ -240,11 +280,14 @@ export interface DownloadedMedia {
 /** Reads attachments (`mxc://` URLs) through the authenticated media API. */
 export interface MediaReader {
   /**
-   * Downloads `mxcUrl`. Rejects with `MatrixRequestError` (`not_found`, `forbidden`, ...),
-   * or `bad_request` when the media is larger than `maxBytes`.
+   * Downloads an attachment: an `mxc://` URL, or a message's {@link MediaSource} (see
+   * `mediaSourceOf`), which also covers attachments of encrypted rooms: those are decrypted
+   * and checked against their hash. Rejects with `MatrixRequestError` (`not_found`,
+   * `forbidden`, ...), or `bad_request` when the media is larger than `maxBytes` or fails
+   * its hash.
    */
   downloadMedia(
-    mxcUrl: string,
+    source: string | MediaSource,
     options: { readonly maxBytes: number; readonly signal?: AbortSignal },
   ): Promise<DownloadedMedia>;
 }
@@ -261,10 +304,15 @@ export interface BotClient
     RoomMembership,
     RoomDirectory,
     ProfileEditor,
-    MediaReader {
+    MediaReader,
+    MediaSender {
   readonly userId: UserId;
   readonly deviceId: string;
-  /** True when the crypto binary loaded and this client encrypts and decrypts. */
+  /**
+   * True when this client encrypts and decrypts (a crypto backend is loaded). Either way it
+   * never sends plaintext into an encrypted room: such a send rejects with
+   * `encryption_unavailable`.
+   */
   readonly isEncryptionEnabled: boolean;
   /**
    * Stops the client: pending calls (a long-poll included) reject with a `shutdown`

@@ -1,5 +1,10 @@
 import type { EntitySpec } from '../config/index.js';
-import { SyncLoop, type IngressSink, type SyncCoverage } from '../ingress/index.js';
+import {
+  SyncLoop,
+  UndecryptableNotifier,
+  type IngressSink,
+  type SyncCoverage,
+} from '../ingress/index.js';
 import type { BotClient, OutgoingText } from '../matrix/index.js';
 import { Outbox, type OutboxClient } from '../outbox/index.js';
 import {
@@ -228,6 +233,13 @@ export class EntityBot {
         : { standbyIntervalMs: this.deps.standbyIntervalMs }),
       onBatch: onSynced,
       ...(this.deps.coverage === undefined ? {} : { coverage: this.deps.coverage }),
+      // E2EE (issue 16): one note per thread for messages whose keys never arrived.
+      undecryptable: new UndecryptableNotifier({
+        journal: store.journal,
+        sender: this.outbox,
+        log: this.log,
+        isEntityUser: this.deps.isEntityUser,
+      }),
     });
     this.loop = loop;
     try {
@@ -274,6 +286,7 @@ export class EntityBot {
         current().editText(roomId, targetId, message, options),
       react: (roomId, targetId, key, options) => current().react(roomId, targetId, key, options),
       redact: (roomId, eventId, options) => current().redact(roomId, eventId, options),
+      sendFile: (roomId, file, options) => current().sendFile(roomId, file, options),
     };
   }
 }

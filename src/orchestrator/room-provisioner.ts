@@ -32,10 +32,18 @@ export async function provisionRooms(
         name: room.name,
         ...(room.topic.length > 0 ? { topic: room.topic } : {}),
         invite: invitees.map((user) => asUserId(user)),
+        ...(room.isEncrypted ? { isEncrypted: true } : {}),
       });
-      log.info('created a room', { alias: room.alias, roomId, invited: invitees.length });
+      log.info('created a room', {
+        alias: room.alias,
+        roomId,
+        invited: invitees.length,
+        encrypted: room.isEncrypted,
+      });
     } else {
       await inviteMissing(client, roomId, invitees, log);
+      // E2EE (issue 16): `rooms.<key>.encrypted` also turns it on in an existing room.
+      if (room.isEncrypted) await ensureEncrypted(client, roomId, room.alias, log);
     }
     registry.setAlias(room.alias, roomId);
   }
@@ -54,6 +62,22 @@ export async function provisionRooms(
     } catch (error: unknown) {
       log.warn('could not prepare an external room', { room: ref, error });
     }
+  }
+}
+
+async function ensureEncrypted(
+  client: BotClient,
+  roomId: RoomId,
+  alias: string,
+  log: Logger,
+): Promise<void> {
+  try {
+    if (await client.enableEncryption(roomId)) {
+      log.info('turned on end-to-end encryption in a room', { alias, roomId });
+    }
+  } catch (error: unknown) {
+    if (asDaemonError(error)?.code === 'rate_limited') throw error;
+    log.warn('could not turn on end-to-end encryption in a room', { alias, roomId, error });
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, flushMicrotasks } from '../../test/support/fake-clock.js';
-import type { OutgoingText } from '../matrix/index.js';
+import type { OutgoingFile, OutgoingText } from '../matrix/index.js';
 import { DaemonError, asRoomId, silentLogger, type EventId } from '../shared/index.js';
 import { Outbox, type OutboxClient } from './outbox.js';
 
@@ -49,6 +49,9 @@ class RecordingClient implements OutboxClient {
   }
   redact(_room: string, eventId: string): Promise<EventId> {
     return this.call(`redact ${eventId}`);
+  }
+  sendFile(_room: string, file: OutgoingFile, options: { txnId: string }): Promise<EventId> {
+    return this.call(`file ${file.filename} ${options.txnId}`);
   }
 }
 
@@ -148,5 +151,20 @@ describe('Outbox', () => {
     client.release();
     await expect(inFlight).resolves.toBe('$e1');
     await outbox.drain();
+  });
+
+  it('sends a file with its transaction id, ahead of queued streaming edits', async () => {
+    const { client, outbox } = setup();
+    client.hold();
+    const first = outbox.sendText(ROOM, text('hi'), 't0');
+    const edit = outbox.editText(ROOM, '$e1' as EventId, text('partial'), 't1', { isFinal: false });
+    const file = outbox.sendFile(
+      ROOM,
+      { bytes: Buffer.from('report'), filename: 'report.md', mimetype: 'text/markdown' },
+      't2',
+    );
+    client.release();
+    await Promise.all([first, edit, file]);
+    expect(client.calls).toEqual(['send hi t0', 'file report.md t2', 'edit $e1 partial t1']);
   });
 });

@@ -1,4 +1,11 @@
-import type { MessageEditor, MessageSender, OutgoingText, Reactor } from '../matrix/index.js';
+import type {
+  MediaSender,
+  MessageEditor,
+  MessageSender,
+  OutgoingFile,
+  OutgoingText,
+  Reactor,
+} from '../matrix/index.js';
 import {
   AbortReason,
   asDaemonError,
@@ -14,7 +21,7 @@ import {
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['network', 'timeout', 'server_error']);
 
 /** The capabilities the outbox sends through (one bot's client). */
-export type OutboxClient = MessageSender & MessageEditor & Reactor;
+export type OutboxClient = MessageSender & MessageEditor & Reactor & MediaSender;
 
 export interface OutboxOptions {
   readonly client: OutboxClient;
@@ -69,6 +76,13 @@ export class Outbox {
   sendText(roomId: RoomId, message: OutgoingText, txnId: string): Promise<EventId> {
     return this.enqueue('urgent', undefined, `send ${txnId}`, () =>
       this.options.client.sendText(roomId, message, { txnId }),
+    ) as Promise<EventId>;
+  }
+
+  /** Uploads and posts a file (encrypted in encrypted rooms); resolves with its event id. */
+  sendFile(roomId: RoomId, file: OutgoingFile, txnId: string): Promise<EventId> {
+    return this.enqueue('urgent', undefined, `send file ${txnId}`, () =>
+      this.options.client.sendFile(roomId, file, { txnId }),
     ) as Promise<EventId>;
   }
 

@@ -133,9 +133,19 @@ export class IngressJournal {
        ON CONFLICT(bot) DO UPDATE SET next_batch = excluded.next_batch, updated_at = excluded.updated_at`,
     );
     this.admitTransaction = db.transaction(
-      (bot: string, nextBatch: string | undefined, admissions: readonly Admission[]) => {
+      (
+        bot: string,
+        nextBatch: string | undefined,
+        admissions: readonly Admission[],
+        replacements: readonly Admission[],
+      ) => {
         const now = this.now();
-        const admitted = admissions.flatMap((admission) => this.admitOne(bot, admission, now));
+        const admitted: JournalEntry[] = [];
+        for (const replacement of replacements) {
+          const replaced = this.replaceEncrypted(replacement);
+          if (replaced !== undefined) admitted.push(replaced);
+        }
+        admitted.push(...admissions.flatMap((admission) => this.admitOne(bot, admission, now)));
         if (nextBatch !== undefined) this.keepToken(bot, nextBatch, now, admitted.length > 0);
         return admitted;
       },
@@ -227,14 +237,92 @@ export class IngressJournal {
 
   /**
    * Durably admits `admissions` and (when given) stores `nextBatch` as `bot`'s sync token,
-   * atomically. Returns the entries that were new (not admitted before by any bot), in order.
+   * atomically. `replacements` are decrypted forms of events held encrypted (see
+   * `replaceEncrypted`), applied in the same transaction. Returns the entries that were new
+   * (not admitted before by any bot) or replaced, replacements first, in order.
    */
   admit(
     bot: string,
     nextBatch: string | undefined,
     admissions: readonly Admission[],
+    replacements: readonly Admission[] = [],
   ): JournalEntry[] {
-    return this.admitTransaction(bot, nextBatch, admissions);
+    return this.admitTransaction(bot, nextBatch, admissions, replacements);
+  }
+
+  /**
+   * Replaces an event the journal holds still encrypted (`m.room.encrypted`: its room key had
+   * not arrived) by its decrypted form, and clears any decision so it is decided again.
+   * Returns the updated entry, or `undefined` when the journal does not hold the event
+   * encrypted (unknown, or another bot already replaced it): exactly one caller gets it.
+   */
+  replaceEncrypted(admission: Admission): JournalEntry | undefined {
+    const { event } = admission;
+    // A redaction that arrived while the event waited for its key wins: no content is kept.
+    const redactedBy = this.earlierRedaction(admission);
+    const stored: JournalEventInput =
+      redactedBy !== undefined
+        ? redactedCopy(event, redactedBy)
+        : admission.isContentless
+          ? { ...event, content: {} }
+          : event;
+    const changes = this.db
+      .prepare(
+        `UPDATE journal SET type = @type, thread_root = @threadRoot, relates_to = @relatesTo,
+           rel_type = @relType, json = @json, is_history = @isHistory,
+           decided_at = NULL, decision = NULL
+         WHERE event_id = @eventId AND type = 'm.room.encrypted'`,
+      )
+      .run({
+        eventId: event.event_id,
+        type: event.type,
+        threadRoot: admission.threadRoot ?? null,
+        relatesTo: admission.relatesTo ?? null,
+        relType: admission.relType ?? null,
+        json: JSON.stringify(stored),
+        isHistory: admission.isHistory ? 1 : 0,
+      }).changes;
+    return changes === 1 ? this.get(event.event_id) : undefined;
+  }
+
+  /**
+   * Claims the one note Quorum posts about messages it cannot decrypt: true for the first
+   * still-encrypted event of a thread (`threadRoot`), or of the room's main timeline within
+   * `windowMs`, whose claim lands; false for later ones and for an event that is no longer
+   * encrypted. The claimed event's decision becomes `undecryptable`.
+   */
+  claimUndecryptableNote(
+    eventId: string,
+    roomId: string,
+    threadRoot: string | undefined,
+    windowMs: number,
+  ): boolean {
+    return this.db.transaction(() => {
+      const noted =
+        threadRoot === undefined
+          ? this.db
+              .prepare<[string, number], { n: number }>(
+                `SELECT COUNT(*) AS n FROM journal WHERE room_id = ? AND thread_root IS NULL
+                   AND decision = 'undecryptable' AND decided_at > ?`,
+              )
+              .get(roomId, this.now() - windowMs)
+          : this.db
+              .prepare<[string, string, string], { n: number }>(
+                `SELECT COUNT(*) AS n FROM journal WHERE room_id = ? AND decision = 'undecryptable'
+                   AND (event_id = ? OR thread_root = ?)`,
+              )
+              .get(roomId, threadRoot, threadRoot);
+      if ((noted?.n ?? 0) > 0) return false;
+      return (
+        this.db
+          .prepare(
+            `UPDATE journal SET decision = 'undecryptable', decided_at = ?
+             WHERE event_id = ? AND type = 'm.room.encrypted'
+               AND (decision IS NULL OR decision != 'undecryptable')`,
+          )
+          .run(this.now(), eventId).changes === 1
+      );
+    })();
   }
 
   /** Writes `bot`'s in-memory sync token, if any (when its sync loop stops). */

@@ -3,6 +3,7 @@ import type { EventId, RoomAlias, RoomId, UserId } from '../../src/shared/index.
 import {
   MatrixRequestError,
   buildEditContent,
+  buildFileContent,
   buildMessageContent,
   buildReactionContent,
 } from '../../src/matrix/index.js';
@@ -11,6 +12,8 @@ import type {
   BotClient,
   CreateRoomOptions,
   DownloadedMedia,
+  MediaSource,
+  OutgoingFile,
   OutgoingText,
   RawEvent,
   SendOptions,
@@ -81,6 +84,20 @@ export class FakeBotClient implements BotClient {
     await this.guard('getThread');
     options.signal?.throwIfAborted();
     return this.server.thread(this.userId, roomId, rootId, options.limit);
+  }
+
+  /** Posts the file as an `m.image`/`m.file` pointing at a fake `mxc://` URL (bytes not kept). */
+  async sendFile(roomId: RoomId, file: OutgoingFile, options: SendOptions): Promise<EventId> {
+    await this.guard('sendFile');
+    const url = `mxc://${this.userId.split(':')[1] ?? 'hs'}/${options.txnId}`;
+    return this.server.send(
+      this.userId,
+      this.deviceId,
+      roomId,
+      'm.room.message',
+      buildFileContent(file, { url }),
+      options.txnId,
+    );
   }
 
   async sendText(roomId: RoomId, message: OutgoingText, options: SendOptions): Promise<EventId> {
@@ -185,6 +202,12 @@ export class FakeBotClient implements BotClient {
     return this.server.createRoom(this.userId, options);
   }
 
+  /** Records the room as encrypted on the fake homeserver (nothing is actually encrypted). */
+  async enableEncryption(roomId: RoomId): Promise<boolean> {
+    await this.guard('enableEncryption');
+    return this.server.enableEncryption(roomId);
+  }
+
   async setDisplayName(displayName: string): Promise<void> {
     await this.guard('setDisplayName');
     this.server.setDisplayName(this.userId, displayName);
@@ -211,11 +234,11 @@ export class FakeBotClient implements BotClient {
   }
 
   async downloadMedia(
-    mxcUrl: string,
+    source: string | MediaSource,
     options: { readonly maxBytes: number },
   ): Promise<DownloadedMedia> {
     await this.guard('downloadMedia');
-    const media = this.server.media(mxcUrl);
+    const media = this.server.media(typeof source === 'string' ? source : source.mxcUrl);
     if (media.bytes.length > options.maxBytes) {
       throw new MatrixRequestError('bad_request', 'media too large', { httpStatus: 413 });
     }

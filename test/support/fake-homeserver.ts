@@ -299,8 +299,32 @@ export class FakeHomeserver {
       state_key: '',
       content: { alias },
     });
+    if (options.isEncrypted === true) {
+      this.append(room, {
+        sender: creator,
+        type: 'm.room.encryption',
+        state_key: '',
+        content: { algorithm: 'm.megolm.v1.aes-sha2' },
+      });
+    }
     for (const invitee of options.invite) this.setMembership(room, creator, invitee, 'invite', {});
     return roomId;
+  }
+
+  /** Marks a room encrypted (an `m.room.encryption` state event); false when it already was. */
+  enableEncryption(roomId: RoomId): boolean {
+    const room = this.rooms.get(roomId);
+    if (room === undefined) throw notFound(`room ${roomId}`);
+    if (room.state.has('m.room.encryption|')) return false;
+    const creator = [...room.members.keys()][0];
+    if (creator === undefined) throw notFound(`members of ${roomId}`);
+    this.append(room, {
+      sender: creator,
+      type: 'm.room.encryption',
+      state_key: '',
+      content: { algorithm: 'm.megolm.v1.aes-sha2' },
+    });
+    return true;
   }
 
   /** Joins when invited or the room is public (idempotent); `forbidden` otherwise, `not_found` for unknown rooms. */

@@ -11,7 +11,7 @@ export interface RecordedRequest {
   readonly rawPath: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
-  /** Parsed JSON body, or `undefined` when there was none. */
+  /** Parsed JSON body (raw bytes for a non-JSON content type), or `undefined` when there was none. */
   readonly body: unknown;
 }
 
@@ -99,7 +99,8 @@ export class ScriptedHttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const text = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const request: RecordedRequest = {
       method: req.method ?? 'GET',
@@ -107,7 +108,7 @@ export class ScriptedHttpServer {
       rawPath: url.pathname,
       query: url.searchParams,
       headers: req.headers,
-      body: text === '' ? undefined : (JSON.parse(text) as unknown),
+      body: text === '' ? undefined : parseBody(text, bytes, req.headers['content-type']),
     };
     this.requests.push(request);
     const route = [...this.routes]
@@ -132,6 +133,12 @@ export class ScriptedHttpServer {
     });
     res.end(raw);
   }
+}
+
+/** JSON bodies parsed; anything else (a media upload) kept as its raw bytes. */
+function parseBody(text: string, bytes: Buffer, contentType: string | undefined): unknown {
+  if (contentType !== undefined && !contentType.includes('json')) return bytes;
+  return JSON.parse(text) as unknown;
 }
 
 function matches(pattern: string | RegExp, path: string): boolean {

@@ -248,14 +248,19 @@ function splitConversation(
   const turns = messages.filter((message) => message.role !== 'system');
   const last = turns.at(-1);
   if (last?.role !== 'user') return undefined;
-  const history = turns
-    .slice(0, -1)
-    .map((message): ChatMessage =>
-      message.role === 'assistant'
-        ? { role: 'assistant', content: message.content }
-        : { role: 'user', content: message.content },
-    );
-  return { instructions, history, request: last.content };
+  return { instructions, history: conversationHistory(turns.slice(0, -1)), request: last.content };
+}
+
+/**
+ * An outside conversation's messages as model history: system messages left out (they are
+ * the client's instructions), starting with a user message as models expect.
+ */
+export function conversationHistory(messages: readonly DetachedMessage[]): ChatMessage[] {
+  const history = messages.flatMap((message): ChatMessage[] =>
+    message.role === 'system' ? [] : [{ role: message.role, content: message.content }],
+  );
+  while (history[0]?.role === 'assistant') history.shift();
+  return history;
 }
 
 /** A reply sink that only keeps the final text (a detached turn streams through `onAnswer`). */

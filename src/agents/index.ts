@@ -88,7 +88,12 @@ export type {
 } from './turn-ports.js';
 export { usageRecorder } from './usage-recorder.js';
 export type { UsageOwner, UsageSink } from './usage-recorder.js';
-export { DETACHED_ROOM, DetachedAgentRunner, DetachedTurnError } from './detached-turn.js';
+export {
+  conversationHistory,
+  DETACHED_ROOM,
+  DetachedAgentRunner,
+  DetachedTurnError,
+} from './detached-turn.js';
 export type {
   DetachedAgentRunnerDeps,
   DetachedMessage,

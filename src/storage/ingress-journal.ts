@@ -155,13 +155,7 @@ export class IngressJournal {
   /** Stores one event (with a redaction already seen applied); [] when it was admitted before. */
   private admitOne(bot: string, admission: Admission, now: number): JournalEntry[] {
     const { event } = admission;
-    const redactedBy = this.earlierRedaction(admission);
-    const stored: JournalEventInput =
-      redactedBy !== undefined
-        ? redactedCopy(event, redactedBy)
-        : admission.isContentless
-          ? { ...event, content: {} }
-          : event;
+    const stored = this.storedForm(admission);
     const result = this.insert.run({
       eventId: event.event_id,
       roomId: admission.roomId,
@@ -215,6 +209,17 @@ export class IngressJournal {
     }
   }
 
+  /**
+   * What the journal keeps of an event: its content, none for a content-less admission, and
+   * none (with the redaction noted) when a redaction of it (or of an edit's target) is known.
+   */
+  private storedForm(admission: Admission): JournalEventInput {
+    const { event } = admission;
+    const redactedBy = this.earlierRedaction(admission);
+    if (redactedBy !== undefined) return redactedCopy(event, redactedBy);
+    return admission.isContentless ? { ...event, content: {} } : event;
+  }
+
   /** The redaction already admitted for this event (or, for an edit, for its target). */
   private earlierRedaction(admission: Admission): string | undefined {
     if (admission.relType === 'm.redaction' || admission.event.state_key !== undefined) {
@@ -259,13 +264,7 @@ export class IngressJournal {
   replaceEncrypted(admission: Admission): JournalEntry | undefined {
     const { event } = admission;
     // A redaction that arrived while the event waited for its key wins: no content is kept.
-    const redactedBy = this.earlierRedaction(admission);
-    const stored: JournalEventInput =
-      redactedBy !== undefined
-        ? redactedCopy(event, redactedBy)
-        : admission.isContentless
-          ? { ...event, content: {} }
-          : event;
+    const stored = this.storedForm(admission);
     const changes = this.db
       .prepare(
         `UPDATE journal SET type = @type, thread_root = @threadRoot, relates_to = @relatesTo,

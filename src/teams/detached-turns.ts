@@ -2,6 +2,7 @@ import {
   DETACHED_ROOM,
   DetachedTurnError,
   buildSystemPrompt,
+  conversationHistory,
   usageRecorder,
   type DetachedAgentRunner,
   type DetachedMessage,
@@ -10,7 +11,7 @@ import {
   type ModelProvider,
   type UsageSink,
 } from '../agents/index.js';
-import type { ChatMessage, ChatModel, Usage } from '../llm/index.js';
+import type { ChatModel, Usage } from '../llm/index.js';
 import type { Clock, QuorumMetrics } from '../shared/index.js';
 import {
   runCollaborateTeam,
@@ -160,7 +161,7 @@ export class DetachedTurns {
       system: run.system,
       members: run.members,
       request: text,
-      history: historyOf(run.earlier),
+      history: conversationHistory(run.earlier),
       delegate: (member, task, signal) =>
         runMember(
           member,
@@ -188,16 +189,4 @@ interface DetachedTeamRun {
   readonly system: string;
   readonly onUsage: (modelId: string, usage: Usage) => void;
   readonly addInputTokens: (tokens: number) => void;
-}
-
-function historyOf(messages: readonly DetachedMessage[]): ChatMessage[] {
-  const turns = messages
-    .filter((message) => message.role !== 'system')
-    .map((message): ChatMessage =>
-      message.role === 'assistant'
-        ? { role: 'assistant', content: message.content }
-        : { role: 'user', content: message.content },
-    );
-  while (turns[0]?.role === 'assistant') turns.shift();
-  return turns;
 }

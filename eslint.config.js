@@ -32,9 +32,15 @@ const sdkConfinement = [
   { name: 'hono', home: 'src/http', message: 'hono lives in src/http only.' },
   { name: '@hono/node-server', home: 'src/http', message: 'hono lives in src/http only.' },
   {
+    name: 'usearch',
+    home: 'src/storage',
+    message: 'usearch lives in src/storage only; use VectorSet / HybridSearch.',
+  },
+  {
     name: 'chokidar',
-    home: 'src/config',
-    message: 'chokidar lives in src/config only; use the ConfigWatcher interface.',
+    home: ['src/config', 'src/knowledge'],
+    message:
+      'chokidar lives in src/config (ConfigWatcher) and src/knowledge (knowledge folder watching) only.',
   },
   {
     name: 'yaml',
@@ -53,14 +59,18 @@ const sdkConfinement = [
   },
 ];
 
+/** Whether `folder` is (inside) one of the rule's home folders. */
+const isHome = (rule, folder) =>
+  (Array.isArray(rule.home) ? rule.home : [rule.home]).some((home) => folder.startsWith(home));
+
 const restrictionsFor = (folder) =>
   sdkConfinement
-    .filter((rule) => !folder.startsWith(rule.home))
+    .filter((rule) => !isHome(rule, folder))
     .map((rule) => ({ name: rule.name, message: rule.message }));
 
 const restrictedPatternsFor = (folder) =>
   sdkConfinement
-    .filter((rule) => !folder.startsWith(rule.home))
+    .filter((rule) => !isHome(rule, folder))
     .map((rule) => ({ group: [`${rule.name}/*`], message: rule.message }));
 
 const folders = [

@@ -25,3 +25,22 @@ export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';
 export type { TeamStateStore } from './team-state-store.js';
 export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';
+export { HybridSearch, RRF_K, fuseRanks, keywordQuery, scopeToken } from './hybrid-search.js';
+export type { HybridHit, HybridQuery, HybridSearchOptions } from './hybrid-search.js';
+export {
+  KNOWLEDGE_SCHEMA_VERSION,
+  KnowledgeIndexStore,
+  isCorruptionError,
+} from './knowledge-index.js';
+export type { ChunkHit, ChunkInput, IndexedFile } from './knowledge-index.js';
+export { MemoryStore } from './memory-store.js';
+export type {
+  ExtractionKey,
+  MemoryHit,
+  MemoryOrigin,
+  MemoryScopeKind,
+  NewMemory,
+  StoredMemory,
+} from './memory-store.js';
+export { VectorSet, blobToVector, quantize, vectorKernel, vectorToBlob } from './vector-set.js';
+export type { VectorHit } from './vector-set.js';

@@ -60,12 +60,11 @@ export function clipBytes(text: string, maxBytes: number): string {
   return `${buffer.toString('utf8').replace(/\uFFFD+$/, '')}…`;
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
 /** Text from chat or a model as one safe line: control characters and newlines become spaces. */
 export function oneLine(text: string, maxChars: number): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters on purpose
-  const flat = text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const flat = text.replace(CONTROL_CHARS, ' ').replace(/\s+/g, ' ').trim();
   return flat.length <= maxChars ? flat : `${flat.slice(0, maxChars - 1)}…`;
 }

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../shared/index.js';
-import { describeError, isAbortError, startDeadline } from '../shared/index.js';
+import { describeError, startDeadline, toError } from '../shared/index.js';
 import type { Embedder } from './embedder.js';
 
 /**
@@ -92,7 +92,7 @@ export class GuardedEmbedder {
       this.hasWarned = false;
       return vectors;
     } catch (error: unknown) {
-      if (options.signal?.aborted === true && isAbortError(error)) throw error;
+      if (options.signal?.aborted === true) throw abortError(options.signal, error);
       const reason =
         deadline?.hasExpired === true
           ? `no answer within ${options.timeoutMs} ms`
@@ -117,4 +117,10 @@ export class GuardedEmbedder {
       reason,
     });
   }
+}
+
+/** The caller's abort reason as an Error (what was thrown, when it is not one). */
+function abortError(signal: AbortSignal, thrown: unknown): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : toError(thrown);
 }

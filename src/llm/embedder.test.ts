@@ -138,7 +138,9 @@ describe('GuardedEmbedder', () => {
         identity: 'x',
         embed: (_t, o) =>
           new Promise((_r, reject) =>
-            o?.signal?.addEventListener('abort', () => reject(o.signal?.reason as Error)),
+            o?.signal?.addEventListener('abort', () => {
+              reject(o.signal?.reason as Error);
+            }),
           ),
       },
       clock: new FakeClock(),

@@ -91,9 +91,9 @@ describe('MemoryService', () => {
     await h.service.recall(request(ALICE, 'colour again'), { signal });
     expect(h.log.at('warn', 'embedder unavailable')).toHaveLength(1);
     // While cooling down, no request is even attempted.
-    const callsWhileDown = h.embedder.calls.length;
+    expect(h.embedder.failedCalls).toBe(1);
     await h.service.recall(request(ALICE, 'colour'), { signal });
-    expect(h.embedder.calls.length).toBe(callsWhileDown);
+    expect(h.embedder.failedCalls).toBe(1);
     h.embedder.isDown = false;
     await h.clock.advance(61_000);
     expect(await h.service.backfill()).toBe(1);

@@ -233,6 +233,41 @@ export class KnowledgeIndexStore {
       this.engine.noteVector(collection, chunk.id, chunk.vector, vectorModel);
   }
 
+  /** Records a new size and mtime for a file whose content (hash) did not change. */
+  touchFile(collection: string, path: string, size: number, mtimeMs: number): void {
+    this.db
+      .prepare('UPDATE kb_files SET size = ?, mtime_ms = ? WHERE collection = ? AND path = ?')
+      .run(size, mtimeMs, collection, path);
+  }
+
+  /**
+   * The chunks of a base in file and line order, until `maxChars` of text (for putting a small
+   * base into a prompt whole).
+   */
+  chunksOf(
+    collection: string,
+    maxChars: number,
+  ): { path: string; startLine: number; endLine: number; text: string }[] {
+    const out: { path: string; startLine: number; endLine: number; text: string }[] = [];
+    let used = 0;
+    const rows = this.db
+      .prepare<[string], { path: string; start_line: number; end_line: number; text: string }>(
+        'SELECT path, start_line, end_line, text FROM kb_chunks WHERE collection = ? ORDER BY path, ordinal',
+      )
+      .iterate(collection);
+    for (const row of rows) {
+      used += row.text.length;
+      if (used > maxChars) break;
+      out.push({
+        path: row.path,
+        startLine: row.start_line,
+        endLine: row.end_line,
+        text: row.text,
+      });
+    }
+    return out;
+  }
+
   /** Forgets a file and its chunks. */
   removeFile(collection: string, path: string): void {
     const removed = this.chunkIds(collection, path);

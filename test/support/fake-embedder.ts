@@ -9,7 +9,10 @@ import type { Embedder, EmbedOptions } from '../../src/llm/index.js';
 import { ModelError } from '../../src/llm/index.js';
 
 export class FakeEmbedder implements Embedder {
+  /** Batches embedded successfully. */
   readonly calls: string[][] = [];
+  /** Batches refused while down. */
+  failedCalls = 0;
   isDown = false;
 
   constructor(
@@ -19,10 +22,11 @@ export class FakeEmbedder implements Embedder {
 
   embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     options.signal?.throwIfAborted();
-    this.calls.push([...texts]);
     if (this.isDown) {
+      this.failedCalls++;
       return Promise.reject(new ModelError('connection', 'fake embedder is down'));
     }
+    this.calls.push([...texts]);
     return Promise.resolve(texts.map((text) => bagOfWords(text, this.dimensions)));
   }
 }

@@ -30,3 +30,4 @@ export type { KnowledgeContextRequest, KnowledgeSection } from './knowledge-cont
 export { KnowledgeManager, SEARCH_EMBED_TIMEOUT_MS } from './knowledge-manager.js';
 export type { KnowledgeHit, KnowledgeManagerDeps } from './knowledge-manager.js';
 export { KNOWLEDGE_SEARCH_TOOL, createKnowledgeTools } from './knowledge-tools.js';
+export { MAX_PDF_PAGES, defaultExtractors, extractPdfText } from './pdf-text.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeEmbedder } from '../../test/support/fake-embedder.js';
+import { minimalPdf } from '../../test/support/minimal-pdf.js';
 import { RecordingLogger } from '../../test/support/recording-logger.js';
 import type { KnowledgeBaseConfig } from '../config/index.js';
 import { GuardedEmbedder } from '../llm/index.js';
@@ -211,6 +212,24 @@ describe('KnowledgeManager', () => {
       'backfill',
     );
     expect(embedder.failedCalls).toBe(1);
+  });
+
+  it('indexes PDFs as text when a base opts in with extra_extensions', async () => {
+    writeFileSync(
+      join(folder, 'manual.pdf'),
+      minimalPdf(['The okapi manual', 'Feed it twice a day']),
+    );
+    writeFileSync(join(folder, 'broken.pdf'), 'not really a pdf');
+    const { manager, log } = await setup({ docs: base({ extra_extensions: ['.pdf'] }) });
+    await until(ready(manager), 'index');
+    expect((await manager.search(['docs'], 'okapi', { limit: 1 }))[0]).toMatchObject({
+      path: 'manual.pdf',
+      startLine: 1,
+    });
+    expect(manager.snapshot()['docs']).toMatchObject({ files: 1, skipped_files: 1 });
+    expect(log.at('warn', 'knowledge file skipped')[0]?.fields).toMatchObject({
+      path: 'broken.pdf',
+    });
   });
 
   it('applies config changes: new bases start, removed ones leave the index, unchanged ones stay', async () => {

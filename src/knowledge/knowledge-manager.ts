@@ -8,6 +8,7 @@ import type { TextExtractor } from './document-reader.js';
 import type { FolderWatcherFactory } from './folder-watcher.js';
 import type { KnowledgeBaseSnapshot } from './knowledge-base.js';
 import { KnowledgeBase } from './knowledge-base.js';
+import { defaultExtractors } from './pdf-text.js';
 
 /** One search result, with where it came from. */
 export interface KnowledgeHit {
@@ -30,7 +31,7 @@ export interface KnowledgeManagerDeps {
   readonly configDir: string;
   /** Folder watching; default none (watch settings then rely on rescans). */
   readonly watchers?: (options: { readonly skipHidden: boolean }) => FolderWatcherFactory;
-  /** Text extractors by extension (e.g. `.pdf`). */
+  /** Text extractors by extension; default: PDF (see pdf-text.ts). */
   readonly extractors?: ReadonlyMap<string, TextExtractor>;
 }
 
@@ -179,7 +180,7 @@ export class KnowledgeManager {
       clock: this.deps.clock,
       log: this.deps.log.child({ component: 'knowledge' }),
       watchers: this.deps.watchers?.({ skipHidden: config.skip_hidden }),
-      extractors: this.deps.extractors ?? new Map(),
+      extractors: this.deps.extractors ?? defaultExtractors(),
       onCorruption: () => {
         this.recoverFromCorruption();
       },

@@ -68,3 +68,38 @@ export function oneLine(text: string, maxChars: number): string {
   const flat = text.replace(CONTROL_CHARS, ' ').replace(/\s+/g, ' ').trim();
   return flat.length <= maxChars ? flat : `${flat.slice(0, maxChars - 1)}…`;
 }
+
+/**
+ * Several providers as one: all asked at once (each with the whole budget), then their
+ * sections kept in the given order while they fit in `maxBytes`. A provider that fails (not
+ * by the signal) is logged through `onError` and contributes nothing; the turn goes on.
+ */
+export function combineContextProviders(
+  providers: readonly ContextProvider[],
+  onError: (error: unknown, index: number) => void = () => undefined,
+): ContextProvider {
+  return {
+    sectionsFor: async (request, options) => {
+      const results = await Promise.all(
+        providers.map(async (provider, index) => {
+          try {
+            return await provider.sectionsFor(request, options);
+          } catch (error: unknown) {
+            options.signal.throwIfAborted();
+            onError(error, index);
+            return [];
+          }
+        }),
+      );
+      let budget = options.maxBytes ?? Number.POSITIVE_INFINITY;
+      const kept: ContextSection[] = [];
+      for (const section of results.flat()) {
+        const size = byteLength(section.title) + byteLength(section.body);
+        if (size > budget) continue;
+        kept.push(section);
+        budget -= size;
+      }
+      return kept;
+    },
+  };
+}

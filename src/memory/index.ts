@@ -4,7 +4,7 @@
  * prompt section, automatic extraction after a conversation goes quiet, and the
  * `ContextProvider` contract the turn runner calls for prompt context.
  */
-export { byteLength, clipBytes, oneLine } from './context-provider.js';
+export { byteLength, clipBytes, combineContextProviders, oneLine } from './context-provider.js';
 export type {
   ContextOptions,
   ContextProvider,

@@ -80,6 +80,8 @@ export class VectorSet {
     /** Length of every vector in the set. */
     readonly dimensions: number,
     initialCapacity = 64,
+    /** `javascript` forces the fallback scan (benchmarks compare the two). */
+    private readonly kernel: 'auto' | 'javascript' = 'auto',
   ) {
     this.rows = new Int8Array(Math.max(1, initialCapacity) * dimensions);
     this.norms = new Float32Array(Math.max(1, initialCapacity));
@@ -141,7 +143,10 @@ export class VectorSet {
     const q = quantize(query);
     const qNorm = norm(q);
     if (qNorm === 0) return [];
-    const native = this.ids.length * this.dimensions >= NATIVE_MIN_WORK ? loadUsearch() : null;
+    const native =
+      this.kernel === 'auto' && this.ids.length * this.dimensions >= NATIVE_MIN_WORK
+        ? loadUsearch()
+        : null;
     if (native !== null) {
       const dataset = this.rows.subarray(0, this.ids.length * this.dimensions);
       const result = native.exactSearch(dataset, q, this.dimensions, count, 'cos', 1);

@@ -6,7 +6,7 @@ import { readDocument } from './document-reader.js';
 import type { ScannedFile } from './folder-scanner.js';
 import type { KnowledgeBaseConfig } from '../config/index.js';
 import type { GuardedEmbedder } from '../llm/index.js';
-import type { Clock, Logger } from '../shared/index.js';
+import type { Clock, Counter, Logger } from '../shared/index.js';
 import type { KnowledgeIndexStore } from '../storage/index.js';
 import type { TextExtractor } from './document-reader.js';
 
@@ -23,6 +23,8 @@ export interface FileIndexerDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly extractors: ReadonlyMap<string, TextExtractor>;
+  /** `quorum_knowledge_files_total`, when given. */
+  readonly files?: Counter | undefined;
 }
 
 /** Files whose chunks are embedded in one go while indexing. */
@@ -82,6 +84,10 @@ export class FileIndexer {
           chunks,
           vectors === undefined ? undefined : this.deps.embedder.identity,
         );
+        this.deps.files?.inc({
+          base: this.deps.id,
+          outcome: entry.error === undefined ? 'indexed' : 'skipped',
+        });
       }
       const now = this.deps.clock.now();
       if (now - lastProgress >= PROGRESS_EVERY_MS) {

@@ -273,7 +273,11 @@ export class KnowledgeBase {
       });
     const known = index.files(this.id);
     const present = new Set(scan.files.map((file) => file.path));
-    for (const path of known.keys()) if (!present.has(path)) index.removeFile(this.id, path);
+    for (const path of known.keys()) {
+      if (present.has(path)) continue;
+      index.removeFile(this.id, path);
+      this.deps.files?.inc({ base: this.id, outcome: 'removed' });
+    }
     const changed = scan.files.filter((file) =>
       isChanged(known.get(file.path), file, this.settings),
     );
@@ -313,6 +317,7 @@ export class KnowledgeBase {
       if (found === undefined) {
         if (known.has(path)) {
           index.removeFile(this.id, path);
+          this.deps.files?.inc({ base: this.id, outcome: 'removed' });
           this.deps.log.info('knowledge file removed from the index', { base: this.id, path });
         }
       } else if (isChanged(known.get(path), found, this.settings)) {

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { KnowledgeBaseConfig } from '../config/index.js';
 import { fingerprintOf } from '../config/index.js';
 import type { GuardedEmbedder } from '../llm/index.js';
-import type { Clock, Logger } from '../shared/index.js';
+import type { Clock, Counter, Logger } from '../shared/index.js';
 import type { ChunkHit, KnowledgeIndexStore } from '../storage/index.js';
 import type { TextExtractor } from './document-reader.js';
 import type { FolderWatcherFactory } from './folder-watcher.js';
@@ -31,6 +31,8 @@ export interface KnowledgeManagerDeps {
   readonly configDir: string;
   /** Folder watching; default none (watch settings then rely on rescans). */
   readonly watchers?: (options: { readonly skipHidden: boolean }) => FolderWatcherFactory;
+  /** `quorum_knowledge_files_total`, when given. */
+  readonly files?: Counter;
   /** Text extractors by extension; default: PDF (see pdf-text.ts). */
   readonly extractors?: ReadonlyMap<string, TextExtractor>;
 }
@@ -181,6 +183,7 @@ export class KnowledgeManager {
       log: this.deps.log.child({ component: 'knowledge' }),
       watchers: this.deps.watchers?.({ skipHidden: config.skip_hidden }),
       extractors: this.deps.extractors ?? defaultExtractors(),
+      files: this.deps.files,
       onCorruption: () => {
         this.recoverFromCorruption();
       },

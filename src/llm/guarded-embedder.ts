@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../shared/index.js';
+import type { Clock, Counter, Logger } from '../shared/index.js';
 import { describeError, startDeadline, toError } from '../shared/index.js';
 import type { Embedder } from './embedder.js';
 
@@ -25,6 +25,8 @@ export interface GuardedEmbedderDeps {
   readonly log: Logger;
   /** After a failure, requests are skipped for this long; default 60 000 ms. */
   readonly cooldownMs?: number;
+  /** Counts failed calls (`quorum_embedder_failures_total`). */
+  readonly failures?: Counter;
 }
 
 /**
@@ -102,6 +104,7 @@ export class GuardedEmbedder {
         reason,
         retryAt: this.deps.clock.now() + (this.deps.cooldownMs ?? 60_000),
       };
+      this.deps.failures?.inc();
       this.warnOnce(reason);
       return undefined;
     } finally {

@@ -1,6 +1,6 @@
 import type { QuorumConfig } from '../config/index.js';
 import type { GuardedEmbedder } from '../llm/index.js';
-import type { Clock, Logger } from '../shared/index.js';
+import type { Clock, Counter, Histogram, Logger } from '../shared/index.js';
 import { DaemonError } from '../shared/index.js';
 import type { MemoryHit, MemoryOrigin, MemoryStore, StoredMemory } from '../storage/index.js';
 import type { ContextOptions, ContextRequest, ContextSection } from './context-provider.js';
@@ -88,6 +88,8 @@ export interface MemoryServiceDeps {
   readonly log: Logger;
   /** Read on every call, so a config reload applies at once. */
   readonly settings: () => MemorySettings;
+  /** `quorum_memory_recall_seconds` and `quorum_memory_operations_total`, when given. */
+  readonly metrics?: { readonly recall: Histogram; readonly operations: Counter };
 }
 
 /**
@@ -128,6 +130,7 @@ export class MemoryService {
       );
     }
     const vector = await this.embedOne(text, options.signal);
+    this.deps.metrics?.operations.inc({ op: 'add', origin: options.origin ?? 'tool' });
     return this.deps.store.add({
       collection,
       scopeKind: scope,
@@ -200,6 +203,7 @@ export class MemoryService {
   delete(actor: MemoryActor, memoryId: string): StoredMemory {
     const memory = this.get(actor, memoryId);
     this.deps.store.delete(memory.id);
+    this.deps.metrics?.operations.inc({ op: 'delete' });
     return memory;
   }
 
@@ -230,6 +234,18 @@ export class MemoryService {
    * when the readable scopes hold any memory.
    */
   async recall(
+    request: ContextRequest,
+    options: ContextOptions,
+  ): Promise<ContextSection | undefined> {
+    const startedAt = this.deps.clock.now();
+    try {
+      return await this.recallSection(request, options);
+    } finally {
+      this.deps.metrics?.recall.observe((this.deps.clock.now() - startedAt) / 1000);
+    }
+  }
+
+  private async recallSection(
     request: ContextRequest,
     options: ContextOptions,
   ): Promise<ContextSection | undefined> {

@@ -62,12 +62,28 @@ function vectorSource(seed: number): () => Float32Array {
   };
 }
 
-const WORDS =
-  'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu apple pear plum river stone cloud garden kitchen travel budget meeting project deadline coffee music'.split(
-    ' ',
-  );
+/**
+ * Text with a Zipf-like word distribution over 5,000 words (rank r has weight 1/r), as natural
+ * text has: a few words are everywhere, most are rare, so keyword queries select realistically.
+ */
+const VOCABULARY = Array.from({ length: 5_000 }, (_, rank) => `w${rank.toString(36)}x`);
+const CUMULATIVE = (() => {
+  let sum = 0;
+  return VOCABULARY.map((_, rank) => (sum += 1 / (rank + 1)));
+})();
+function word(next: () => number): string {
+  const target = next() * (CUMULATIVE.at(-1) ?? 1);
+  let low = 0;
+  let high = CUMULATIVE.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((CUMULATIVE[middle] ?? 0) < target) low = middle + 1;
+    else high = middle;
+  }
+  return VOCABULARY[low] ?? 'w0x';
+}
 function sentence(next: () => number, words: number): string {
-  return Array.from({ length: words }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ');
+  return Array.from({ length: words }, () => word(next)).join(' ');
 }
 
 function time(samples: number[], action: () => void): void {
@@ -346,13 +362,29 @@ async function indexBench(): Promise<Record<string, unknown>> {
   };
 }
 
+/** Runs one part; a failure is reported in the JSON instead of losing the other parts. */
+async function part(name: string, run: () => unknown): Promise<unknown> {
+  const started = performance.now();
+  try {
+    const value = await run();
+    process.stderr.write(
+      `[bench memory] ${name} done in ${round((performance.now() - started) / 1000)} s\n`,
+    );
+    return value;
+  } catch (error: unknown) {
+    process.stderr.write(`[bench memory] ${name} failed: ${String(error)}\n`);
+    return { error: String(error) };
+  }
+}
+
 try {
   const result = {
     benchmark: 'memory',
     machine: machineContext(),
-    recall_10k: await recallBench(),
-    search_100k: searchBench(),
-    ...(await indexBench()),
+    recall_10k: await part('recall_10k', recallBench),
+    search_100k: await part('search_100k', searchBench),
+    indexing: await part('indexing', indexBench),
+    machine_after: machineContext(),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeEmbedder } from '../../test/support/fake-embedder.js';
 import { minimalPdf } from '../../test/support/minimal-pdf.js';
 import { RecordingLogger } from '../../test/support/recording-logger.js';
+import { ScriptedLlmServer } from '../../test/support/scripted-llm-server.js';
 import type { KnowledgeBaseConfig } from '../config/index.js';
-import { GuardedEmbedder } from '../llm/index.js';
+import { GuardedEmbedder, OpenAiEmbedder } from '../llm/index.js';
 import { systemClock } from '../shared/index.js';
 import { KnowledgeIndexStore } from '../storage/index.js';
 import type { FolderWatchHandlers } from './folder-watcher.js';
@@ -212,6 +213,42 @@ describe('KnowledgeManager', () => {
       'backfill',
     );
     expect(embedder.failedCalls).toBe(1);
+  });
+
+  it('indexes through the OpenAI-compatible embedder over HTTP (scripted server)', async () => {
+    const server = await ScriptedLlmServer.start({ embeddingDimensions: 64 });
+    try {
+      writeFileSync(join(folder, 'a.md'), 'The capybara handbook, chapter one.\n');
+      const log = new RecordingLogger();
+      const index = new KnowledgeIndexStore(':memory:');
+      stores.push(index);
+      const embedder = new OpenAiEmbedder({
+        model: 'emb',
+        baseUrl: `${server.url}/v1`,
+        apiKey: 'k',
+        clock: systemClock,
+      });
+      const manager = new KnowledgeManager({
+        index,
+        embedder: new GuardedEmbedder({ embedder, clock: systemClock, log }),
+        clock: systemClock,
+        log,
+        configDir: dir,
+      });
+      managers.push(manager);
+      await manager.apply({ docs: base() });
+      manager.start(controller.signal);
+      await until(ready(manager), 'index');
+      const hits = await manager.search(['docs'], 'capybara', { limit: 1 });
+      expect(hits[0]).toMatchObject({ path: 'a.md', startLine: 1, endLine: 1 });
+      const embedded = server.requests.filter((r) => r.api === 'embeddings');
+      expect(embedded.map((r) => (r.body as { input: string[] }).input)).toContainEqual([
+        'a.md\nThe capybara handbook, chapter one.',
+      ]);
+      expect(log.at('warn')).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('indexes PDFs as text when a base opts in with extra_extensions', async () => {

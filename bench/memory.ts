@@ -107,7 +107,14 @@ async function recallBench(): Promise<Record<string, unknown>> {
   const store = new QuorumStore(join(dir, 'quorum.db'));
   const next = random(1);
   const vectors = vectorSource(2);
-  const identity = 'bench';
+  const httpEmbedder = new OpenAiEmbedder({
+    model: 'bench',
+    baseUrl: `${server.url}/v1`,
+    apiKey: 'k',
+    clock: systemClock,
+  });
+  // Stored vectors carry the HTTP embedder's identity, so both variants search the same vectors.
+  const identity = httpEmbedder.identity;
   const seedStarted = performance.now();
   const insert = (userId: string, count: number): void => {
     const collection = personCollection('helper', userId);
@@ -150,14 +157,7 @@ async function recallBench(): Promise<Record<string, unknown>> {
   });
   const queryVector = vectors();
   const local = serviceWith(readyEmbedder(identity, queryVector));
-  const http = serviceWith(
-    new OpenAiEmbedder({
-      model: 'bench',
-      baseUrl: `${server.url}/v1`,
-      apiKey: 'k',
-      clock: systemClock,
-    }),
-  );
+  const http = serviceWith(httpEmbedder);
   const keywordOnly = serviceWith(undefined);
   const firstStarted = performance.now();
   await local.recall(request('@alice:bench', 'warm up'), { signal });

@@ -337,7 +337,7 @@ export class MemoryService {
     limit: number,
     options: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number | undefined },
   ): Promise<MemoryHit[]> {
-    const nonEmpty = collections.filter((collection) => this.deps.store.count(collection) > 0);
+    const nonEmpty = collections.filter((collection) => this.deps.store.hasAny(collection));
     if (nonEmpty.length === 0 || text.trim() === '') return [];
     const vector = await this.embedOne(text, options.signal, options.timeoutMs);
     return nonEmpty

@@ -225,6 +225,17 @@ export class MemoryStore {
     );
   }
 
+  /** Whether a collection holds any memory (cheaper than {@link count}). */
+  hasAny(collection: string): boolean {
+    return (
+      this.db
+        .prepare<[string], { one: number }>(
+          'SELECT 1 AS one FROM memories WHERE collection = ? LIMIT 1',
+        )
+        .get(collection) !== undefined
+    );
+  }
+
   /** Person-scope memories about `userId`, across every agent and team; newest first. */
   listAboutUser(userId: string, limit: number): StoredMemory[] {
     return this.db

@@ -290,6 +290,9 @@ export class KnowledgeBase {
       });
     }
     await this.indexer.indexFiles(changed, known, signal);
+    const model = this.deps.embedder.identity;
+    // Load the vectors into memory now, in the background, so the first search is fast.
+    if (this.mode === 'semantic' && model !== undefined) await index.engine.warm(this.id, model);
     const counts = index.counts(this.id);
     this.lastError = null;
     this.state =

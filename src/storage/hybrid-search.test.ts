@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bagOfWords } from '../../test/support/fake-embedder.js';
-import { fuseRanks, keywordQuery } from './hybrid-search.js';
+import { COMMON_TERM_DOCS, SYNC_LOAD_ROWS, fuseRanks, keywordQuery } from './hybrid-search.js';
 import { KnowledgeIndexStore } from './knowledge-index.js';
 import { QuorumStore } from './store.js';
 import { VectorSet, quantize } from './vector-set.js';
@@ -159,6 +159,57 @@ describe('MemoryStore', () => {
     });
     expect(store.memories.engine.vectorSearch('c', embed('zebra'), MODEL, 5)).toEqual([]);
     expect(store.memories.unembedded(MODEL, 10)).toHaveLength(1);
+  });
+});
+
+describe('HybridSearch at scale', () => {
+  it('leaves common terms out of an OR query, and ANDs them when nothing rarer is asked', () => {
+    const index = new KnowledgeIndexStore(':memory:');
+    const chunks = Array.from({ length: COMMON_TERM_DOCS + 10 }, (_, i) => ({
+      startLine: i + 1,
+      endLine: i + 1,
+      text:
+        i === 5
+          ? 'common words and the rare okapi'
+          : i % 2 === 0
+            ? 'common words'
+            : 'common filler',
+    }));
+    index.replaceFile(
+      'docs',
+      { path: 'a.md', hash: 'h', size: 1, mtimeMs: 1, settings: 's' },
+      chunks,
+      undefined,
+    );
+    const hits = index.search({ collection: 'docs', text: 'common okapi', limit: 3 });
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.text).toContain('okapi');
+    const both = index.engine.keywordSearch('docs', 'common words', 5000);
+    expect(both.length).toBeGreaterThan(COMMON_TERM_DOCS / 2 - 10);
+    expect(both.length).toBeLessThan(COMMON_TERM_DOCS);
+    index.close();
+  });
+
+  it('loads a large collection in the background instead of stalling the first query', async () => {
+    const index = new KnowledgeIndexStore(':memory:');
+    const chunks = Array.from({ length: SYNC_LOAD_ROWS * 3 }, (_, i) => ({
+      startLine: i + 1,
+      endLine: i + 1,
+      text: `chunk ${i}`,
+      vector: embed(`topic${i % 50} words`),
+    }));
+    index.replaceFile(
+      'docs',
+      { path: 'a.md', hash: 'h', size: 1, mtimeMs: 1, settings: 's' },
+      chunks,
+      MODEL,
+    );
+    expect(index.engine.vectorSearch('docs', embed('topic7 words'), MODEL, 5)).toEqual([]);
+    await index.engine.warm('docs', MODEL);
+    const hits = index.engine.vectorSearch('docs', embed('topic7 words'), MODEL, 5);
+    expect(hits).toHaveLength(5);
+    expect(hits[0]!.similarity).toBeGreaterThan(0.99);
+    index.close();
   });
 });
 

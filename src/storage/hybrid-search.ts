@@ -65,16 +65,28 @@ export function scopeToken(collection: string): string {
  * is ever interpreted), or `undefined` when it has no searchable word.
  */
 export function keywordQuery(text: string): string | undefined {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
-  const kept = [...new Set(words)].filter(
-    (word) => !STOP_WORDS.has(word) && (word.length > 1 || /\d/.test(word)),
-  );
-  if (kept.length === 0) return undefined;
-  return kept
-    .slice(0, MAX_QUERY_TERMS)
-    .map((word) => `"${word}"`)
-    .join(' OR ');
+  const terms = keywordTerms(text);
+  return terms.length === 0 ? undefined : terms.map((term) => `"${term}"`).join(' OR ');
 }
+
+/** The searchable words of `text`: lower case, no stop words, deduplicated, at most 24. */
+export function keywordTerms(text: string): string[] {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+  return [...new Set(words)]
+    .filter((word) => !STOP_WORDS.has(word) && (word.length > 1 || /\d/.test(word)))
+    .slice(0, MAX_QUERY_TERMS);
+}
+
+/**
+ * A term found in at least this many documents counts as common: it is left out of an OR
+ * query that has rarer terms (its BM25 weight is small anyway, and evaluating it means
+ * scoring most of the table: measured, this is what made keyword search over 100k chunks
+ * take 100–600 ms instead of ~10 ms). Probing a term stops at this many rows.
+ */
+export const COMMON_TERM_DOCS = 2_000;
+/** Collections with at most this many vectors load synchronously on first use; larger ones in the background. */
+export const SYNC_LOAD_ROWS = 1_000;
+const LOAD_PAGE_ROWS = 1_000;
 
 interface CachedSet {
   readonly model: string;
@@ -100,6 +112,7 @@ export interface HybridSearchOptions {
  */
 export class HybridSearch {
   private readonly cache = new Map<string, CachedSet>();
+  private readonly loading = new Map<string, Promise<void>>();
   private readonly maxCacheBytes: number;
   private useCounter = 0;
 
@@ -107,18 +120,28 @@ export class HybridSearch {
     this.maxCacheBytes = options.maxCacheBytes ?? 512 * 1024 * 1024;
   }
 
-  /** Keyword hits (ids, best first) in `collection`. */
+  /**
+   * Keyword hits (ids, best first) in `collection`: BM25 over the rare terms of `text` (any of
+   * them), or, when every term is common, over all of them together (AND).
+   */
   keywordSearch(collection: string, text: string, limit: number): number[] {
-    const match = keywordQuery(text);
-    if (match === undefined || limit <= 0) return [];
-    const { table, ftsTable } = this.options;
-    const rows = this.options.db
+    const terms = keywordTerms(text);
+    if (terms.length === 0 || limit <= 0) return [];
+    const { db, ftsTable } = this.options;
+    const probe = db.prepare<[string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT rowid FROM ${ftsTable} WHERE ${ftsTable} MATCH ? LIMIT ${COMMON_TERM_DOCS})`,
+    );
+    const quoted = terms.map((term) => `"${term}"`);
+    const rare = quoted.filter((term) => (probe.get(term)?.n ?? 0) < COMMON_TERM_DOCS);
+    const expression = rare.length > 0 ? rare.join(' OR ') : quoted.join(' AND ');
+    // rowid straight from the FTS index: joining the documents table would read every
+    // matching row (vector blobs included) just to rank them.
+    return db
       .prepare<[string, number], { id: number }>(
-        `SELECT d.id AS id FROM ${ftsTable} f JOIN ${table} d ON d.id = f.rowid
-         WHERE ${ftsTable} MATCH ? ORDER BY bm25(${ftsTable}) LIMIT ?`,
+        `SELECT rowid AS id FROM ${ftsTable} WHERE ${ftsTable} MATCH ? ORDER BY bm25(${ftsTable}) LIMIT ?`,
       )
-      .all(`fts_scope:"${scopeToken(collection)}" AND (${match})`, limit);
-    return rows.map((row) => row.id);
+      .all(`fts_scope:"${scopeToken(collection)}" AND (${expression})`, limit)
+      .map((row) => row.id);
   }
 
   /** Vector hits in `collection`, best first, compared only with vectors of `model`. */
@@ -128,7 +151,7 @@ export class HybridSearch {
     model: string,
     limit: number,
   ): { id: number; similarity: number }[] {
-    return this.vectorsOf(collection, model, vector.length).search(vector, limit);
+    return this.vectorsOf(collection, model, vector.length)?.search(vector, limit) ?? [];
   }
 
   /** Keyword and vector search fused by reciprocal rank; best first, at most `limit`. */
@@ -168,6 +191,7 @@ export class HybridSearch {
   /** Forgets the cached vectors of `collection` (reloaded on next use). */
   dropCollection(collection: string): void {
     this.cache.delete(collection);
+    this.loading.delete(collection);
   }
 
   /** Bytes of vectors held in memory. */
@@ -177,24 +201,83 @@ export class HybridSearch {
     return bytes;
   }
 
-  private vectorsOf(collection: string, model: string, dimensions: number): VectorSet {
+  /**
+   * Waits until the vectors of `collection` are in memory (loading them in pages, yielding to
+   * the event loop between pages). Call it after start-up so the first query finds them.
+   */
+  async warm(collection: string, model: string): Promise<void> {
+    const sample = this.options.db
+      .prepare<[string, string], { bytes: number }>(
+        `SELECT length(vector) AS bytes FROM ${this.options.table}
+         WHERE collection = ? AND vector_model = ? AND vector IS NOT NULL LIMIT 1`,
+      )
+      .get(collection, model);
+    if (sample === undefined) return;
+    this.vectorsOf(collection, model, Math.floor(sample.bytes / 4));
+    await this.loading.get(collection);
+  }
+
+  /**
+   * The cached vectors of a collection, or undefined while a large collection is still
+   * loading in the background (searches then rank by keywords only). A small collection loads
+   * at once: a large one read synchronously would stall every bot for seconds.
+   */
+  private vectorsOf(collection: string, model: string, dimensions: number): VectorSet | undefined {
     const cached = this.cache.get(collection);
     this.useCounter++;
     if (cached !== undefined && cached.model === model && cached.set.dimensions === dimensions) {
       cached.lastUsed = this.useCounter;
-      return cached.set;
+      return this.loading.has(collection) ? undefined : cached.set;
     }
     const set = new VectorSet(dimensions);
-    const rows = this.options.db
-      .prepare<[string, string], { id: number; vector: Buffer }>(
-        `SELECT id, vector FROM ${this.options.table}
-         WHERE collection = ? AND vector_model = ? AND vector IS NOT NULL`,
-      )
-      .iterate(collection, model);
-    for (const row of rows) set.set(row.id, blobToVector(row.vector));
     this.cache.set(collection, { model, set, lastUsed: this.useCounter });
-    this.evict(collection);
-    return set;
+    const page = this.options.db.prepare<
+      [string, string, number, number],
+      { id: number; vector: Buffer }
+    >(
+      `SELECT id, vector FROM ${this.options.table}
+       WHERE collection = ? AND vector_model = ? AND vector IS NOT NULL AND id > ? ORDER BY id LIMIT ?`,
+    );
+    const rows = page.all(collection, model, 0, SYNC_LOAD_ROWS + 1);
+    for (const row of rows) set.set(row.id, blobToVector(row.vector));
+    if (rows.length <= SYNC_LOAD_ROWS) {
+      this.evict(collection);
+      return set;
+    }
+    const loading = this.loadRest(collection, set, page, model, rows.at(-1)?.id ?? 0).finally(
+      () => {
+        this.loading.delete(collection);
+        this.evict(collection);
+      },
+    );
+    this.loading.set(collection, loading);
+    return undefined;
+  }
+
+  /** Loads the remaining pages; each page is read and applied in one tick, so writes noted meanwhile stay correct. */
+  private async loadRest(
+    collection: string,
+    set: VectorSet,
+    page: {
+      all(
+        collection: string,
+        model: string,
+        after: number,
+        limit: number,
+      ): { id: number; vector: Buffer }[];
+    },
+    model: string,
+    after: number,
+  ): Promise<void> {
+    let last = after;
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.cache.get(collection)?.set !== set) return;
+      const rows = page.all(collection, model, last, LOAD_PAGE_ROWS);
+      for (const row of rows) set.set(row.id, blobToVector(row.vector));
+      if (rows.length < LOAD_PAGE_ROWS) return;
+      last = rows.at(-1)?.id ?? last;
+    }
   }
 
   private evict(keep: string): void {

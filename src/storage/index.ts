@@ -25,7 +25,16 @@ export type { ThreadSettingsStore } from './thread-settings.js';
 export type { UsageStore } from './usage-store.js';
 export type { TeamStateStore } from './team-state-store.js';
 export type { StoredTeamState, TeamStateSnapshot } from './team-state-store.js';
-export { HybridSearch, RRF_K, fuseRanks, keywordQuery, scopeToken } from './hybrid-search.js';
+export {
+  COMMON_TERM_DOCS,
+  HybridSearch,
+  RRF_K,
+  SYNC_LOAD_ROWS,
+  fuseRanks,
+  keywordQuery,
+  keywordTerms,
+  scopeToken,
+} from './hybrid-search.js';
 export type { HybridHit, HybridQuery, HybridSearchOptions } from './hybrid-search.js';
 export {
   KNOWLEDGE_SCHEMA_VERSION,

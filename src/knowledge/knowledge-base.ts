@@ -196,6 +196,7 @@ export class KnowledgeBase {
         await this.step(signal, () => this.fullSync(signal));
       } else if (this.pending.size > 0) {
         // Let a burst of events settle, then take everything queued.
+        this.deps.log.debug('knowledge changes queued', { base: this.id, paths: this.pending.size });
         await this.deps.clock.sleep(SETTLE_MS, signal);
         const paths = [...this.pending];
         this.pending.clear();
@@ -239,6 +240,8 @@ export class KnowledgeBase {
   }
 
   private async idle(signal: AbortSignal, maxMs: number): Promise<void> {
+    // Work queued while the last step ran found no sleeper to wake: do it now.
+    if (this.isFullSyncRequested || this.pending.size > 0) return;
     const waker = new AbortController();
     this.wake = () => {
       waker.abort();
@@ -327,7 +330,15 @@ export class KnowledgeBase {
         files.push(found);
       }
     }
+    const startedAt = this.deps.clock.now();
     await this.indexer.indexFiles(files, known, signal);
+    if (files.length > 0) {
+      this.deps.log.info('knowledge files re-indexed', {
+        base: this.id,
+        files: files.length,
+        durationMs: this.deps.clock.now() - startedAt,
+      });
+    }
   }
 
   private checkCorruption(error: unknown): void {

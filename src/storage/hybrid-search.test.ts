@@ -259,6 +259,13 @@ describe('KnowledgeIndexStore', () => {
     index.close();
   });
 
+  it('creates a missing file without calling it a rebuild', () => {
+    dir = mkdtempSync(join(tmpdir(), 'kb-'));
+    const index = new KnowledgeIndexStore(join(dir, 'sub', 'knowledge.db'));
+    expect(index.wasRebuilt).toBe(false);
+    index.close();
+  });
+
   it('rebuilds a file that is not a database instead of failing', () => {
     dir = mkdtempSync(join(tmpdir(), 'kb-'));
     const path = join(dir, 'knowledge.db');

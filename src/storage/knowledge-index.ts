@@ -383,6 +383,7 @@ export class KnowledgeIndexStore {
   }
 
   private open(): Db {
+    const hadFile = this.path !== ':memory:' && existsSync(this.path);
     try {
       const db = this.connect();
       const version = db.pragma('user_version', { simple: true }) as number;
@@ -391,7 +392,7 @@ export class KnowledgeIndexStore {
     } catch {
       // Not a database, or a corrupt one: start afresh below.
     }
-    this.wasRebuilt = this.path !== ':memory:' && existsSync(this.path);
+    this.wasRebuilt = hadFile;
     this.removeFiles();
     return this.openFresh();
   }

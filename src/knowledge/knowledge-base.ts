@@ -196,7 +196,10 @@ export class KnowledgeBase {
         await this.step(signal, () => this.fullSync(signal));
       } else if (this.pending.size > 0) {
         // Let a burst of events settle, then take everything queued.
-        this.deps.log.debug('knowledge changes queued', { base: this.id, paths: this.pending.size });
+        this.deps.log.debug('knowledge changes queued', {
+          base: this.id,
+          paths: this.pending.size,
+        });
         await this.deps.clock.sleep(SETTLE_MS, signal);
         const paths = [...this.pending];
         this.pending.clear();

@@ -36,11 +36,8 @@ export {
   scopeToken,
 } from './hybrid-search.js';
 export type { HybridHit, HybridQuery, HybridSearchOptions } from './hybrid-search.js';
-export {
-  KNOWLEDGE_SCHEMA_VERSION,
-  KnowledgeIndexStore,
-  isCorruptionError,
-} from './knowledge-index.js';
+export { KnowledgeIndexStore, isCorruptionError } from './knowledge-index.js';
+export { KNOWLEDGE_SCHEMA_VERSION } from './knowledge-schema.js';
 export type { ChunkHit, ChunkInput, IndexedFile } from './knowledge-index.js';
 export { MemoryStore } from './memory-store.js';
 export type {

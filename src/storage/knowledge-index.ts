@@ -16,49 +16,8 @@ import Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { HybridHit, HybridQuery } from './hybrid-search.js';
 import { HybridSearch, scopeToken } from './hybrid-search.js';
+import { KNOWLEDGE_SCHEMA, KNOWLEDGE_SCHEMA_VERSION } from './knowledge-schema.js';
 import { vectorToBlob } from './vector-set.js';
-
-/** Bump to rebuild every index on the next start (the schema is created afresh). */
-export const KNOWLEDGE_SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-  CREATE TABLE kb_files (
-    collection TEXT NOT NULL,
-    path TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ms INTEGER NOT NULL,
-    chunks INTEGER NOT NULL,
-    settings TEXT NOT NULL,
-    error TEXT,
-    indexed_at INTEGER NOT NULL,
-    PRIMARY KEY (collection, path)
-  );
-  CREATE TABLE kb_chunks (
-    id INTEGER PRIMARY KEY,
-    collection TEXT NOT NULL,
-    fts_scope TEXT NOT NULL,
-    path TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    start_line INTEGER NOT NULL,
-    end_line INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    vector BLOB,
-    vector_model TEXT
-  );
-  CREATE INDEX kb_chunks_file ON kb_chunks(collection, path);
-  CREATE VIRTUAL TABLE kb_chunks_fts USING fts5(
-    text, path, fts_scope, content='kb_chunks', content_rowid='id',
-    tokenize='porter unicode61 remove_diacritics 2'
-  );
-  CREATE TRIGGER kb_chunks_fts_insert AFTER INSERT ON kb_chunks BEGIN
-    INSERT INTO kb_chunks_fts(rowid, text, path, fts_scope) VALUES (new.id, new.text, new.path, new.fts_scope);
-  END;
-  CREATE TRIGGER kb_chunks_fts_delete AFTER DELETE ON kb_chunks BEGIN
-    INSERT INTO kb_chunks_fts(kb_chunks_fts, rowid, text, path, fts_scope)
-      VALUES ('delete', old.id, old.text, old.path, old.fts_scope);
-  END;
-`;
 
 /** What the index remembers about one file. */
 export interface IndexedFile {
@@ -400,7 +359,7 @@ export class KnowledgeIndexStore {
   private openFresh(): Db {
     const db = this.connect();
     db.transaction(() => {
-      db.exec(SCHEMA);
+      db.exec(KNOWLEDGE_SCHEMA);
       db.pragma(`user_version = ${KNOWLEDGE_SCHEMA_VERSION}`);
     })();
     return db;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryHarness, memorySettings } from '../../test/support/memory-harness.js';
 import type { MemoryHarness } from '../../test/support/memory-harness.js';
 import type { ContextRequest } from './context-provider.js';
@@ -99,6 +99,28 @@ describe('MemoryService', () => {
     expect(await h.service.backfill()).toBe(1);
     expect(h.store.memories.get(memory.id)?.hasVector).toBe(true);
     expect(h.log.at('info', 'embedder recovered')).toHaveLength(1);
+  });
+
+  it('backfills missing vectors in the background on the clock until stopped', async () => {
+    h = memoryHarness();
+    h.embedder.isDown = true;
+    const memory = await h.service.add(
+      { owner: 'helper', requester: ALICE, roomId: ROOM },
+      'likes kites',
+    );
+    h.embedder.isDown = false;
+    const controller = new AbortController();
+    const loop = h.service.runBackfill(controller.signal, 120_000);
+    await vi.waitFor(() => {
+      expect(h.clock.pendingSleeps).toBe(1);
+    });
+    await h.clock.advance(120_000);
+    await vi.waitFor(() => {
+      expect(h.store.memories.get(memory.id)?.hasVector).toBe(true);
+    });
+    expect(h.log.at('info', 'memory vectors backfilled')).toHaveLength(1);
+    controller.abort();
+    await expect(loop).rejects.toBeDefined();
   });
 
   it('bounds recall by count and bytes', async () => {

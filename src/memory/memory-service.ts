@@ -324,6 +324,25 @@ export class MemoryService {
     }
   }
 
+  /**
+   * Keeps vectors complete in the background: backfills now, then every `intervalMs` (default
+   * 5 minutes), until `signal` aborts. Resolves when it stops; never rejects except with the
+   * signal's reason (failures are logged and retried next round).
+   */
+  async runBackfill(signal: AbortSignal, intervalMs = 5 * 60_000): Promise<void> {
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        const done = await this.backfill({ signal });
+        if (done > 0) this.deps.log.info('memory vectors backfilled', { count: done });
+      } catch (error: unknown) {
+        if (signal.aborted) throw error;
+        this.deps.log.warn('memory backfill failed; retrying later', { error });
+      }
+      await this.deps.clock.sleep(intervalMs, signal);
+    }
+  }
+
   private collectionsOf(actor: MemoryActor): { collection: string }[] {
     const policy = this.deps.settings().policy;
     const out = [{ collection: personCollection(actor.owner, actor.requester) }];

@@ -74,8 +74,19 @@ export const SDK_HOMES = [
   { name: '@hono/node-server', homes: ['http'], message: 'hono lives in src/http only.' },
   {
     name: 'chokidar',
-    homes: ['config'],
-    message: 'chokidar lives in src/config only; use the ConfigWatcher interface.',
+    homes: ['config', 'knowledge'],
+    message:
+      'chokidar lives in src/config (ConfigWatcher) and src/knowledge (knowledge folder watching) only.',
+  },
+  {
+    name: 'usearch',
+    homes: ['storage'],
+    message: 'usearch lives in src/storage only; use VectorSet / HybridSearch.',
+  },
+  {
+    name: 'pdfjs-dist',
+    homes: ['knowledge'],
+    message: 'PDF reading lives in src/knowledge only (the knowledge file reader).',
   },
   {
     name: 'yaml',

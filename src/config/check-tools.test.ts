@@ -40,7 +40,7 @@ describe('tool names', () => {
   });
 
   it('names the agents inheriting a bad default tool', () => {
-    const text = `${MODELS}defaults:\n  tools: [scheduler]\nagents:\n  a: {display_name: A}\n  b: {display_name: B, include_default_tools: false}\n`;
+    const text = `${MODELS}defaults:\n  tools: [browser]\nagents:\n  a: {display_name: A}\n  b: {display_name: B, include_default_tools: false}\n`;
     const [issue] = issuesOf(text);
     expect(issue).toMatchObject({ path: 'defaults.tools[0]', line: 4 });
     expect(issue?.message).toContain('of defaults (used by a)');
@@ -148,16 +148,10 @@ describe("Quorum's MCP server", () => {
   });
 });
 
-describe('blocks Quorum does not implement yet', () => {
-  it('warns about memory and knowledge bases, once each', () => {
-    const text = `${MODELS}memory: {backend: file}\nknowledge_bases:\n  docs: {path: ./docs}\nagents:\n  a: {display_name: A, knowledge_bases: [docs]}\n  b: {display_name: B, knowledge_bases: [docs]}\n`;
-    expect(warningsOf(text).map((warning) => [warning.path, warning.message])).toEqual([
-      ['memory', "MindRoom's 'memory' block is not implemented by Quorum yet and is ignored"],
-      ['knowledge_bases', "'knowledge_bases' is not implemented by Quorum yet and is ignored"],
-      [
-        'agents.a.knowledge_bases',
-        "an agent's 'knowledge_bases' is not implemented by Quorum yet and is ignored (also agents b)",
-      ],
-    ]);
+describe('tools a service provides', () => {
+  it('accepts memory and scheduler (the memory and schedule tools) without a warning', () => {
+    const text = `${MODELS}agents:\n  a: {display_name: A, tools: [memory, scheduler, calculator]}\n`;
+    expect(parseConfig(text, { env: {} }).ok).toBe(true);
+    expect(warningsOf(text)).toEqual([]);
   });
 });

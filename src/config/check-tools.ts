@@ -8,7 +8,9 @@ import type { QuorumConfig } from './schema.js';
 import type { ToolEntry } from './schema-primitives.js';
 import {
   isQuorumToolName,
+  isServiceToolName,
   MINDROOM_TOOL_NAMES,
+  SERVICE_TOOL_NAMES,
   mcpServerIdOf,
   QUORUM_TOOL_NAMES,
   toolOverridesSchemaFor,
@@ -40,7 +42,6 @@ export function checkTools(
     });
   }
   checkMcpServerBlock(config, source, issues);
-  warnUnimplemented(config, source, warnings);
   return { issues, warnings };
 }
 
@@ -91,7 +92,7 @@ function checkEntries(
 
 /** Why `name` is not a tool the owner may list, or `undefined` when it is one. */
 function unknownToolProblem(config: QuorumConfig, name: string, owner: string): string | undefined {
-  if (isQuorumToolName(name)) return undefined;
+  if (isQuorumToolName(name) || isServiceToolName(name)) return undefined;
   const serverId = mcpServerIdOf(name);
   if (serverId !== undefined) {
     if (Object.hasOwn(config.mcp_servers, serverId)) return undefined;
@@ -106,7 +107,7 @@ function unknownToolProblem(config: QuorumConfig, name: string, owner: string): 
     );
   }
   return (
-    `unknown tool '${name}' of ${owner}; Quorum's tools are ${QUORUM_TOOL_NAMES.join(', ')}, ` +
+    `unknown tool '${name}' of ${owner}; Quorum's tools are ${[...QUORUM_TOOL_NAMES, ...SERVICE_TOOL_NAMES].join(', ')}, ` +
     `and each MCP server in mcp_servers is a tool mcp_<id>`
   );
 }
@@ -149,39 +150,4 @@ function checkMcpServerBlock(
       );
     }
   });
-}
-
-/** One warning per block Quorum accepts but does not act on yet. */
-function warnUnimplemented(
-  config: QuorumConfig,
-  source: YamlSource,
-  warnings: ConfigWarning[],
-): void {
-  const raw = source.data as Record<string, unknown> | null;
-  const note = (what: string): string => `${what} is not implemented by Quorum yet and is ignored`;
-  if (raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'memory')) {
-    warnings.push(issueAt(source, ['memory'], note("MindRoom's 'memory' block"), 'key'));
-  }
-  if (Object.keys(config.knowledge_bases).length > 0) {
-    warnings.push(issueAt(source, ['knowledge_bases'], note("'knowledge_bases'"), 'key'));
-  }
-  const users = Object.entries(config.agents).filter(([, agent]) => agent.knowledge_bases.length);
-  const [first] = users;
-  if (first !== undefined) {
-    const others =
-      users.length > 1
-        ? ` (also agents ${users
-            .slice(1)
-            .map(([n]) => n)
-            .join(', ')})`
-        : '';
-    warnings.push(
-      issueAt(
-        source,
-        ['agents', first[0], 'knowledge_bases'],
-        `${note("an agent's 'knowledge_bases'")}${others}`,
-        'key',
-      ),
-    );
-  }
 }

@@ -63,11 +63,11 @@ describe('validateConfigFile', () => {
     const outcome = await validateConfigFile(FIXTURE, {});
     expect(outcome.exitCode).toBe(0);
     const lines = outcome.output.split('\n');
-    expect(lines).toHaveLength(13);
+    expect(lines).toHaveLength(11);
     expect(lines[0]).toMatch(
       /^.*mindroom-style\.yaml:\d+:5 agents\.helper\.learning: warning: MindRoom setting 'learning'/,
     );
-    expect(lines[12]).toBe(`${FIXTURE}: valid (3 agents, 1 team, 4 models, 12 warnings)`);
+    expect(lines[10]).toBe(`${FIXTURE}: valid (3 agents, 1 team, 4 models, 10 warnings)`);
   });
 
   it('reports a missing file and exits 1', async () => {

@@ -46,6 +46,7 @@ export function crossCheck(config: QuorumConfig, source: YamlSource): CrossCheck
   const tools = checkTools(config, source);
   issues.push(...tools.issues);
   warnings.push(...tools.warnings);
+  checkMemory(config, (path, message) => warnings.push(issueAt(source, path, message)));
   return { issues, warnings };
 }
 
@@ -293,5 +294,32 @@ function checkBlockIds(config: QuorumConfig, fail: Fail): void {
         'key',
       );
     }
+  }
+}
+
+/** Memory settings Quorum accepts but serves differently from MindRoom: warned by name. */
+function checkMemory(
+  config: QuorumConfig,
+  warn: (path: PathSegment[], message: string) => void,
+): void {
+  const memory = config.memory;
+  const fileBackend =
+    "MindRoom's file memory backend (MEMORY.md files) is not supported by Quorum: memories are kept in Quorum's database, as with mem0";
+  if (memory.backend === 'file') warn(['memory', 'backend'], fileBackend);
+  for (const [name, agent] of Object.entries(config.agents)) {
+    if (agent.memory_backend === 'file') warn(['agents', name, 'memory_backend'], fileBackend);
+  }
+  const provider = memory.embedder.provider;
+  if (provider === 'huggingface' || provider === 'sentence_transformers') {
+    warn(
+      ['memory', 'embedder', 'provider'],
+      `embedder provider '${provider}' is not supported by Quorum (use openai with any OpenAI-compatible server, or ollama): memory and knowledge search use keywords only`,
+    );
+  }
+  if (memory.embedder.config.credentials_service !== null) {
+    warn(
+      ['memory', 'embedder', 'config', 'credentials_service'],
+      "Quorum has no credential store, so 'credentials_service' is ignored: set api_key: ${NAME} or EMBEDDER_API_KEY",
+    );
   }
 }

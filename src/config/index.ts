@@ -100,6 +100,7 @@ export {
   fetchUrlToolOverridesSchema,
   fileToolOverridesSchema,
   isQuorumToolName,
+  isServiceToolName,
   MCP_TOOL_PREFIX,
   matrixMessageToolOverridesSchema,
   mcpServerIdOf,
@@ -108,6 +109,7 @@ export {
   parseMcpToolOverrides,
   parseToolOptions,
   QUORUM_TOOL_NAMES,
+  SERVICE_TOOL_NAMES,
   shellToolOverridesSchema,
 } from './tool-settings.js';
 export type { McpToolOverrides, QuorumToolName, QuorumToolOptions } from './tool-settings.js';

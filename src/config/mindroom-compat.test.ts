@@ -23,11 +23,9 @@ describe('unsupported MindRoom settings', () => {
       'agents.helper.learning',
       'agents.helper.learning_mode',
       'agents.writer.context_files',
-      'agents.writer.knowledge_bases',
       'defaults.learning',
       'defaults.learning_mode',
-      'knowledge_bases',
-      'memory',
+      'memory.backend',
       'mindroom_user',
       'plugins',
       'teams.duo.compaction',
@@ -41,6 +39,25 @@ describe('unsupported MindRoom settings', () => {
       column: 5,
     });
     expect(byPath.get('voice')).toMatchObject({ line: lineOf(mindroomStyle, 'voice:'), column: 1 });
+  });
+
+  it('warns about memory and knowledge settings Quorum serves differently, by name', () => {
+    const result = parseConfig(
+      `${MINIMAL}memory:\n  backend: file\n  file: {max_entrypoint_lines: 10}\n  search: {mode: semantic}\n  auto_flush: {enabled: true}\n  embedder: {provider: sentence_transformers, config: {credentials_service: emb}}\nknowledge_bases:\n  docs: {path: ./d, git: {repo_url: 'https://example.org/r.git'}}\nagents:\n  a: {display_name: A, memory_backend: none, memory_search: {mode: keyword}, knowledge_bases: [docs]}\n`,
+      { env: {} },
+    );
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.config.agents['a']?.memory_backend).toBe('none');
+    expect(result.warnings.map((warning) => warning.path).sort()).toEqual([
+      'agents.a.memory_search',
+      'knowledge_bases.docs.git',
+      'memory.auto_flush',
+      'memory.backend',
+      'memory.embedder.config.credentials_service',
+      'memory.embedder.provider',
+      'memory.file',
+      'memory.search',
+    ]);
   });
 
   it('counts further occurrences instead of listing them all', () => {

@@ -46,7 +46,6 @@ export const UNSUPPORTED_MINDROOM_KEYS: readonly UnsupportedKeys[] = [
     keys: [
       'learning',
       'learning_mode',
-      'memory_backend',
       'memory_search',
       'compaction',
       'private',
@@ -58,6 +57,28 @@ export const UNSUPPORTED_MINDROOM_KEYS: readonly UnsupportedKeys[] = [
       'allow_self_config',
       'delegate_to',
     ],
+    note: {
+      memory_search:
+        "MindRoom setting 'memory_search' configures its file memory backend, which Quorum does not have (memories live in Quorum's database, searched by keywords and meaning); it is ignored",
+    },
+  },
+  {
+    at: ['memory'],
+    keys: ['file', 'search', 'auto_flush'],
+    note: {
+      file: "MindRoom's file memory backend (MEMORY.md files) is not supported by Quorum; memories live in Quorum's database, and 'memory.file' is ignored",
+      search:
+        "'memory.search' configures MindRoom's file memory backend, which Quorum does not have; it is ignored",
+      auto_flush:
+        "'memory.auto_flush' configures MindRoom's file memory backend; Quorum extracts memories with 'memory.llm' and 'memory.extraction' instead, and ignores it",
+    },
+  },
+  {
+    at: ['knowledge_bases', '*'],
+    keys: ['git'],
+    note: {
+      git: 'Git-backed knowledge bases are not supported by Quorum yet: the folder is indexed as it is, without syncing',
+    },
   },
   { at: ['teams', '*'], keys: ['compaction', 'max_tool_calls_from_history'] },
   {

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { nonEmptyString, userIdSchema, userPatternSchema } from './schema-primitives.js';
 
 const stringList = z.array(z.string()).default([]);
-const looseRecord = z.record(z.string(), z.unknown());
 
 /** One entry of `authorization.agent_reply_permissions`: MindRoom's list shorthand or the full form. */
 const replyPermissionSchema = z.union(
@@ -132,39 +131,118 @@ export const mcpServerSchema = z
     }
   });
 
-/** `memory` (MindRoom's MemoryConfig; `memory: none` is shorthand for `{backend: none}`). */
+const nullableString = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? null);
+const httpUrlSchema = z.string().refine((value) => /^https?:\/\/\S+$/.test(value), {
+  error: 'expected an http(s) URL',
+});
+
+/** Embedder providers MindRoom accepts; Quorum serves `openai` (any OpenAI-compatible server) and `ollama`. */
+export const EMBEDDER_PROVIDERS = [
+  'openai',
+  'ollama',
+  'huggingface',
+  'sentence_transformers',
+] as const;
+
+/** `memory.embedder` (MindRoom's embedder config; used by memory and semantic knowledge bases). */
+export const embedderSchema = z
+  .strictObject({
+    provider: z.enum(EMBEDDER_PROVIDERS).default('openai'),
+    config: z
+      .strictObject({
+        /** Default: `text-embedding-3-small` (openai), `nomic-embed-text` (ollama). */
+        model: nonEmptyString.nullish().transform((value) => value ?? null),
+        /** Only as `${NAME}`; literal keys are rejected. */
+        api_key: nullableString,
+        /** MindRoom's credential store binding; Quorum has none (warned). */
+        credentials_service: nullableString,
+        /** Server root of a self-hosted embedder (Ollama; for openai: an OpenAI-compatible server). */
+        host: nullableString,
+        /** Quorum addition: the OpenAI-compatible `/v1` URL, for vLLM and other servers. */
+        base_url: httpUrlSchema.nullish().transform((value) => value ?? null),
+        dimensions: z
+          .number()
+          .int()
+          .min(1)
+          .max(16_384)
+          .nullish()
+          .transform((value) => value ?? null),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** `memory.llm`: the model that extracts memories from quiet conversations. */
+export const memoryLlmSchema = z.strictObject({
+  provider: z.enum(['ollama', 'openai', 'anthropic']).default('ollama'),
+  config: z
+    .strictObject({
+      /** The provider's model id; default `llama3.2` (ollama). */
+      model: nonEmptyString.nullish().transform((value) => value ?? null),
+      host: nullableString,
+      /** Only as `${NAME}`. */
+      api_key: nullableString,
+      /** Quorum addition: an OpenAI-compatible `/v1` URL. */
+      base_url: httpUrlSchema.nullish().transform((value) => value ?? null),
+      temperature: z.number().min(0).max(2).optional(),
+    })
+    .prefault({}),
+});
+
+/** Quorum addition `memory.recall`: memories put into the prompt before each turn. */
+const recallSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** At most this many memories per turn. */
+    max_items: z.number().int().min(1).max(50).default(5),
+    /** At most this many characters of memories per turn. */
+    max_chars: z.number().int().min(200).max(50_000).default(2_000),
+  })
+  .prefault({});
+
+/** Quorum addition `memory.extraction`: when a quiet conversation is mined for memories. */
+const extractionSchema = z
+  .strictObject({
+    /** Default: on when `memory.llm` is set. */
+    enabled: z
+      .boolean()
+      .nullish()
+      .transform((value) => value ?? null),
+    /** A conversation is extracted once nobody wrote in it for this long. */
+    idle_seconds: z.number().int().min(10).default(120),
+    /** The latest messages given to the extraction model. */
+    max_messages: z.number().int().min(1).max(500).default(20),
+    max_chars: z.number().int().min(500).max(200_000).default(12_000),
+  })
+  .prefault({});
+
+/**
+ * `memory` (MindRoom's MemoryConfig; `memory: none` is shorthand for `{backend: none}`).
+ * Quorum keeps memories in its own database with hybrid search for both `mem0` and `file`
+ * (the file backend's Markdown files are not supported; warned in cross-check).
+ */
 export const memorySchema = z.preprocess(
   (value) => (value === 'none' ? { backend: 'none' } : value === null ? undefined : value),
   z
     .strictObject({
       backend: z.enum(['mem0', 'file', 'none']).default('mem0'),
       team_reads_member_memory: z.boolean().default(false),
-      embedder: z
-        .looseObject({ provider: z.string().default('openai'), config: looseRecord.default({}) })
-        .optional(),
-      llm: z
-        .looseObject({ provider: z.string().default('ollama'), config: looseRecord.default({}) })
-        .nullish()
-        .transform((value) => value ?? null),
-      file: z
-        .looseObject({
-          path: z.string().nullish(),
-          max_entrypoint_lines: z.number().int().min(1).optional(),
-        })
-        .optional(),
-      search: z
-        .looseObject({
-          mode: z.enum(['keyword', 'semantic']).default('keyword'),
-          include: z.array(z.string()).min(1).default(['memory/**/*.md']),
-          include_entrypoint: z.boolean().default(false),
-        })
-        .prefault({}),
-      auto_flush: looseRecord.optional(),
+      embedder: embedderSchema,
+      llm: memoryLlmSchema.nullish().transform((value) => value ?? null),
+      /** Quorum addition. */
+      recall: recallSchema,
+      /** Quorum addition. */
+      extraction: extractionSchema,
+      /** Quorum addition: agents may also keep memories for a whole room (shared with everyone in it). */
+      room_memories: z.boolean().default(false),
     })
     .prefault({}),
 );
 
-/** `knowledge_bases.<id>` (MindRoom's KnowledgeBaseConfig; `git` validated loosely). */
+/** `knowledge_bases.<id>` (MindRoom's KnowledgeBaseConfig; `git` is not supported and warned). */
 export const knowledgeBaseSchema = z
   .strictObject({
     mode: z.enum(['semantic', 'files']).default('semantic'),
@@ -183,14 +261,16 @@ export const knowledgeBaseSchema = z
     include_patterns: stringList,
     exclude_patterns: stringList,
     skip_hidden: z.boolean().default(true),
-    git: z
-      .looseObject({
-        repo_url: nonEmptyString,
-        branch: z.string().default('main'),
-        poll_interval_seconds: z.number().int().min(5).default(300),
-      })
-      .nullish()
-      .transform((value) => value ?? null),
+    /** Quorum addition: the best-matching chunks put into the prompt before each turn (0: none). */
+    context_chunks: z.number().int().min(0).max(20).default(0),
+    /** Quorum addition: a base whose text totals at most this many characters goes into the prompt whole (0: never). */
+    inline_max_chars: z.number().int().min(0).max(200_000).default(0),
+    /** Quorum addition: larger files are skipped with a warning. */
+    max_file_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(10 * 1024 * 1024),
   })
   .superRefine((base, ctx) => {
     if (base.chunk_overlap >= base.chunk_size) {

@@ -83,6 +83,11 @@ export const agentSchema = z
       .array(nonEmptyString)
       .default([])
       .superRefine(noDuplicates('knowledge bases')),
+    /** Overrides `memory.backend` for this agent; `none` turns recall, extraction and the memory tool off. */
+    memory_backend: z
+      .enum(['mem0', 'file', 'none'])
+      .nullish()
+      .transform((value) => value ?? null),
     accept_invites: z.boolean().default(true),
     thread_mode: threadModeSchema.default('thread'),
     room_thread_modes: z.record(z.string(), threadModeSchema).default({}),

@@ -139,16 +139,28 @@ export const MINDROOM_TOOL_NAMES: ReadonlySet<string> = new Set([
   'gemini', 'giphy', 'github', 'gmail', 'google_bigquery', 'google_calendar', 'google_docs',
   'google_drive', 'google_maps', 'google_scholar', 'google_sheets', 'googlesearch', 'groq',
   'hackernews', 'homeassistant', 'invite_router', 'jina', 'jira', 'linear', 'linkup', 'lumalabs',
-  'matrix_api', 'matrix_room', 'matrix_voice_message', 'mem0', 'memory', 'modelslabs',
+  'matrix_api', 'matrix_room', 'matrix_voice_message', 'mem0', 'modelslabs',
   'moviepy_video_tools', 'neo4j', 'newspaper', 'notion', 'oauth_connections', 'openai', 'openbb',
   'openclaw_compat', 'openweather', 'oxylabs', 'pandas', 'postgres', 'pubmed', 'python',
-  'reasoning', 'reddit', 'redshift', 'replicate', 'report_publishing', 'resend', 'scheduler',
+  'reasoning', 'reddit', 'redshift', 'replicate', 'report_publishing', 'resend',
   'scrapegraph', 'script', 'searxng', 'self_config', 'serpapi', 'serper', 'shopify', 'slack',
   'sleep', 'spider', 'spotify', 'sql', 'subagents', 'tavily', 'telegram', 'thread_model',
   'thread_resolution', 'thread_summary', 'thread_tags', 'todo', 'todoist', 'trafilatura', 'trello',
   'twilio', 'unsplash', 'update_awareness', 'visualization', 'web_browser_tools', 'webex',
   'website', 'whatsapp', 'wikipedia', 'x', 'yfinance', 'youtube', 'zendesk', 'zep', 'zoom',
 ]); // prettier-ignore
+
+/**
+ * Tools a daemon service provides per agent rather than the built-in registry: `memory`
+ * (the memory tools, issue 14) and `scheduler` (the schedule tools, issue 15), as MindRoom
+ * names them. Valid in `tools:`; they take no options.
+ */
+export const SERVICE_TOOL_NAMES: ReadonlySet<string> = new Set(['memory', 'scheduler']);
+
+/** True for a tool a daemon service provides (see {@link SERVICE_TOOL_NAMES}). */
+export function isServiceToolName(name: string): boolean {
+  return SERVICE_TOOL_NAMES.has(name);
+}
 
 /** True for a name Quorum implements. */
 export function isQuorumToolName(name: string): name is QuorumToolName {
@@ -184,5 +196,6 @@ export function parseMcpToolOverrides(
 /** The options schema for tool entry `name`, or `undefined` for a name that is not a tool. */
 export function toolOverridesSchemaFor(name: string): z.ZodType | undefined {
   if (isQuorumToolName(name)) return QUORUM_TOOL_OVERRIDES[name];
+  if (isServiceToolName(name)) return noOverrides;
   return mcpServerIdOf(name) === undefined ? undefined : mcpToolOverridesSchema;
 }

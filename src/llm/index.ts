@@ -62,3 +62,14 @@ export type { ModelEndpoint, ModelRegistryDeps } from './model-registry.js';
 export { UnavailableChatModel } from './unavailable-chat-model.js';
 export { toolCallFromJson } from './tool-arguments.js';
 export { ScrubbingChatModel, scrubChatRequest } from './scrubbing-chat-model.js';
+export { OpenAiEmbedder } from './embedder.js';
+export type { EmbedOptions, Embedder, OpenAiEmbedderOptions } from './embedder.js';
+export { createEmbedder, memoryLlmModelConfig } from './embedder-factory.js';
+export type {
+  EmbedderFactoryDeps,
+  EmbedderResolution,
+  EmbedderSettings,
+  MemoryLlmSettings,
+} from './embedder-factory.js';
+export { GuardedEmbedder } from './guarded-embedder.js';
+export type { EmbedderStatus, GuardedEmbedderDeps } from './guarded-embedder.js';

@@ -237,6 +237,28 @@ export class QuorumMetrics {
     'Tools the MCP server offers (after filters), by server.',
   );
 
+  /** Time automatic memory recall added to a turn (embedding the query included). */
+  readonly memoryRecall = this.registry.histogram(
+    'quorum_memory_recall_seconds',
+    'Time automatic memory recall added to a turn.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  /** Memory operations, by `op` (add, update, delete, search, extract) and `origin`. */
+  readonly memoryOperations = this.registry.counter(
+    'quorum_memory_operations_total',
+    'Memory operations, by op.',
+  );
+  /** Knowledge files handled by indexing, by `base` and `outcome` (indexed, skipped, removed). */
+  readonly knowledgeFiles = this.registry.counter(
+    'quorum_knowledge_files_total',
+    'Knowledge files handled by indexing, by base and outcome (indexed, skipped, removed).',
+  );
+  /** Embedding calls that failed after retries (search fell back to keywords). */
+  readonly embedderFailures = this.registry.counter(
+    'quorum_embedder_failures_total',
+    'Embedding calls that failed after retries; search fell back to keywords.',
+  );
+
   onTaskFailed(what: string): void {
     this.errors.inc({ where: what });
   }

@@ -47,3 +47,28 @@ export { DataDirLock, lockPaths, readOwner } from './data-dir-lock.js';
 export type { LockOwner } from './data-dir-lock.js';
 export { StorageError } from './errors.js';
 export type { StorageErrorCode } from './errors.js';
+export {
+  COMMON_TERM_DOCS,
+  HybridSearch,
+  RRF_K,
+  SYNC_LOAD_ROWS,
+  fuseRanks,
+  keywordQuery,
+  keywordTerms,
+  scopeToken,
+} from './hybrid-search.js';
+export type { HybridHit, HybridQuery, HybridSearchOptions } from './hybrid-search.js';
+export { KnowledgeIndexStore, isCorruptionError } from './knowledge-index.js';
+export { KNOWLEDGE_SCHEMA_VERSION } from './knowledge-schema.js';
+export type { ChunkHit, ChunkInput, IndexedFile } from './knowledge-index.js';
+export { MemoryStore } from './memory-store.js';
+export type {
+  ExtractionKey,
+  MemoryHit,
+  MemoryOrigin,
+  MemoryScopeKind,
+  NewMemory,
+  StoredMemory,
+} from './memory-store.js';
+export { VectorSet, blobToVector, quantize, vectorKernel, vectorToBlob } from './vector-set.js';
+export type { VectorHit } from './vector-set.js';

@@ -205,4 +205,59 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE usage ADD COLUMN thread_root TEXT;
   CREATE INDEX usage_thread ON usage(room_id, thread_root) WHERE thread_root IS NOT NULL;
   `,
+  `
+  -- Memories agents keep (tools, extraction): one row each, in a scope (collection): an agent or
+  -- team with one person, or an agent with one room. fts_scope is the collection as one FTS5
+  -- token; vector is the float32 embedding (NULL until embedded), vector_model its model identity.
+  CREATE TABLE memories (
+    id INTEGER PRIMARY KEY,
+    memory_id TEXT NOT NULL UNIQUE,
+    collection TEXT NOT NULL,
+    fts_scope TEXT NOT NULL,
+    scope_kind TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    user_id TEXT,
+    room_id TEXT,
+    text TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    source_room_id TEXT,
+    source_thread_root TEXT,
+    source_event_id TEXT,
+    vector BLOB,
+    vector_model TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX memories_collection ON memories(collection, updated_at);
+  CREATE INDEX memories_user ON memories(user_id);
+  CREATE INDEX memories_unembedded ON memories(id) WHERE vector IS NULL;
+  CREATE VIRTUAL TABLE memories_fts USING fts5(
+    text, fts_scope, content='memories', content_rowid='id',
+    tokenize='porter unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_fts(rowid, text, fts_scope) VALUES (new.id, new.text, new.fts_scope);
+  END;
+  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text, fts_scope)
+      VALUES ('delete', old.id, old.text, old.fts_scope);
+  END;
+  CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, fts_scope ON memories BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, text, fts_scope)
+      VALUES ('delete', old.id, old.text, old.fts_scope);
+    INSERT INTO memories_fts(rowid, text, fts_scope) VALUES (new.id, new.text, new.fts_scope);
+  END;
+
+  -- Conversations waiting for automatic memory extraction once they go quiet.
+  CREATE TABLE memory_extraction_queue (
+    owner TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    thread_root TEXT NOT NULL,
+    last_activity_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (owner, user_id, room_id, thread_root)
+  );
+  CREATE INDEX memory_extraction_due ON memory_extraction_queue(last_activity_at);
+  `,
 ];

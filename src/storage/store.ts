@@ -2,6 +2,7 @@ import { AccountStore } from './account-store.js';
 import { openDatabase } from './database.js';
 import { DirectRoomStore } from './direct-rooms.js';
 import { IngressJournal } from './ingress-journal.js';
+import { MemoryStore } from './memory-store.js';
 import { InteractionStore } from './interaction-store.js';
 import { ResponseTracker } from './response-tracker.js';
 import { ScheduleStore } from './schedule-store.js';
@@ -23,6 +24,8 @@ export class QuorumStore {
   readonly teamState: TeamStateStore;
   readonly interactions: InteractionStore;
   readonly schedules: ScheduleStore;
+  /** Agents' memories (durable connection: a person's fact must survive a power cut). */
+  readonly memories: MemoryStore;
   private isClosed = false;
   private readonly db;
   /** A second connection without fsync per commit, for records that may be lost on power failure. */
@@ -41,6 +44,7 @@ export class QuorumStore {
     this.teamState = new TeamStateStore(this.relaxedDb, now);
     this.interactions = new InteractionStore(this.db, now);
     this.schedules = new ScheduleStore(this.db, now);
+    this.memories = new MemoryStore(this.db, now);
   }
 
   /** Closes the database. Idempotent. */

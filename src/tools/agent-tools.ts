@@ -5,6 +5,7 @@
  */
 import {
   isQuorumToolName,
+  isServiceToolName,
   mcpServerIdOf,
   parseMcpToolOverrides,
   type ToolEntry,
@@ -46,6 +47,8 @@ export function buildAgentTools(
   const mcpSources: ToolSource[] = [];
   const skipped: SkippedTool[] = [];
   for (const entry of entries) {
+    // Service tools (memory, scheduler) come from their services, through `extraSources`.
+    if (isServiceToolName(entry.name)) continue;
     const serverId = mcpServerIdOf(entry.name);
     if (isQuorumToolName(entry.name)) {
       for (const tool of createBuiltinTools(entry.name, entry.overrides, deps.host)) {

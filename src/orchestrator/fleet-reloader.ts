@@ -18,8 +18,12 @@ export interface ReloadTarget {
   bot(name: string): EntityBot | undefined;
   /** Creates and starts a bot for a spec of the new fleet (not waiting for it to settle). */
   startBot(plan: EntityPlan): EntityBot;
-  /** Forgets a removed bot. */
-  removeBot(name: string): void;
+  /**
+   * Forgets a stopped bot; a removed entity's room memberships too. A restarting one keeps
+   * them, so messages that arrive while it restarts are still its own: their turns wait
+   * open and run once it is back (turn recovery).
+   */
+  removeBot(name: string, options: { readonly isRemoved: boolean }): void;
   /** Installs the new fleet (and its model catalog) for everything that reads it. */
   install(fleet: Fleet): void;
   /** The router creates missing rooms and invites members (after the new fleet is installed). */
@@ -116,5 +120,5 @@ async function stopEntity(entity: EntityPlan, target: ReloadTarget): Promise<voi
     await bot.leaveRooms(entity.leave.length > 0 ? entity.leave : (entity.previous?.rooms ?? []));
   }
   await bot.close();
-  target.removeBot(entity.name);
+  target.removeBot(entity.name, { isRemoved: entity.action === 'stop' });
 }

@@ -518,9 +518,9 @@ export class MultiAgentOrchestrator implements HealthSource {
         if (plan.spec === undefined) throw new Error(`no spec to start ${plan.name}`);
         return this.startBot(plan.spec);
       },
-      removeBot: (name) => {
+      removeBot: (name, { isRemoved }) => {
         this.bots.delete(name);
-        this.registry.forget(name);
+        if (isRemoved) this.registry.forget(name);
       },
       install: (fleet) => {
         this.config = fleet.config;

@@ -161,6 +161,8 @@ function apiServer(
 ): HttpServer {
   const { exposure, context } = options;
   const { log, scrubber } = context;
+  // Each API key is a secret of its own (the variable holds them comma-separated).
+  scrubber.setSecrets('openai-api-keys', exposure.openAi.auth.apiKeys);
   return new HttpServer({
     host: exposure.host,
     port: options.port,
@@ -174,7 +176,7 @@ function apiServer(
       auth: exposure.openAi.auth,
       log: log.child({ component: 'openai-api' }),
       metrics: options.metrics,
-      scrub: (text) => scrubber.scrub(text),
+      scrubber,
       signal: context.signal,
     },
   });

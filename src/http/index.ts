@@ -21,12 +21,11 @@ export {
   DEFAULT_MAX_CONCURRENT,
   mountOpenAiApi,
 } from './openai-api.js';
-export type { OpenAiApiOptions } from './openai-api.js';
+export type { ApiScrubber, OpenAiApiOptions } from './openai-api.js';
 export { errorResponse, failureOf } from './openai-errors.js';
 export type { ErrorStatus, Failure, OpenAiErrorType } from './openai-errors.js';
 export { checkApiExposure, checkBearer, parseApiKeys, parseEnvFlag } from './openai-auth.js';
 export type { BearerCheck, OpenAiAuthSettings } from './openai-auth.js';
 export { MAX_MESSAGES, MAX_TEXT_CHARS, parseChatRequest } from './openai-request.js';
-export { MIN_SECRET_CHARS, SecretRedactor } from './secret-redactor.js';
 export { detachedCompletions } from './detached-completions.js';
 export type { DetachedTurnSource } from './detached-completions.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScriptedCompletions } from '../../test/support/scripted-completions.js';
-import { QuorumMetrics, silentLogger, type HealthSource } from '../shared/index.js';
+import { QuorumMetrics, SecretScrubber, silentLogger, type HealthSource } from '../shared/index.js';
 import { CompletionError } from './agent-completions.js';
 import { createHttpApp } from './app.js';
 import type { OpenAiApiOptions } from './openai-api.js';
@@ -12,6 +12,14 @@ const source: HealthSource = {
   metricsText: () => '',
 };
 
+/** The daemon's scrubber as the CLI sets it up: it knows the API keys (and `more`). */
+function scrubberKnowing(...more: string[]): SecretScrubber {
+  const scrubber = new SecretScrubber();
+  scrubber.setSecrets('openai-api-keys', [KEY, OTHER_KEY]);
+  scrubber.setSecrets('more', more);
+  return scrubber;
+}
+
 function app(overrides: Partial<OpenAiApiOptions> = {}, completions = new ScriptedCompletions()) {
   const metrics = new QuorumMetrics();
   const hono = createHttpApp(source, {
@@ -20,6 +28,7 @@ function app(overrides: Partial<OpenAiApiOptions> = {}, completions = new Script
       auth: { apiKeys: [KEY, OTHER_KEY], allowUnauthenticated: false },
       log: silentLogger,
       metrics,
+      scrubber: scrubberKnowing(),
       now: () => Date.UTC(2026, 0, 1),
       ...overrides,
     },
@@ -318,13 +327,7 @@ describe('OpenAI-compatible API: chat completions', () => {
       kind: 'text',
       chunks: [`the key is ${KEY}, the token is syt_secret_canary_value`],
     });
-    const { hono } = app(
-      {
-        secrets: ['syt_secret_canary_value'],
-        scrub: (text) => text.replace(/hunter2/gu, '[scrubbed]'),
-      },
-      completions,
-    );
+    const { hono } = app({ scrubber: scrubberKnowing('syt_secret_canary_value') }, completions);
     const text = await (await hono.request('/v1/chat/completions', post(hello))).text();
     expect(text).toContain('the key is [redacted], the token is [redacted]');
     expect(text).not.toContain(KEY);

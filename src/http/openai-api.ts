@@ -13,13 +13,14 @@ import {
   type LinkedSignal,
   type Logger,
   type QuorumMetrics,
+  type TextScrubber,
+  type TextStreamScrubber,
 } from '../shared/index.js';
 import type { AgentCompletions, CompletionModel, CompletionRequest } from './agent-completions.js';
 import { checkBearer, type OpenAiAuthSettings } from './openai-auth.js';
 import { clip, errorResponse, failureOf } from './openai-errors.js';
 import { parseChatRequest } from './openai-request.js';
 import { streamCompletion, usageOf, type ChunkFrame } from './openai-stream.js';
-import { SecretRedactor } from './secret-redactor.js';
 
 /** Largest request body accepted (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -28,16 +29,22 @@ export const DEFAULT_MAX_CONCURRENT = 16;
 /** Longest a completion may take (10 minutes). */
 export const DEFAULT_COMPLETION_TIMEOUT_MS = 600_000;
 
+/** Scrubs responses: whole texts, and streams piece by piece (`SecretScrubber` is one). */
+export interface ApiScrubber extends TextScrubber {
+  stream(): TextStreamScrubber;
+}
+
 /** Options of {@link mountOpenAiApi}. */
 export interface OpenAiApiOptions {
   readonly completions: AgentCompletions;
   readonly auth: OpenAiAuthSettings;
   readonly log: Logger;
   readonly metrics?: QuorumMetrics;
-  /** The daemon's secret scrubber, applied to every text sent. */
-  readonly scrub?: (text: string) => string;
-  /** More secret values to replace in responses (the API keys are always included). */
-  readonly secrets?: readonly string[];
+  /**
+   * The daemon's secret scrubber, applied to every text sent (streams through its `stream`,
+   * so a secret split across chunks never leaves in halves). It must know the API keys.
+   */
+  readonly scrubber: ApiScrubber;
   /** Aborts every completion in flight (shutdown). */
   readonly signal?: AbortSignal;
   readonly maxBodyBytes?: number;
@@ -72,16 +79,11 @@ const MODEL_NOT_FOUND = (model: string): Response =>
 class OpenAiApi {
   private readonly now: () => number;
   private readonly createdS: number;
-  private readonly redactor: SecretRedactor;
   private inFlight = 0;
 
   constructor(private readonly options: OpenAiApiOptions) {
     this.now = options.now ?? Date.now;
     this.createdS = Math.floor(this.now() / 1_000);
-    this.redactor = new SecretRedactor(
-      [...options.auth.apiKeys, ...(options.secrets ?? [])],
-      options.scrub,
-    );
   }
 
   mount(app: Hono): void {
@@ -240,7 +242,7 @@ class OpenAiApi {
         release();
         const failure = failureOf(error, timeout.aborted, this.options.log);
         this.count('chat_stream', failure.status);
-        return errorResponse({ ...failure, message: this.redactor.redact(failure.message) });
+        return errorResponse({ ...failure, message: this.options.scrubber.scrub(failure.message) });
       }
     }
     try {
@@ -267,7 +269,7 @@ class OpenAiApi {
       });
       const message = {
         role: 'assistant',
-        content: this.redactor.redact(result.text),
+        content: this.options.scrubber.scrub(result.text),
         refusal: null,
       };
       const choice = { index: 0, message, finish_reason: result.finishReason, logprobs: null };
@@ -282,7 +284,7 @@ class OpenAiApi {
     } catch (error: unknown) {
       const failure = failureOf(error, timeout.aborted, this.options.log);
       this.count('chat', failure.status);
-      return errorResponse({ ...failure, message: this.redactor.redact(failure.message) });
+      return errorResponse({ ...failure, message: this.options.scrubber.scrub(failure.message) });
     }
   }
 
@@ -299,7 +301,7 @@ class OpenAiApi {
       deltas: this.options.completions.stream(request, { signal: linked.signal }),
       frame: accepted.frame,
       includeUsage: accepted.includeUsage,
-      redactor: this.redactor,
+      scrubber: this.options.scrubber,
       abort: () => {
         linked.abort(new AbortReason('stopped', 'the client closed the stream'));
       },

@@ -5,7 +5,8 @@
  * `[DONE]`, which OpenAI clients raise as an error.
  */
 import type { CompletionDelta, CompletionUsage } from './agent-completions.js';
-import type { SecretRedactor } from './secret-redactor.js';
+import type { TextStreamScrubber } from '../shared/index.js';
+import type { ApiScrubber } from './openai-api.js';
 
 /** The fields every chunk of one completion repeats. */
 export interface ChunkFrame {
@@ -27,7 +28,7 @@ export interface StreamCompletionInput {
   readonly deltas: AsyncIterable<CompletionDelta>;
   readonly frame: ChunkFrame;
   readonly includeUsage: boolean;
-  readonly redactor: SecretRedactor;
+  readonly scrubber: ApiScrubber;
   /** Called when the client goes away: aborts the completion. */
   readonly abort: () => void;
   /** Called once when the stream ends, however it ends. */
@@ -55,13 +56,13 @@ function event(data: unknown): Uint8Array {
 
 /** The bytes of one completion's events. */
 class ChunkWriter {
-  private readonly redaction: { push(text: string): string; flush(): string };
+  private readonly redaction: TextStreamScrubber;
 
   constructor(
     private readonly frame: ChunkFrame,
-    private readonly redactor: SecretRedactor,
+    private readonly scrubber: ApiScrubber,
   ) {
-    this.redaction = redactor.stream();
+    this.redaction = scrubber.stream();
   }
 
   private chunk(delta: Record<string, unknown>, finishReason: string | null): Uint8Array {
@@ -107,7 +108,7 @@ class ChunkWriter {
   }
 
   error(failure: StreamError): Uint8Array {
-    const message = this.redactor.redact(failure.message);
+    const message = this.scrubber.scrub(failure.message);
     return event({ error: { message, type: failure.type, param: null, code: failure.code } });
   }
 }
@@ -117,7 +118,7 @@ class ChunkWriter {
  * reads (backpressure), and cancels the completion when the client disconnects.
  */
 export function streamCompletion(input: StreamCompletionInput): ReadableStream<Uint8Array> {
-  const writer = new ChunkWriter(input.frame, input.redactor);
+  const writer = new ChunkWriter(input.frame, input.scrubber);
   const iterator = input.deltas[Symbol.asyncIterator]();
   let hasStarted = false;
   let hasEnded = false;

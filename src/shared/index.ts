@@ -29,4 +29,4 @@ export {
   scrubDeep,
   SecretScrubber,
 } from './secret-scrubber.js';
-export type { SecretScrubberOptions, TextScrubber } from './secret-scrubber.js';
+export type { SecretScrubberOptions, TextScrubber, TextStreamScrubber } from './secret-scrubber.js';

@@ -121,3 +121,34 @@ describe('SecretScrubber', () => {
     }
   });
 });
+
+describe('SecretScrubber.stream', () => {
+  const scrubber = new SecretScrubber();
+  scrubber.setSecrets('test', ['sk-secret-123456', 'short', 'sk-secret-123456-longer']);
+
+  it('replaces whole secrets, the longest covering the shorter; too short a value is none', () => {
+    expect(scrubber.scrub('a sk-secret-123456-longer b sk-secret-123456 c shorts')).toBe(
+      'a [redacted] b [redacted] c shorts',
+    );
+  });
+
+  it('redacts a secret split across stream pieces without delaying ordinary text', () => {
+    const stream = scrubber.stream();
+    const out = [
+      stream.push('hello '),
+      stream.push('sk-sec'),
+      stream.push('ret-12'),
+      stream.push('3456 done'),
+      stream.flush(),
+    ];
+    expect(out[0]).toBe('hello ');
+    expect(out.join('')).toBe('hello [redacted] done');
+    expect(out.join('')).not.toContain('sk-sec');
+  });
+
+  it('lets through a prefix that never completes, at the end', () => {
+    const stream = scrubber.stream();
+    expect(stream.push('ends with sk-sec')).toBe('ends with ');
+    expect(stream.flush()).toBe('sk-sec');
+  });
+});

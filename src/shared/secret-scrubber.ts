@@ -32,6 +32,14 @@ export interface TextScrubber {
 
 const ASCII = 128;
 
+/** One stream's scrubber (see {@link SecretScrubber.stream}). */
+export interface TextStreamScrubber {
+  /** The part of everything pushed so far that may be sent now, scrubbed. */
+  push(text: string): string;
+  /** The held-back rest, scrubbed; call once at the end. */
+  flush(): string;
+}
+
 /**
  * Knows the values of all secrets, grouped by source (`env`, `config`, `accounts`, …), and
  * scrubs them out of text. Mutable: sources are replaced as secrets become known (the config
@@ -79,6 +87,30 @@ export class SecretScrubber implements TextScrubber {
     const matcher = this.currentMatcher();
     if (matcher === undefined || text.length < matcher.shortest) return text;
     return matcher.replace(text);
+  }
+
+  /**
+   * A scrubber for one stream of text pieces (a streamed answer): `push` returns what may be
+   * sent now, holding back only a tail that could be the start of a secret (so a secret split
+   * across pieces never leaves in two halves, and ordinary text is not delayed); `flush`
+   * returns the rest at the end. Secrets learned meanwhile apply from the next piece.
+   */
+  stream(): TextStreamScrubber {
+    let pending = '';
+    return {
+      push: (text) => {
+        pending = this.scrub(pending + text);
+        const held = this.currentMatcher()?.openPrefixLength(pending) ?? 0;
+        const ready = pending.slice(0, pending.length - held);
+        pending = pending.slice(pending.length - held);
+        return ready;
+      },
+      flush: () => {
+        const rest = this.scrub(pending);
+        pending = '';
+        return rest;
+      },
+    };
   }
 
   /** True when `text` contains a known secret. */
@@ -156,6 +188,8 @@ class Matcher {
   private readonly wide: Map<number, number>[];
   private readonly fail: Int32Array;
   private readonly longest: Int32Array;
+  /** Length of the pattern prefix each state stands for. */
+  private readonly depth: Int32Array;
   private readonly hasWide: boolean;
 
   constructor(patterns: readonly string[]) {
@@ -163,6 +197,7 @@ class Matcher {
     // Build the trie.
     const children: Map<number, number>[] = [new Map<number, number>()];
     const own: number[] = [0];
+    const depths: number[] = [0];
     let hasWide = false;
     let width = 1;
     for (const pattern of patterns) {
@@ -176,6 +211,7 @@ class Matcher {
           next = children.length;
           children.push(new Map<number, number>());
           own.push(0);
+          depths.push(i + 1);
           children[state]?.set(code, next);
         }
         state = next;
@@ -186,6 +222,7 @@ class Matcher {
     this.hasWide = hasWide;
     this.fail = new Int32Array(count);
     this.longest = Int32Array.from(own);
+    this.depth = Int32Array.from(depths);
     this.width = width;
     this.ascii = new Int32Array(count * width);
     this.wide = children;
@@ -256,6 +293,23 @@ class Matcher {
       spanEnd = end;
     }
     return out + text.slice(copiedTo, spanStart) + REDACTED_SECRET + text.slice(spanEnd);
+  }
+
+  /**
+   * Length of the longest end of `text` that is the start of some pattern (what a stream must
+   * hold back until the next piece shows whether a secret follows).
+   */
+  openPrefixLength(text: string): number {
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < ASCII) {
+        state = this.ascii[state * this.width + (this.classOf[code] ?? 0)] ?? 0;
+      } else {
+        state = this.hasWide ? this.step(state, code) : 0;
+      }
+    }
+    return this.depth[state] ?? 0;
   }
 
   /** The transition on a character outside ASCII, following failure links. */

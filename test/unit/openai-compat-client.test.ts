@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompletionError, HttpServer } from '../../src/http/index.js';
-import { silentLogger } from '../../src/shared/index.js';
+import { SecretScrubber, silentLogger } from '../../src/shared/index.js';
 import { ScriptedCompletions } from '../support/scripted-completions.js';
 
 const KEY = 'sk-quorum-client-test-0123456789';
@@ -26,6 +26,7 @@ beforeAll(async () => {
       completions,
       auth: { apiKeys: [KEY], allowUnauthenticated: false },
       log: silentLogger,
+      scrubber: new SecretScrubber(),
     },
   });
   await server.start();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pillsIn } from './event-decoder.js';
-import { linkHrefs } from './html-links.js';
+import { linkHrefs, MAX_SCANNED_LINKS } from './html-links.js';
 
 describe('linkHrefs', () => {
   it('reads double-quoted, single-quoted and unquoted hrefs, in order, entities decoded', () => {
@@ -25,7 +25,9 @@ describe('linkHrefs', () => {
     expect(linkHrefs(`${'x'.repeat(200)}<a href="late">`, { maxChars: 100 })).toEqual([]);
   });
 
-  it('stays linear on hostile markup', () => {
+  // How fast (linear: a 60 KB hostile body in well under a millisecond) is measured by
+  // bench/abuse-parse.ts and the fuzz test's stall check, not by a timed assertion here.
+  it('reads hostile markup to the end with bounded results and no pills', () => {
     const inputs = [
       '<a '.repeat(20_000),
       '<a href='.repeat(10_000),
@@ -36,11 +38,8 @@ describe('linkHrefs', () => {
       '<a\t'.repeat(20_000) + '>',
     ];
     for (const html of inputs) {
-      const start = performance.now();
-      linkHrefs(html);
-      pillsIn(html);
-      // Generous: the old backtracking regex took ~800 ms on the first input.
-      expect(performance.now() - start, html.slice(0, 20)).toBeLessThan(100);
+      expect(linkHrefs(html).length, html.slice(0, 20)).toBeLessThanOrEqual(MAX_SCANNED_LINKS);
+      expect(pillsIn(html), html.slice(0, 20)).toEqual([]);
     }
   });
 });

@@ -26,7 +26,7 @@ function setup(historyTrust?: (turn: TurnRecord) => HistoryTrust) {
     directory: directoryOf([calc]),
     models: {
       modelNameFor: () => 'default',
-      model: () => new ScriptedChatModel([], { clock }),
+      model: () => new ScriptedChatModel({ clock }),
       names: () => ['default'],
     },
     handoffs: new HandoffLedger(store.threadSettings),

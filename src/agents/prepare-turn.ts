@@ -121,21 +121,7 @@ export async function prepareTurn(
     options.prompt ?? `${directory.nameOf(turn.requester)}: ${sourceText(source, version)}`,
     Math.floor(maxBytes * PROMPT_SHARES.request),
   );
-  const trust = deps.historyTrust?.(turn);
-  const fullHistory = buildThreadHistory(deps.journal, {
-    roomId: turn.roomId,
-    threadRoot: turn.threadRoot,
-    sourceEventId: turn.sourceEventId,
-    selfUserId: subject.profile.userId,
-    maxMessages: subject.profile.historyMessages,
-    nameOf: (userId) => directory.nameOf(userId),
-    ...(trust === undefined
-      ? {}
-      : {
-          isTrusted: (userId: string) => trust.isTrusted(userId),
-          untrustedSenders: trust.untrustedSenders,
-        }),
-  });
+  const fullHistory = threadHistoryFor(turn, subject, deps);
   const handoff = handoffNoteFor(turn, subject.entity, deps);
   const sections = [
     ...fitSections(
@@ -186,6 +172,29 @@ export async function prepareTurn(
       threadRoot: turn.threadRoot,
     }),
   };
+}
+
+/** The thread before the source as model messages, through the turn's trust rule. */
+function threadHistoryFor(
+  turn: TurnRecord,
+  subject: TurnSubject,
+  deps: PrepareTurnDeps,
+): ChatMessage[] {
+  const trust = deps.historyTrust?.(turn);
+  return buildThreadHistory(deps.journal, {
+    roomId: turn.roomId,
+    threadRoot: turn.threadRoot,
+    sourceEventId: turn.sourceEventId,
+    selfUserId: subject.profile.userId,
+    maxMessages: subject.profile.historyMessages,
+    nameOf: (userId) => deps.directory.nameOf(userId),
+    ...(trust === undefined
+      ? {}
+      : {
+          isTrusted: (userId: string) => trust.isTrusted(userId),
+          untrustedSenders: trust.untrustedSenders,
+        }),
+  });
 }
 
 /** The text of the source, or of its edit that the turn answers. */

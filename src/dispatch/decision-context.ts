@@ -95,20 +95,14 @@ export function buildDecisionContext(
         isRedacted: deps.journal.related(input.eventId, 'm.redaction').length > 0,
       };
     }
-    case 'redaction': {
-      const reply = deps.turns.byReply(input.targetId);
+    case 'redaction':
       return {
         ...base,
         thread: undefined,
-        // Turns answering the deleted message, or writing the deleted reply.
-        targetTurns: [
-          ...deps.turns.forSource(input.targetId),
-          ...(reply === undefined ? [] : [reply]),
-        ].map(toView),
+        targetTurns: turnsOfDeleted(input.targetId, deps),
         replyTurn: undefined,
         isRedacted: false,
       };
-    }
     case 'invite':
       return {
         ...base,
@@ -118,6 +112,12 @@ export function buildDecisionContext(
         isRedacted: false,
       };
   }
+}
+
+/** Turns answering a deleted message, or writing a deleted reply. */
+function turnsOfDeleted(eventId: string, deps: DecisionContextDeps): TurnView[] {
+  const reply = deps.turns.byReply(eventId);
+  return [...deps.turns.forSource(eventId), ...(reply === undefined ? [] : [reply])].map(toView);
 }
 
 /** The conversation limits and their inputs for the thread, when the fleet has limits. */

@@ -142,6 +142,32 @@ describe('conversationInputs', () => {
   });
 });
 
+describe('conversationInputs for a person’s event', () => {
+  it('counts no hops and reads no thread (hops count back to that very message)', () => {
+    let reads = 0;
+    const inputs = conversationInputs(
+      ROOM,
+      '$root',
+      limits,
+      isEntity,
+      {
+        journal: {
+          thread: () => {
+            reads += 1;
+            return [];
+          },
+          related: () => [],
+        },
+        usage: { threadTokens: () => 42 },
+        notes: new LimitNoteLedger(),
+      },
+      { isFromEntity: false },
+    );
+    expect(inputs).toEqual({ limits, agentHops: 0, notedLimits: new Set(), threadTokensUsed: 42 });
+    expect(reads).toBe(0);
+  });
+});
+
 describe('LimitNoteLedger', () => {
   it('forgets the oldest threads beyond its bound', () => {
     const ledger = new LimitNoteLedger();

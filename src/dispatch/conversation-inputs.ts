@@ -35,7 +35,9 @@ export interface ConversationInputsDeps {
 /**
  * The limit inputs for the thread `rootId` of `roomId`. An agent's streamed reply is decided
  * on its final edit (an `m.replace`, outside the thread's relation), so a thread message of
- * Quorum's own accounts counts as a hop when it, or one of its edits, started a turn.
+ * Quorum's own accounts counts as a hop when it, or one of its edits, started a turn. For an
+ * event from a person (`isFromEntity` false) hops and notes count from that event itself: none,
+ * and the thread is not read.
  */
 export function conversationInputs(
   roomId: string,
@@ -43,7 +45,13 @@ export function conversationInputs(
   limits: ConversationLimits,
   isEntity: (userId: string) => boolean,
   deps: ConversationInputsDeps,
+  options: { readonly isFromEntity: boolean } = { isFromEntity: true },
 ): ConversationInputs {
+  const threadTokensUsed =
+    limits.threadTokenBudget === undefined ? 0 : (deps.usage?.threadTokens(roomId, rootId) ?? 0);
+  if (!options.isFromEntity) {
+    return { limits, agentHops: 0, notedLimits: new Set(), threadTokensUsed };
+  }
   const entries = deps.journal.thread(roomId, rootId, THREAD_WINDOW);
   const since = lastPersonIndex(entries, isEntity);
   const views: ThreadEventView[] = entries.slice(Math.max(0, since)).map((entry) => ({
@@ -58,13 +66,7 @@ export function conversationInputs(
     ...state.notedLimits,
     ...deps.notes.notedSince(roomId, rootId, sinceMs),
   ]);
-  return {
-    limits,
-    agentHops: state.agentHops,
-    notedLimits,
-    threadTokensUsed:
-      limits.threadTokenBudget === undefined ? 0 : (deps.usage?.threadTokens(roomId, rootId) ?? 0),
-  };
+  return { limits, agentHops: state.agentHops, notedLimits, threadTokensUsed };
 }
 
 /** The index of the last message from a person in `entries`, or -1. */

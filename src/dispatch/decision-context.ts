@@ -64,7 +64,7 @@ export function buildDecisionContext(
       const thread = threadView(roomId, input.threadRoot ?? input.eventId, deps);
       return {
         ...base,
-        ...limitsOf(fleet, roomId, thread.rootId, deps),
+        ...limitsOf(fleet, input, thread.rootId, deps),
         thread,
         targetTurns: [],
         replyTurn: undefined,
@@ -77,7 +77,7 @@ export function buildDecisionContext(
       const thread = threadView(roomId, input.targetThreadRoot ?? input.targetId, deps);
       return {
         ...base,
-        ...limitsOf(fleet, roomId, thread.rootId, deps),
+        ...limitsOf(fleet, input, thread.rootId, deps),
         thread,
         targetTurns: deps.turns.forSource(input.targetId).map(toView),
         replyTurn: undefined,
@@ -120,21 +120,22 @@ function turnsOfDeleted(eventId: string, deps: DecisionContextDeps): TurnView[] 
   return [...deps.turns.forSource(eventId), ...(reply === undefined ? [] : [reply])].map(toView);
 }
 
-/** The conversation limits and their inputs for the thread, when the fleet has limits. */
+/**
+ * The conversation limits and their inputs for the thread, when the fleet has limits. Hops
+ * and notes count back to the last message from a person, so for a person's own message they
+ * are none, and the thread is not read.
+ */
 function limitsOf(
   fleet: FleetView,
-  roomId: string,
+  input: { readonly roomId: string; readonly sender: string },
   rootId: string,
   deps: DecisionContextDeps,
 ): Partial<DispatchContext> {
   if (fleet.limits === undefined) return {};
-  return conversationInputs(
-    roomId,
-    rootId,
-    fleet.limits,
-    (userId) => fleet.entityOf(userId) !== undefined,
-    deps,
-  );
+  const isEntity = (userId: string): boolean => fleet.entityOf(userId) !== undefined;
+  return conversationInputs(input.roomId, rootId, fleet.limits, isEntity, deps, {
+    isFromEntity: isEntity(input.sender),
+  });
 }
 
 function threadView(roomId: string, rootId: string, deps: DecisionContextDeps): ThreadView {

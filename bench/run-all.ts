@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { acquireBenchHomeserver } from './support/bench-homeserver.js';
 
-const BENCHMARKS = ['latency', 'stream', 'reload', 'routing', 'schedule', 'mcp'] as const;
+const BENCHMARKS = ['latency', 'stream', 'reload', 'routing', 'schedule', 'mcp', 'abuse'] as const;
 
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));

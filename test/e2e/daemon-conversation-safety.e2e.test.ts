@@ -3,7 +3,9 @@
  * two agents that name each other stop after `quorum.max_agent_hops` with one note; a message
  * addressed to another person or bot gets no answer and no model call; an unauthorized
  * member's text and a deleted message's text never reach a prompt (the agents' or the
- * router's); and one person's flood of 50 messages in 5 s is held by the load caps.
+ * router's); `agent_reply_permissions`, bridge aliases, globs and grant rooms decide who an
+ * agent answers; a notice starts nothing; and one person's flood of 50 messages in 5 s is
+ * held by the load caps.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -35,6 +37,10 @@ describeE2e('daemon: bounded conversations and untrusted text', () => {
   let flo: MatrixTestUser;
   /** Another bot in the room (a plain account, not one of Quorum's). */
   let weatherbot: MatrixTestUser;
+  /** Alice's bridge account (`authorization.aliases`). */
+  let aliceTg: MatrixTestUser;
+  /** Admitted by a glob in `global_users`; the vault answers it only from the grant room. */
+  let globUser: MatrixTestUser;
   let lobby: string;
 
   const prompts = (requests: readonly RecordedLlmRequest[] = llm.requests): string =>
@@ -69,6 +75,8 @@ describeE2e('daemon: bounded conversations and untrusted text', () => {
     eve = await register('eve');
     flo = await register('flo');
     weatherbot = await register('weatherbot');
+    aliceTg = await register('alicetg');
+    globUser = await register('glob');
     await Promise.all([alice.startSync(), flo.startSync()]);
     daemon = await DaemonProcess.start({
       homeserver,
@@ -81,8 +89,17 @@ agents:
   calc: {display_name: Calculator, rooms: [${names.room}]}
   ping: {display_name: Ping, model: ping, rooms: [${names.room}]}
   pong: {display_name: Pong, model: pong, rooms: [${names.room}]}
+  vault: {display_name: Vault, rooms: [${names.room}]}
+rooms:
+  inner${suffix}: {display_name: Inner circle}
 authorization:
-  global_users: ["${alice.userId}", "${flo.userId}"]
+  global_users: ["${alice.userId}", "${flo.userId}", "@glob${suffix}*:${homeserver.serverName}"]
+  aliases:
+    "${alice.userId}": ["${aliceTg.userId}"]
+  agent_reply_permissions:
+    vault:
+      users: ["${alice.userId}"]
+      joined_rooms: [inner${suffix}]
 quorum:
   localpart_prefix: ${names.prefix}
   max_agent_hops: 2
@@ -91,7 +108,7 @@ quorum:
     });
     lobby = await alice.joinRoom(names.alias);
     await flo.joinRoom(names.alias);
-    for (const user of [bob, eve, weatherbot]) {
+    for (const user of [bob, eve, weatherbot, aliceTg, globUser]) {
       await alice.invite(lobby, user.userId);
       await user.joinRoom(lobby);
     }
@@ -99,7 +116,9 @@ quorum:
 
   afterAll(async () => {
     await daemon.close();
-    await Promise.all([alice, bob, eve, flo, weatherbot].map((user) => user.close()));
+    await Promise.all(
+      [alice, bob, eve, flo, weatherbot, aliceTg, globUser].map((user) => user.close()),
+    );
     await llm.close();
   });
 
@@ -199,6 +218,69 @@ quorum:
     });
     expect(prompts()).toContain('and 5+5?');
     expect(prompts()).not.toContain(secret);
+  });
+
+  it('answers only whom agent_reply_permissions name: aliases as their owner, grant room members while joined', async () => {
+    const vault = { userId: names.userId('vault'), displayName: 'Vault' };
+    const answers = (to: string, from: string): MatrixEvent[] =>
+      alice.eventsIn(lobby).filter((e) => e.sender === from && isInThread(e, to));
+    // Dispatch decides a room's events in order: once Alice's control question is answered,
+    // everything sent to the lobby before it was decided.
+    const settle = async (): Promise<void> => {
+      const control = await alice.sendMention(lobby, calc, 'control question');
+      await alice.waitFor((e) => e.sender === calc.userId && isInThread(e, control), {
+        timeoutMs: 30_000,
+      });
+    };
+    // The same for the grant room: the router's answer to !help there means its membership
+    // events before it were taken in.
+    const settleInner = async (roomId: string): Promise<void> => {
+      const after = alice.timeline.all.length;
+      await alice.sendText(roomId, '!help');
+      await alice.waitFor((e) => e.room_id === roomId && e.sender === router, {
+        timeoutMs: 30_000,
+        after,
+      });
+    };
+    const viaAlias = await aliceTg.sendMention(lobby, vault, 'vault, alice from the bridge');
+    await alice.waitFor((e) => e.sender === vault.userId && isInThread(e, viaAlias), {
+      timeoutMs: 30_000,
+    });
+    const outside = await globUser.sendMention(lobby, vault, 'vault, let me in');
+    await settle();
+    expect(answers(outside, vault.userId)).toEqual([]);
+
+    const inner = await alice.joinRoom(`#inner${suffix}:${homeserver.serverName}`);
+    await alice.invite(inner, globUser.userId);
+    await globUser.joinRoom(inner);
+    await settleInner(inner);
+    const granted = await globUser.sendMention(lobby, vault, 'vault, and now?');
+    await alice.waitFor((e) => e.sender === vault.userId && isInThread(e, granted), {
+      timeoutMs: 30_000,
+    });
+
+    await globUser.leave(inner);
+    await settleInner(inner);
+    const revoked = await globUser.sendMention(lobby, vault, 'vault, still there?');
+    await settle();
+    expect(answers(revoked, vault.userId)).toEqual([]);
+  });
+
+  it('starts nothing for a notice, even from an authorized person naming an agent', async () => {
+    const before = llm.requests.length;
+    const notice = await alice.sendEvent(lobby, 'm.room.message', {
+      msgtype: 'm.notice',
+      body: 'Calculator: nightly status report',
+      'm.mentions': { user_ids: [calc.userId] },
+    });
+    const control = await alice.sendMention(lobby, calc, 'control after the notice');
+    await alice.waitFor((e) => e.sender === calc.userId && isInThread(e, control), {
+      timeoutMs: 30_000,
+    });
+    expect(llm.requests.length - before).toBe(1);
+    expect(
+      alice.eventsIn(lobby).filter((e) => isInThread(e, notice) && e.sender !== alice.userId),
+    ).toEqual([]);
   });
 
   it('holds a flood of 50 messages in 5 s from one person with the caps, visibly', async () => {

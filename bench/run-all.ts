@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'schedule',
   'mcp',
   'crypto-store',
+  'abuse',
 ] as const;
 
 const chosen = process.argv.slice(2);

@@ -47,6 +47,7 @@ export type {
 export { handoffPreamble, prepareTurn, sourceText } from './prepare-turn.js';
 export type {
   HandoffNote,
+  HistoryTrust,
   PreparedTurn,
   PrepareTurnDeps,
   TurnJournal,
@@ -70,7 +71,7 @@ export {
   responderMembers,
 } from './responder.js';
 export type { Responder, TeamMode } from './responder.js';
-export { buildThreadHistory, latestText, messageText } from './thread-history.js';
+export { buildThreadHistory, isRedacted, latestText, messageText } from './thread-history.js';
 export type { HistoryRequest, ThreadReader } from './thread-history.js';
 export { formatToolTrace, toolTraceDetails } from './tool-trace.js';
 export type { ToolTraceEntry } from './tool-trace.js';

@@ -19,7 +19,7 @@ import {
   fitSections,
   truncateBytes,
 } from './prompt-budget.js';
-import { buildThreadHistory, latestText, type ThreadReader } from './thread-history.js';
+import { buildThreadHistory, isRedacted, latestText, type ThreadReader } from './thread-history.js';
 import type { FleetDirectory } from './turn-ports.js';
 import { usageRecorder, type UsageSink } from './usage-recorder.js';
 
@@ -35,8 +35,22 @@ export interface TurnSubject {
   readonly entity: string;
 }
 
+/**
+ * Whose messages in a thread reach a turn's prompt: `isTrusted` senders as they are, others
+ * left out (`exclude`) or labelled as untrusted (`label`, `quorum.include_untrusted_history`).
+ */
+export interface HistoryTrust {
+  isTrusted(userId: string): boolean;
+  readonly untrustedSenders: 'exclude' | 'label';
+}
+
 export interface PrepareTurnDeps {
   readonly journal: TurnJournal;
+  /**
+   * The history rule of a turn (the same authorization dispatch applies to messages);
+   * absent: every sender is trusted (tests, tools without a fleet).
+   */
+  readonly historyTrust?: (turn: TurnRecord) => HistoryTrust;
   readonly directory: Pick<FleetDirectory, 'nameOf' | 'peersIn' | 'userIdOf'>;
   readonly models: ModelProvider;
   readonly handoffs: HandoffLedger;
@@ -81,7 +95,9 @@ export interface PreparedTurn {
  * it answers), the request text, the thread history, the context providers' sections, the
  * handoff note, the system prompt, the model choice and the usage recorder. The prompt stays
  * within `maxPromptBytes`: the request and each section are cut to their share, and the
- * oldest history is left out first. Undefined when the source is not in the journal.
+ * oldest history is left out first. The history holds only senders `historyTrust` admits.
+ * Undefined when the source is not in the journal, or was redacted (deleted text never
+ * reaches a model, not even as the request).
  */
 export async function prepareTurn(
   turn: TurnRecord,
@@ -92,6 +108,13 @@ export async function prepareTurn(
   const source = deps.journal.get(turn.sourceEventId);
   const version = deps.journal.get(turn.sourceVersion) ?? source;
   if (source === undefined || version === undefined) return undefined;
+  if (isRedacted(source)) {
+    deps.log.info('the message a turn answers was deleted; the turn does not run', {
+      responder: turn.responder,
+      source: turn.sourceEventId,
+    });
+    return undefined;
+  }
   const { directory } = deps;
   // The model is chosen when the turn starts, before anything is awaited: a `!model` that
   // dispatch handles right after the message applies to the next turn, not this one.
@@ -102,14 +125,7 @@ export async function prepareTurn(
     options.prompt ?? `${directory.nameOf(turn.requester)}: ${sourceText(source, version)}`,
     Math.floor(maxBytes * PROMPT_SHARES.request),
   );
-  const fullHistory = buildThreadHistory(deps.journal, {
-    roomId: turn.roomId,
-    threadRoot: turn.threadRoot,
-    sourceEventId: turn.sourceEventId,
-    selfUserId: subject.profile.userId,
-    maxMessages: subject.profile.historyMessages,
-    nameOf: (userId) => directory.nameOf(userId),
-  });
+  const fullHistory = threadHistoryFor(turn, subject, deps);
   const handoff = handoffNoteFor(turn, subject.entity, deps);
   const sections = [
     ...fitSections(
@@ -155,8 +171,32 @@ export async function prepareTurn(
       responder: subject.entity,
       roomId: turn.roomId,
       requester: turn.requester,
+      threadRoot: turn.threadRoot,
     }),
   };
+}
+
+/** The thread before the source as model messages, through the turn's trust rule. */
+function threadHistoryFor(
+  turn: TurnRecord,
+  subject: TurnSubject,
+  deps: PrepareTurnDeps,
+): ChatMessage[] {
+  const trust = deps.historyTrust?.(turn);
+  return buildThreadHistory(deps.journal, {
+    roomId: turn.roomId,
+    threadRoot: turn.threadRoot,
+    sourceEventId: turn.sourceEventId,
+    selfUserId: subject.profile.userId,
+    maxMessages: subject.profile.historyMessages,
+    nameOf: (userId) => deps.directory.nameOf(userId),
+    ...(trust === undefined
+      ? {}
+      : {
+          isTrusted: (userId: string) => trust.isTrusted(userId),
+          untrustedSenders: trust.untrustedSenders,
+        }),
+  });
 }
 
 /** The text of the source, or of its edit that the turn answers. */

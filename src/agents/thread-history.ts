@@ -55,7 +55,7 @@ export function messageText(content: Readonly<Record<string, unknown>>): string 
 }
 
 /** Whether the journal holds `entry` redacted (its content removed). */
-function isRedacted(entry: JournalEntry): boolean {
+export function isRedacted(entry: JournalEntry): boolean {
   return record(entry.event.unsigned)?.['redacted_because'] !== undefined;
 }
 

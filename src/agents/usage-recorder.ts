@@ -12,6 +12,8 @@ export interface UsageOwner {
   readonly responder: string;
   readonly roomId: string;
   readonly requester: string;
+  /** The thread the turn answers in (for `quorum.thread_token_budget`). */
+  readonly threadRoot?: string;
 }
 
 /** Records a model call's tokens in the usage table and the metrics. */
@@ -28,6 +30,7 @@ export function usageRecorder(
       model: modelId,
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
+      threadRoot: who.threadRoot,
     });
     metrics.tokens.inc(
       { direction: 'input', responder: who.responder, model: modelId },

@@ -1,10 +1,18 @@
 import { parseResponder, responderMembers, type HandoffLedger } from '../agents/index.js';
-import type { DispatchContext, DispatchInput, ThreadView, TurnView } from '../routing/index.js';
+import type {
+  DispatchContext,
+  DispatchInput,
+  GrantRoomMembers,
+  ThreadView,
+  TurnView,
+} from '../routing/index.js';
 import type { TurnRecord } from '../storage/index.js';
+import { conversationInputs, type LimitNoteLedger } from './conversation-inputs.js';
 import type {
   DispatchInteractions,
   DispatchJournal,
   DispatchTurns,
+  DispatchUsage,
   FleetView,
   RoomMembership,
 } from './dispatch-ports.js';
@@ -16,17 +24,24 @@ export interface DecisionContextDeps {
   readonly interactions: DispatchInteractions;
   readonly rooms: RoomMembership;
   readonly handoffs: Pick<HandoffLedger, 'handedOff'>;
+  /** Tokens spent per thread (for `quorum.thread_token_budget`); absent: none counted. */
+  readonly usage?: DispatchUsage;
+  /** Limit notes posted and not yet back in the journal. */
+  readonly notes: LimitNoteLedger;
   readonly now: () => number;
 }
 
 /**
  * Builds the dispatcher's pure input for one event from the stores: the fleet and room
- * views, the thread (senders, responders, open turns, handoffs), the turns an edit or
- * reaction targets, and the card or pending question a message or reaction answers.
+ * views, the thread (senders, responders, open turns, handoffs), the conversation limits
+ * with the thread's agent hops, noted limits and spent tokens, the turns an edit, reaction
+ * or redaction targets, and the card or pending question a message or reaction answers.
+ * `grantRoomMembers` are the grant rooms' members the caller has learned (see `GrantRooms`).
  */
 export function buildDecisionContext(
   input: DispatchInput,
   deps: DecisionContextDeps,
+  grantRoomMembers: GrantRoomMembers = new Map(),
 ): DispatchContext {
   const fleet = deps.fleet();
   const roomId = input.roomId;
@@ -35,6 +50,7 @@ export function buildDecisionContext(
     teams: fleet.teams,
     botAccounts: fleet.botAccounts,
     authorization: fleet.authorization,
+    grantRoomMembers,
     room: {
       roomId,
       joinedEntities: deps.rooms.joinedEntities(roomId),
@@ -48,6 +64,7 @@ export function buildDecisionContext(
       const thread = threadView(roomId, input.threadRoot ?? input.eventId, deps);
       return {
         ...base,
+        ...limitsOf(fleet, input, thread.rootId, deps),
         thread,
         targetTurns: [],
         replyTurn: undefined,
@@ -56,14 +73,17 @@ export function buildDecisionContext(
         isRedacted: false,
       };
     }
-    case 'edit':
+    case 'edit': {
+      const thread = threadView(roomId, input.targetThreadRoot ?? input.targetId, deps);
       return {
         ...base,
-        thread: threadView(roomId, input.targetThreadRoot ?? input.targetId, deps),
+        ...limitsOf(fleet, input, thread.rootId, deps),
+        thread,
         targetTurns: deps.turns.forSource(input.targetId).map(toView),
         replyTurn: undefined,
         isRedacted: false,
       };
+    }
     case 'reaction': {
       const turn = deps.turns.byReply(input.targetId);
       return {
@@ -75,6 +95,14 @@ export function buildDecisionContext(
         isRedacted: deps.journal.related(input.eventId, 'm.redaction').length > 0,
       };
     }
+    case 'redaction':
+      return {
+        ...base,
+        thread: undefined,
+        targetTurns: turnsOfDeleted(input.targetId, deps),
+        replyTurn: undefined,
+        isRedacted: false,
+      };
     case 'invite':
       return {
         ...base,
@@ -84,6 +112,30 @@ export function buildDecisionContext(
         isRedacted: false,
       };
   }
+}
+
+/** Turns answering a deleted message, or writing a deleted reply. */
+function turnsOfDeleted(eventId: string, deps: DecisionContextDeps): TurnView[] {
+  const reply = deps.turns.byReply(eventId);
+  return [...deps.turns.forSource(eventId), ...(reply === undefined ? [] : [reply])].map(toView);
+}
+
+/**
+ * The conversation limits and their inputs for the thread, when the fleet has limits. Hops
+ * and notes count back to the last message from a person, so for a person's own message they
+ * are none, and the thread is not read.
+ */
+function limitsOf(
+  fleet: FleetView,
+  input: { readonly roomId: string; readonly sender: string },
+  rootId: string,
+  deps: DecisionContextDeps,
+): Partial<DispatchContext> {
+  if (fleet.limits === undefined) return {};
+  const isEntity = (userId: string): boolean => fleet.entityOf(userId) !== undefined;
+  return conversationInputs(input.roomId, rootId, fleet.limits, isEntity, deps, {
+    isFromEntity: isEntity(input.sender),
+  });
 }
 
 function threadView(roomId: string, rootId: string, deps: DecisionContextDeps): ThreadView {
@@ -102,9 +154,11 @@ function threadView(roomId: string, rootId: string, deps: DecisionContextDeps): 
 function cardOf(
   eventId: string | undefined,
   deps: DecisionContextDeps,
-): { interactionId: string } | undefined {
+): { interactionId: string; responder: string } | undefined {
   const record = eventId === undefined ? undefined : deps.interactions.getByCard(eventId);
-  return record === undefined ? undefined : { interactionId: record.id };
+  return record === undefined
+    ? undefined
+    : { interactionId: record.id, responder: record.responder };
 }
 
 /** A question the sender has pending in this thread (a reply may just name an option). */
@@ -113,7 +167,7 @@ function pendingQuestionOf(
   rootId: string,
   sender: string,
   deps: DecisionContextDeps,
-): { interactionId: string; options: readonly string[] } | undefined {
+): { interactionId: string; options: readonly string[]; responder: string } | undefined {
   const question = deps.interactions
     .listPending()
     .find(
@@ -124,7 +178,11 @@ function pendingQuestionOf(
         record.requester === sender,
     );
   return question?.kind === 'question'
-    ? { interactionId: question.id, options: question.payload.options }
+    ? {
+        interactionId: question.id,
+        options: question.payload.options,
+        responder: question.responder,
+      }
     : undefined;
 }
 

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROOM } from '../../test/support/turn-fixtures.js';
 import type { FollowUp, TurnRequest } from '../agents/index.js';
 import type { Continuation } from '../interactions/index.js';
-import type { Decision, DispatchInput, TurnView } from '../routing/index.js';
+import {
+  LIMIT_NOTE_KEY,
+  type Decision,
+  type DispatchInput,
+  type LimitNote,
+  type TurnView,
+} from '../routing/index.js';
 import { silentLogger } from '../shared/index.js';
 import { QuorumStore, type TurnRecord } from '../storage/index.js';
 import type { LaunchOptions } from '../teams/index.js';
@@ -50,7 +56,12 @@ function setup(
   const routerSignals: AbortSignal[] = [];
   const lifetime = new AbortController();
   const clock = new FakeClock();
-  const notices: { entity: string; text: string; key: string }[] = [];
+  const notices: {
+    entity: string;
+    text: string;
+    key: string;
+    extra?: Readonly<Record<string, unknown>> | undefined;
+  }[] = [];
   const limits: TurnLimits = {
     turnsPerUser: 3,
     turnsPerRoom: 6,
@@ -94,11 +105,12 @@ function setup(
     commands: { handle: () => Promise.resolve() },
     admission: new TurnAdmission({ limits: () => limits, now: () => clock.now() }),
     notices: {
-      post: (entity, _place, text, key) => {
-        notices.push({ entity, text, key });
+      post: (entity, _place, text, key, extra) => {
+        notices.push({ entity, text, key, extra });
         return Promise.resolve();
       },
     },
+    journal: store.journal,
     log: silentLogger,
     signal: lifetime.signal,
   });
@@ -329,5 +341,56 @@ describe('FleetDecisionExecutor', () => {
     await clock.advance(30_000);
     await ask(6);
     expect(launcher.launched).toHaveLength(3);
+  });
+
+  it('posts a conversation limit note (marked as one) instead of any turn, from the router', async () => {
+    const { launcher, executor, notices } = setup();
+    const note: LimitNote = {
+      limit: 'agent-hops',
+      text: 'Agents stop here.',
+      sourceEventId: '$m',
+      requester: '@quorum_calc:hs',
+      threadRoot: '$root',
+    };
+    await executor.execute({ kind: 'ignore', reason: 'agent-hop-limit', note }, input);
+    await executor.execute({ kind: 'ignore', reason: 'agent-hop-limit' }, input);
+    await Promise.resolve();
+    expect(launcher.launched).toEqual([]);
+    expect(notices).toEqual([
+      {
+        entity: 'router',
+        text: 'Agents stop here.',
+        key: 'limit-agent-hops',
+        extra: { [LIMIT_NOTE_KEY]: 'agent-hops' },
+      },
+    ]);
+    const inDm = setup({ joined: ['writer', 'calc'] });
+    await inDm.executor.execute({ kind: 'ignore', reason: 'agent-hop-limit', note }, input);
+    await Promise.resolve();
+    expect(inDm.notices[0]?.entity).toBe('calc');
+  });
+
+  it('closes a turn whose message was deleted before it could start, without launching it', async () => {
+    const { store, launcher, executor } = setup();
+    store.journal.admit('test', undefined, [
+      {
+        roomId: ROOM,
+        event: {
+          event_id: '$del',
+          sender: ALICE,
+          type: 'm.room.redaction',
+          origin_server_ts: 1,
+          content: {},
+          redacts: '$m',
+        },
+        threadRoot: undefined,
+        relatesTo: '$m',
+        relType: 'm.redaction',
+        isHistory: false,
+      },
+    ]);
+    await executor.execute(respond(['calc']), input);
+    expect(launcher.launched).toEqual([]);
+    expect(store.turns.get('calc', '$m')?.state).toBe('stopped');
   });
 });

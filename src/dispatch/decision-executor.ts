@@ -8,13 +8,19 @@ import {
   type TurnRequest,
 } from '../agents/index.js';
 import type { Continuation, InteractionService } from '../interactions/index.js';
-import type { Decision, DispatchInput } from '../routing/index.js';
+import {
+  LIMIT_NOTE_KEY,
+  type Decision,
+  type DispatchInput,
+  type LimitNote,
+} from '../routing/index.js';
 import { AbortReason, runTask, type Logger } from '../shared/index.js';
 import type { DirectRoomStore, TurnRecord } from '../storage/index.js';
 import type { TurnLauncher } from '../teams/index.js';
 import type {
   CommandHandler,
   DispatchInteractions,
+  DispatchJournal,
   DispatchNotices,
   DispatchTurns,
   RoomJoiner,
@@ -38,6 +44,11 @@ export interface FleetDecisionExecutorDeps {
   /** Rate limit and running-turn caps; turns over a cap wait in their room's queue. */
   readonly admission: TurnAdmission;
   readonly notices: DispatchNotices;
+  /**
+   * The journal, to skip turns whose source was redacted before they start (a queued turn may
+   * start minutes later); absent: not checked here (`prepareTurn` still refuses them).
+   */
+  readonly journal?: Pick<DispatchJournal, 'redactedBy'>;
   readonly log: Logger;
   /** The daemon's lifetime: ends router calls at shutdown. */
   readonly signal: AbortSignal;
@@ -66,6 +77,7 @@ export class FleetDecisionExecutor implements DecisionExecutor {
     if (!this.mayStartRequest(decision, input.roomId)) return;
     switch (decision.kind) {
       case 'ignore':
+        if (decision.note !== undefined) this.postLimitNote(decision.note, input.roomId);
         return;
       case 'respond':
         this.respond(decision.responders, { ...decision, roomId: input.roomId });
@@ -143,11 +155,23 @@ export class FleetDecisionExecutor implements DecisionExecutor {
     }
   }
 
-  /** Runs a claimed turn now, or queues it behind the caps (with a note), or refuses it. */
+  /**
+   * Runs a claimed turn now, or queues it behind the caps (with a note), or refuses it. A turn
+   * whose source was redacted by the time it would start is closed instead (`stopped`): the
+   * deleted text must not reach a model.
+   */
   private launch(turn: TurnRecord, request?: TurnRequest): void {
     const { admission, launcher } = this.deps;
-    const outcome = admission.admit(turn, () =>
-      launcher.launch(turn, {
+    const outcome = admission.admit(turn, () => {
+      if (this.deps.journal?.redactedBy(turn.sourceEventId) !== undefined) {
+        this.deps.log.info('not starting a turn: its message was deleted', {
+          responder: turn.responder,
+          source: turn.sourceEventId,
+        });
+        this.deps.turns.finish(turn.responder, turn.sourceEventId, 'stopped');
+        return false;
+      }
+      return launcher.launch(turn, {
         request,
         onFollowUp: (followUp) => {
           this.followUp(followUp);
@@ -155,8 +179,8 @@ export class FleetDecisionExecutor implements DecisionExecutor {
         onFinished: () => {
           admission.finished(turn);
         },
-      }),
-    );
+      });
+    });
     if (outcome.kind === 'started') return;
     if (outcome.kind === 'queued') {
       const ahead = outcome.ahead === 0 ? '' : ` (${outcome.ahead} ahead of it)`;
@@ -227,6 +251,33 @@ export class FleetDecisionExecutor implements DecisionExecutor {
       case 'join':
         return undefined;
     }
+  }
+
+  /**
+   * A conversation limit stopped a turn: its note goes into the thread once (the journal and
+   * dispatch's note ledger keep later events from repeating it), from the router's account
+   * where it is in the room, else from an entity that is. No model is called.
+   */
+  private postLimitNote(note: LimitNote, roomId: string): void {
+    const joined = [...this.deps.rooms.joinedEntities(roomId)];
+    const poster = joined.includes('router') ? 'router' : joined.sort()[0];
+    this.deps.log.info('conversation limit reached', {
+      limit: note.limit,
+      roomId,
+      threadRoot: note.threadRoot,
+      source: note.sourceEventId,
+    });
+    if (poster === undefined) return;
+    runTask(
+      this.deps.notices.post(
+        poster,
+        { roomId, threadRoot: note.threadRoot, sourceEventId: note.sourceEventId },
+        note.text,
+        `limit-${note.limit}`,
+        { [LIMIT_NOTE_KEY]: note.limit },
+      ),
+      { log: this.deps.log, what: 'limit note' },
+    );
   }
 
   private notify(

@@ -2,7 +2,13 @@
  * What dispatch needs from the running daemon, as narrow capabilities the orchestrator
  * implements (over the store, the room registry and the bots) and tests fake in a few lines.
  */
-import type { AuthorizationRules, Decision, EntityView } from '../routing/index.js';
+import type {
+  AuthorizationRules,
+  ConversationLimits,
+  Decision,
+  EntityView,
+  GrantRoomMembers,
+} from '../routing/index.js';
 import type { IngressJournal, InteractionStore, ResponseTracker } from '../storage/index.js';
 
 /** The current view of the fleet dispatch decides against (changes on reload). */
@@ -12,8 +18,35 @@ export interface FleetView {
   readonly botAccounts: ReadonlySet<string>;
   readonly authorization: AuthorizationRules;
   readonly catchUpWindowMs: number;
+  /**
+   * Bounds on one conversation (`quorum.max_agent_hops`, `quorum.thread_token_budget`);
+   * absent: none.
+   */
+  readonly limits?: ConversationLimits;
   /** The entity name for a Quorum user id, if it is one. */
   entityOf(userId: string): string | undefined;
+}
+
+/**
+ * Who is joined to the grant rooms of `agent_reply_permissions` (`joined_rooms`), kept
+ * current from membership events; see `GrantRoomMembership`.
+ */
+export interface GrantRooms {
+  /**
+   * The members of every grant room, by the room keys the policies use, after trying to learn
+   * the ones not known yet (each lookup bounded by a timeout). A room whose membership is
+   * still unknown is absent: it grants nobody (fail closed). Never rejects.
+   */
+  members(): Promise<GrantRoomMembers>;
+  /** What is known now, without waiting (absent rooms grant nobody). */
+  snapshot(): GrantRoomMembers;
+  /** A membership event in `roomId`: `userId` joined, left, was invited, kicked or banned. */
+  onMembership(roomId: string, userId: string, membership: string): void;
+}
+
+/** Tokens spent per thread (the usage table), for `quorum.thread_token_budget`. */
+export interface DispatchUsage {
+  threadTokens(roomId: string, threadRoot: string): number;
 }
 
 /** Which entities are in which rooms (the orchestrator's room registry implements it). */
@@ -27,7 +60,7 @@ export interface RoomMembership {
 /** The journal as dispatch reads and marks it. */
 export type DispatchJournal = Pick<
   IngressJournal,
-  'get' | 'markDecided' | 'listUndecided' | 'threadSenders' | 'related'
+  'get' | 'markDecided' | 'listUndecided' | 'threadSenders' | 'related' | 'thread' | 'redactedBy'
 >;
 
 /** The turn records dispatch claims, reopens and reads. */
@@ -71,7 +104,14 @@ export interface NoticePlace {
 export interface DispatchNotices {
   /**
    * Posts `text` as a notice from `entity`'s account in the thread of `place`; `key` makes
-   * its transaction id (one notice per key and source). Failures are logged, never thrown.
+   * its transaction id (one notice per key and source). `extraContent` adds namespaced keys
+   * (a limit note's marker). Failures are logged, never thrown.
    */
-  post(entity: string, place: NoticePlace, text: string, key: string): Promise<void>;
+  post(
+    entity: string,
+    place: NoticePlace,
+    text: string,
+    key: string,
+    extraContent?: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
 }

@@ -3,7 +3,8 @@ import type { Decision } from '../routing/index.js';
 import { QuorumMetrics, silentLogger, systemClock } from '../shared/index.js';
 import { QuorumStore, type Admission } from '../storage/index.js';
 import type { FleetView, RoomMembership } from './dispatch-ports.js';
-import { EventPipeline, type DecisionExecutor } from './event-pipeline.js';
+import { EventPipeline, type DecisionExecutor, type EventPipelineDeps } from './event-pipeline.js';
+import type { GrantRooms } from './dispatch-ports.js';
 
 /** Records decisions; `next()` resolves with the next one (rejects after a second). */
 class RecordingExecutor implements DecisionExecutor {
@@ -75,11 +76,12 @@ afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
 
-function setup() {
+function setup(extra: Partial<EventPipelineDeps> = {}) {
   const store = new QuorumStore(':memory:');
   stores.push(store);
   const executor = new RecordingExecutor();
   const pipeline = new EventPipeline({
+    ...extra,
     journal: store.journal,
     turns: store.turns,
     interactions: store.interactions,
@@ -90,6 +92,7 @@ function setup() {
     clock: systemClock,
     log: silentLogger,
     metrics: new QuorumMetrics(),
+    ...extra,
   });
   return { store, executor, pipeline };
 }
@@ -119,5 +122,70 @@ describe('EventPipeline', () => {
     await decided;
     await pipeline.idle();
     expect(store.journal.get('$m1')?.decision).toBeDefined();
+  });
+
+  it('decides on the journal’s copy: a message deleted while it waited in its lane is skipped', async () => {
+    const { store, executor, pipeline } = setup();
+    pipeline.hold();
+    pipeline.onAdmitted(store.journal.admit('calc', 's1', [message('$m1')]));
+    const redaction: Admission = {
+      roomId: '!room:hs',
+      event: {
+        event_id: '$del',
+        sender: '@alice:hs',
+        type: 'm.room.redaction',
+        origin_server_ts: Date.now(),
+        content: {},
+        redacts: '$m1',
+      },
+      threadRoot: undefined,
+      relatesTo: '$m1',
+      relType: 'm.redaction',
+      isHistory: false,
+    };
+    // Admitted, but not handed to the pipeline yet: the lane still holds the old copy.
+    store.journal.admit('calc', 's2', [redaction]);
+    pipeline.release();
+    await pipeline.idle();
+    expect(store.journal.get('$m1')?.decision).toBe('ignore:redacted');
+    // Only the redaction itself was decided (nothing to stop).
+    expect(executor.decisions).toEqual([{ kind: 'ignore', reason: 'nothing-to-stop' }]);
+  });
+
+  it('learns grant rooms before deciding and feeds them every membership event', async () => {
+    const seen: string[] = [];
+    let asked = 0;
+    const grantRooms: GrantRooms = {
+      members: () => {
+        asked += 1;
+        return Promise.resolve(new Map());
+      },
+      snapshot: () => new Map(),
+      onMembership: (roomId, userId, membership) => {
+        seen.push(`${roomId} ${userId} ${membership}`);
+      },
+    };
+    const { store, pipeline } = setup({ grantRooms });
+    pipeline.hold();
+    pipeline.release();
+    const member: Admission = {
+      roomId: '!room:hs',
+      event: {
+        event_id: '$join',
+        sender: '@carol:hs',
+        type: 'm.room.member',
+        state_key: '@carol:hs',
+        origin_server_ts: Date.now(),
+        content: { membership: 'join' },
+      },
+      threadRoot: undefined,
+      relatesTo: undefined,
+      relType: undefined,
+      isHistory: true,
+    };
+    pipeline.onAdmitted(store.journal.admit('calc', 's1', [member, message('$m1')]));
+    await pipeline.idle();
+    expect(seen).toEqual(['!room:hs @carol:hs join']);
+    expect(asked).toBe(1);
   });
 });

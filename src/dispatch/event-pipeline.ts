@@ -1,4 +1,4 @@
-import { HandoffLedger } from '../agents/index.js';
+import { HandoffLedger, isRedacted } from '../agents/index.js';
 import type { IngressSink } from '../ingress/index.js';
 import { decodeEvent, type RoomInvite } from '../matrix/index.js';
 import { decide, toDispatchInput, type Decision, type DispatchInput } from '../routing/index.js';
@@ -10,13 +10,16 @@ import {
   type RoomId,
 } from '../shared/index.js';
 import type { JournalEntry, ThreadSettingsStore } from '../storage/index.js';
+import { LimitNoteLedger } from './conversation-inputs.js';
 import { buildDecisionContext, type DecisionContextDeps } from './decision-context.js';
 import { summarizeDecision } from './decision-summary.js';
 import type {
   DispatchInteractions,
   DispatchJournal,
   DispatchTurns,
+  DispatchUsage,
   FleetView,
+  GrantRooms,
   RoomMembership,
 } from './dispatch-ports.js';
 
@@ -33,6 +36,10 @@ export interface EventPipelineDeps {
   readonly rooms: RoomMembership;
   readonly fleet: () => FleetView;
   readonly executor: DecisionExecutor;
+  /** Tokens spent per thread, for `quorum.thread_token_budget`. */
+  readonly usage?: DispatchUsage;
+  /** Members of the grant rooms of `agent_reply_permissions`; absent: no grant room grants. */
+  readonly grantRooms?: GrantRooms;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: QuorumMetrics;
@@ -66,6 +73,8 @@ export class EventPipeline implements IngressSink {
       interactions: deps.interactions,
       rooms: deps.rooms,
       handoffs: new HandoffLedger(deps.threadSettings),
+      ...(deps.usage === undefined ? {} : { usage: deps.usage }),
+      notes: new LimitNoteLedger(),
       now: () => deps.clock.now(),
     };
   }
@@ -156,9 +165,14 @@ export class EventPipeline implements IngressSink {
       await this.decideAndExecute(input);
       return;
     }
-    const { entry } = work;
+    // The journal's copy, not the one queued: a redaction admitted meanwhile removed its text.
+    const entry = this.deps.journal.get(work.entry.eventId) ?? work.entry;
     this.trackMembership(entry);
     if (entry.isHistory) return;
+    if (isRedacted(entry)) {
+      this.deps.journal.markDecided(entry.eventId, 'ignore:redacted');
+      return;
+    }
     const input = toDispatchInput(entry, (eventId) => this.deps.journal.get(eventId));
     if (input === undefined) {
       this.deps.journal.markDecided(entry.eventId, 'none');
@@ -169,7 +183,17 @@ export class EventPipeline implements IngressSink {
   }
 
   private async decideAndExecute(input: DispatchInput): Promise<Decision> {
-    const decision = decide(input, buildDecisionContext(input, this.contextDeps));
+    const grants = await this.deps.grantRooms?.members();
+    const decision = decide(input, buildDecisionContext(input, this.contextDeps, grants));
+    if (decision.kind === 'ignore' && decision.note !== undefined) {
+      const { note } = decision;
+      this.contextDeps.notes.record(
+        input.roomId,
+        note.threadRoot,
+        note.limit,
+        this.noteTime(input),
+      );
+    }
     const reason = decision.kind === 'ignore' ? decision.reason : decision.kind;
     this.deps.metrics.decisions.inc({ kind: decision.kind, reason });
     if (decision.kind !== 'ignore' || this.deps.log.isEnabled('debug')) {
@@ -184,11 +208,20 @@ export class EventPipeline implements IngressSink {
     return decision;
   }
 
-  /** Keeps the room registry current from the membership events of Quorum's own accounts. */
+  /** When the event that hit a limit happened (the ledger compares it to the last person's message). */
+  private noteTime(input: DispatchInput): number {
+    return 'originTs' in input ? input.originTs : this.deps.clock.now();
+  }
+
+  /**
+   * Keeps the room registry current from the membership events of Quorum's own accounts,
+   * and the grant rooms' members from everyone's.
+   */
   private trackMembership(entry: JournalEntry): void {
     if (entry.type !== 'm.room.member') return;
     const decoded = decodeEvent(entry.event);
     if (decoded.kind !== 'membership') return;
+    this.deps.grantRooms?.onMembership(entry.roomId, decoded.userId, decoded.membership);
     const entity = this.deps.fleet().entityOf(decoded.userId);
     if (entity === undefined) return;
     if (decoded.membership === 'join') this.deps.rooms.setJoined(entity, entry.roomId, true);

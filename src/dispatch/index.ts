@@ -15,13 +15,19 @@ export type {
   DispatchJournal,
   DispatchNotices,
   DispatchTurns,
+  DispatchUsage,
   FleetView,
+  GrantRooms,
   NoticePlace,
   RoomJoiner,
   RoomMembership,
   RouteResolver,
 } from './dispatch-ports.js';
 export { EventPipeline } from './event-pipeline.js';
+export { GrantRoomMembership } from './grant-room-membership.js';
+export type { GrantRoomMembershipDeps } from './grant-room-membership.js';
+export { senderTrust } from './sender-trust.js';
+export type { SenderTrust, SenderTrustDeps } from './sender-trust.js';
 export type { DecisionExecutor, EventPipelineDeps } from './event-pipeline.js';
 export { createRouterResolver } from './router-resolver.js';
 export type { RouterResolverDeps } from './router-resolver.js';

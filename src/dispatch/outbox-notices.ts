@@ -9,7 +9,7 @@ import type { DispatchNotices } from './dispatch-ports.js';
  */
 export function outboxNotices(responders: Responders, log: Logger): DispatchNotices {
   return {
-    post: async (entity, place, text, key) => {
+    post: async (entity, place, text, key, extraContent) => {
       const handle = responders.get(entity);
       if (handle === undefined) {
         log.warn('no account to post a notice from', { entity, key });
@@ -22,6 +22,7 @@ export function outboxNotices(responders: Responders, log: Logger): DispatchNoti
             body: text,
             format: 'markdown',
             msgtype: 'm.notice',
+            ...(extraContent === undefined ? {} : { extraContent }),
             thread: {
               rootId: asEventId(place.threadRoot),
               replyToId: asEventId(place.sourceEventId),

@@ -1,4 +1,4 @@
-import { latestText, type ModelCatalog, type Responders } from '../agents/index.js';
+import { isRedacted, latestText, type ModelCatalog, type Responders } from '../agents/index.js';
 import { txnPrefixFor } from '../outbox/index.js';
 import type { Decision, RouteCandidate, RouteMessage, RoutingPolicy } from '../routing/index.js';
 import { asEventId, asRoomId, type Logger, type QuorumMetrics } from '../shared/index.js';
@@ -15,6 +15,11 @@ export interface RouterResolverDeps {
   readonly catalog: () => ModelCatalog;
   readonly responders: Responders;
   readonly nameOf: (userId: string) => string;
+  /**
+   * Whether `userId`'s messages may reach the router model's prompt in `roomId` (the same
+   * authorization as for the router's own answers); absent: everyone's do.
+   */
+  readonly isTrusted?: (roomId: string, userId: string) => boolean;
   readonly log: Logger;
   readonly metrics: QuorumMetrics;
 }
@@ -32,7 +37,8 @@ export function createRouterResolver(deps: RouterResolverDeps): RouteResolver {
     choose: async (decision, options) => {
       const routerModel = deps.routerModel();
       const source = deps.journal.get(decision.sourceEventId);
-      if (routerModel === undefined || source === undefined) return undefined;
+      // A message deleted while it waited for the router is answered by nobody.
+      if (routerModel === undefined || source === undefined || isRedacted(source)) return undefined;
       const candidates = decision.candidates
         .map((name) => deps.candidateOf(name))
         .filter((candidate) => candidate !== undefined);
@@ -41,9 +47,9 @@ export function createRouterResolver(deps: RouterResolverDeps): RouteResolver {
         roomId: source.roomId,
         threadRoot: decision.threadRoot,
         message: toRouteMessage(source, deps.nameOf),
-        recent: recentContext(deps.journal, source, decision.threadRoot).map((entry) =>
-          toRouteMessage(entry, deps.nameOf),
-        ),
+        recent: recentContext(deps.journal, source, decision.threadRoot)
+          .filter((entry) => deps.isTrusted?.(source.roomId, entry.sender) ?? true)
+          .map((entry) => toRouteMessage(entry, deps.nameOf)),
         candidates,
         signal: options.signal,
       });
@@ -74,7 +80,10 @@ function toRouteMessage(entry: JournalEntry, nameOf: (userId: string) => string)
   return { senderName: nameOf(entry.sender), body: latestText(entry, []) };
 }
 
-/** The thread's earlier messages, or the room's latest ones when the message starts a thread. */
+/**
+ * The thread's earlier messages, or the room's latest ones when the message starts a thread;
+ * redacted ones left out.
+ */
 function recentContext(
   journal: RouterResolverDeps['journal'],
   source: JournalEntry,
@@ -85,7 +94,10 @@ function recentContext(
       ? journal.recentMessages(source.roomId, RECENT_MESSAGES + 1)
       : journal.thread(source.roomId, threadRoot, RECENT_MESSAGES + 1);
   return earlier
-    .filter((entry) => entry.eventId !== source.eventId && entry.type === 'm.room.message')
+    .filter(
+      (entry) =>
+        entry.eventId !== source.eventId && entry.type === 'm.room.message' && !isRedacted(entry),
+    )
     .slice(-RECENT_MESSAGES);
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/support/fake-clock.js';
+import { QuorumMetrics } from '../shared/index.js';
 import { TurnAdmission, type AdmittedTurn, type TurnLimits } from './turn-admission.js';
 
 const LIMITS: TurnLimits = {
@@ -15,9 +16,11 @@ function turn(n: number, requester = '@alice:hs', roomId = '!a:hs'): AdmittedTur
 
 function setup(limits: Partial<TurnLimits> = {}) {
   const clock = new FakeClock();
+  const metrics = new QuorumMetrics();
   const admission = new TurnAdmission({
     limits: () => ({ ...LIMITS, ...limits }),
     now: () => clock.now(),
+    metrics,
   });
   const started: string[] = [];
   const admit = (entry: AdmittedTurn, canStart = true) =>
@@ -25,7 +28,7 @@ function setup(limits: Partial<TurnLimits> = {}) {
       if (canStart) started.push(entry.sourceEventId);
       return canStart;
     });
-  return { clock, admission, started, admit };
+  return { clock, admission, started, admit, metrics };
 }
 
 describe('TurnAdmission', () => {
@@ -86,5 +89,20 @@ describe('TurnAdmission', () => {
     expect(admission.request('@bob:hs').kind).toBe('allowed');
     await clock.advance(20_000);
     expect(admission.request('@alice:hs').kind).toBe('allowed');
+  });
+
+  it('shows running and queued turns per room in /metrics, and counts admissions', () => {
+    const { admission, admit, metrics } = setup();
+    const room = { room: '!a:hs' };
+    for (const n of [1, 2, 3, 4, 5]) admit(turn(n));
+    expect(metrics.registry.value('quorum_turns_running', room)).toBe(2);
+    expect(metrics.registry.value('quorum_turns_queued', room)).toBe(2);
+    expect(metrics.registry.value('quorum_turn_admissions_total', { outcome: 'refused' })).toBe(1);
+    for (const n of [1, 2, 3, 4]) admission.finished(turn(n));
+    expect(metrics.registry.render()).not.toContain('quorum_turns_running{');
+    expect(metrics.registry.render()).not.toContain('quorum_turns_queued{');
+    expect(metrics.registry.value('quorum_turn_admissions_total', { outcome: 'started' })).toBe(2);
+    expect(metrics.registry.value('quorum_turn_admissions_total', { outcome: 'queued' })).toBe(2);
+    expect(metrics.registry.value('quorum_turns_started_total')).toBe(4);
   });
 });

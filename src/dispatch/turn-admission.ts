@@ -1,3 +1,5 @@
+import type { QuorumMetrics } from '../shared/index.js';
+
 /** Load limits, read from the current config on every decision (see `quorum.limits`). */
 export interface TurnLimits {
   /** Turns one person may have running at once. */
@@ -60,8 +62,19 @@ export class TurnAdmission {
   private readonly queues = new Map<string, Waiting[]>();
   private readonly buckets = new Map<string, Bucket>();
 
+  /**
+   * @param deps.metrics when given, `quorum_turns_running{room}` and `quorum_turns_queued{room}`
+   *   follow every change, and admissions and rate-limited requests are counted.
+   */
   constructor(
-    private readonly deps: { readonly limits: () => TurnLimits; readonly now: () => number },
+    private readonly deps: {
+      readonly limits: () => TurnLimits;
+      readonly now: () => number;
+      readonly metrics?: Pick<
+        QuorumMetrics,
+        'turnsRunning' | 'turnsQueued' | 'turnAdmissions' | 'turnsStarted' | 'requestsRateLimited'
+      >;
+    },
   ) {}
 
   /** Takes one request from `userId`'s bucket, or says how long until the next is allowed. */
@@ -81,6 +94,7 @@ export class TurnAdmission {
       bucket.tokens -= 1;
       return { kind: 'allowed' };
     }
+    this.deps.metrics?.requestsRateLimited.inc();
     const retryAfterMs = Math.ceil(((1 - bucket.tokens) / requestsPerMinute) * MINUTE_MS);
     const shouldNotify = now - bucket.notifiedAt >= MINUTE_MS;
     if (shouldNotify) bucket.notifiedAt = now;
@@ -93,6 +107,13 @@ export class TurnAdmission {
    * Call `finished` when a started turn ends.
    */
   admit(turn: AdmittedTurn, start: () => boolean): AdmissionOutcome {
+    const outcome = this.place(turn, start);
+    this.deps.metrics?.turnAdmissions.inc({ outcome: outcome.kind });
+    this.observe(turn.roomId);
+    return outcome;
+  }
+
+  private place(turn: AdmittedTurn, start: () => boolean): AdmissionOutcome {
     if (this.fits(turn)) {
       this.begin({ turn, start });
       return { kind: 'started' };
@@ -110,8 +131,23 @@ export class TurnAdmission {
     if (!this.running.delete(key)) return;
     decrement(this.perUser, turn.requester);
     decrement(this.perRoom, turn.roomId);
+    const rooms = new Set([turn.roomId, ...this.queues.keys()]);
     this.startWaiting(turn.roomId);
     for (const roomId of [...this.queues.keys()]) this.startWaiting(roomId);
+    for (const roomId of rooms) this.observe(roomId);
+  }
+
+  /** Puts the room's running and queued counts into the gauges (a zero removes the series). */
+  private observe(roomId: string): void {
+    const metrics = this.deps.metrics;
+    if (metrics === undefined) return;
+    const labels = { room: roomId };
+    const running = this.perRoom.get(roomId) ?? 0;
+    const queued = this.queueLength(roomId);
+    if (running > 0) metrics.turnsRunning.set(running, labels);
+    else metrics.turnsRunning.remove(labels);
+    if (queued > 0) metrics.turnsQueued.set(queued, labels);
+    else metrics.turnsQueued.remove(labels);
   }
 
   /** Turns waiting in a room. */
@@ -138,7 +174,10 @@ export class TurnAdmission {
     this.running.set(key, turn);
     this.perUser.set(turn.requester, (this.perUser.get(turn.requester) ?? 0) + 1);
     this.perRoom.set(turn.roomId, (this.perRoom.get(turn.roomId) ?? 0) + 1);
-    if (waiting.start()) return;
+    if (waiting.start()) {
+      this.deps.metrics?.turnsStarted.inc();
+      return;
+    }
     // It did not start (already running, or its responder is down): no slot is taken.
     this.running.delete(key);
     decrement(this.perUser, turn.requester);

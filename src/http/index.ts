@@ -21,7 +21,8 @@ export {
   DEFAULT_MAX_CONCURRENT,
   mountOpenAiApi,
 } from './openai-api.js';
-export type { ApiScrubber, OpenAiApiOptions } from './openai-api.js';
+export type { OpenAiApiOptions } from './openai-api.js';
+export type { ApiScrubber } from './openai-stream.js';
 export { errorResponse, failureOf } from './openai-errors.js';
 export type { ErrorStatus, Failure, OpenAiErrorType } from './openai-errors.js';
 export { checkApiExposure, checkBearer, parseApiKeys, parseEnvFlag } from './openai-auth.js';

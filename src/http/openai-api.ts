@@ -13,14 +13,12 @@ import {
   type LinkedSignal,
   type Logger,
   type QuorumMetrics,
-  type TextScrubber,
-  type TextStreamScrubber,
 } from '../shared/index.js';
 import type { AgentCompletions, CompletionModel, CompletionRequest } from './agent-completions.js';
 import { checkBearer, type OpenAiAuthSettings } from './openai-auth.js';
 import { clip, errorResponse, failureOf } from './openai-errors.js';
 import { parseChatRequest } from './openai-request.js';
-import { streamCompletion, usageOf, type ChunkFrame } from './openai-stream.js';
+import { streamCompletion, usageOf, type ApiScrubber, type ChunkFrame } from './openai-stream.js';
 
 /** Largest request body accepted (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -28,11 +26,6 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 export const DEFAULT_MAX_CONCURRENT = 16;
 /** Longest a completion may take (10 minutes). */
 export const DEFAULT_COMPLETION_TIMEOUT_MS = 600_000;
-
-/** Scrubs responses: whole texts, and streams piece by piece (`SecretScrubber` is one). */
-export interface ApiScrubber extends TextScrubber {
-  stream(): TextStreamScrubber;
-}
 
 /** Options of {@link mountOpenAiApi}. */
 export interface OpenAiApiOptions {

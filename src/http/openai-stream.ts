@@ -5,8 +5,7 @@
  * `[DONE]`, which OpenAI clients raise as an error.
  */
 import type { CompletionDelta, CompletionUsage } from './agent-completions.js';
-import type { TextStreamScrubber } from '../shared/index.js';
-import type { ApiScrubber } from './openai-api.js';
+import type { TextScrubber, TextStreamScrubber } from '../shared/index.js';
 
 /** The fields every chunk of one completion repeats. */
 export interface ChunkFrame {
@@ -21,6 +20,11 @@ export interface StreamError {
   readonly message: string;
   readonly type: string;
   readonly code: string | null;
+}
+
+/** Scrubs responses: whole texts, and streams piece by piece (`SecretScrubber` is one). */
+export interface ApiScrubber extends TextScrubber {
+  stream(): TextStreamScrubber;
 }
 
 /** What {@link streamCompletion} needs. */

@@ -57,6 +57,8 @@ export type {
 export { globToRegExp, matchToolApproval } from './tool-approval.js';
 export type { ToolApprovalMatch } from './tool-approval.js';
 export { withApprovals } from './approval-gate.js';
+export { reviewApproval, TOO_LONG_TO_REVIEW_REASON } from './approval-review.js';
+export type { ApprovalReviewDeps } from './approval-review.js';
 export { createConfigAccess } from './config-access.js';
 export type { ConfigAccessDeps } from './config-access.js';
 export { continuationPrompt } from './continuation.js';

@@ -18,6 +18,8 @@ export interface InteractionStore {
     decidingEventId: string,
   ): 'decided' | 'already-decided' | 'not-found';
   markExecuting(id: string): 'claimed' | 'not-approved';
+  /** Records that a pending approval's arguments were posted in full (see `reviewApproval`). */
+  markShownInFull(id: string): boolean;
   markExecuted(id: string, result?: unknown): boolean;
   settleInterrupted(): InteractionRecord[];
   expireDue(nowMs: number): InteractionRecord[];

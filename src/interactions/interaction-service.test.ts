@@ -4,7 +4,13 @@ import type { ConfigEditProposal, ConfigWriteResult } from '../config/index.js';
 import { silentLogger } from '../shared/index.js';
 import { QuorumStore } from '../storage/index.js';
 import type { CardPlace, CardPoster, ConfigEditor } from './interaction-ports.js';
-import { InteractionService, type InteractionScope } from './interaction-service.js';
+import {
+  InteractionService,
+  type InteractionScope,
+  type InteractionServiceDeps,
+} from './interaction-service.js';
+import { TOO_LONG_TO_REVIEW_REASON } from './approval-review.js';
+import { NOT_SHOWN_IN_FULL_REASON } from './resolve-response.js';
 import { APPROVE_KEY, DENY_KEY, OPTION_KEYS } from './option-keys.js';
 
 const ALICE = '@alice:hs';
@@ -31,7 +37,7 @@ class RecordingCards implements CardPoster {
   }
 }
 
-function setup(configEditor?: ConfigEditor) {
+function setup(configEditor?: ConfigEditor, configAccess?: InteractionServiceDeps['configAccess']) {
   const clock = new FakeClock();
   const store = new QuorumStore(':memory:', () => clock.now());
   stores.push(store);
@@ -40,6 +46,7 @@ function setup(configEditor?: ConfigEditor) {
     store: store.interactions,
     cards,
     configEditor,
+    ...(configAccess === undefined ? {} : { configAccess }),
     timeouts: () => ({ questionMs: 10 * MINUTE, configConfirmationMs: 5 * MINUTE }),
     clock,
     log: silentLogger,
@@ -195,5 +202,102 @@ describe('InteractionService', () => {
     await service.onReaction(recordOfCard(store, '$card2'), ALICE, APPROVE_KEY, '$ok', clock.now());
     expect(applied).toEqual(['old→new text']);
     expect(cards.posts.at(-1)?.markdown).toContain('✅ Applied');
+  });
+
+  it('posts the arguments in full under a shortened card; only then does ✅ approve', async () => {
+    const { store, cards, service, clock } = setup();
+    const signal = new AbortController().signal;
+    const script = `echo ${'x'.repeat(3_000)} END-OF-SCRIPT`;
+    const approved = service.approve('shell', { command: script }, scope, MINUTE, signal);
+    await flushMicrotasks();
+    expect(cards.posts[0]?.markdown).toContain('follow in full below');
+    const full = cards.posts.slice(1).map((post) => post.markdown);
+    expect(full.join('')).toContain('END-OF-SCRIPT');
+    expect(full[0]).toContain('Arguments in full (1/1)');
+    expect(cards.posts.slice(1).map((post) => post.txnId)).toEqual([
+      expect.stringMatching(/\.full0$/),
+    ]);
+    const record = recordOfCard(store, '$card1');
+    expect(record.kind === 'approval' && record.payload.isShownInFull).toBe(true);
+    await service.onReaction(record, ALICE, APPROVE_KEY, '$ok', clock.now());
+    expect(await approved).toMatchObject({ kind: 'approved' });
+  });
+
+  it('denies at once a call whose arguments are too long to show, without reaction keys', async () => {
+    const { cards, service } = setup();
+    const outcome = await service.approve(
+      'file',
+      { content: 'y'.repeat(80_000) },
+      scope,
+      MINUTE,
+      new AbortController().signal,
+    );
+    expect(outcome).toEqual({ kind: 'denied', reason: TOO_LONG_TO_REVIEW_REASON });
+    expect(cards.reactions).toEqual([]);
+    expect(cards.posts.at(-1)?.markdown).toContain('too long to review');
+  });
+
+  it('keeps ✅ from approving a shortened card whose full arguments could not be posted', async () => {
+    const { store, cards, service, clock } = setup();
+    let posts = 0;
+    cards.post = (place, markdown, txnId) => {
+      posts += 1;
+      cards.posts.push({ place, markdown, txnId });
+      return posts === 1 ? Promise.resolve('$card1') : Promise.reject(new Error('M_TOO_LARGE'));
+    };
+    const signal = new AbortController().signal;
+    const approved = service.approve(
+      'shell',
+      { command: 'z'.repeat(3_000) },
+      scope,
+      MINUTE,
+      signal,
+    );
+    await flushMicrotasks();
+    await service.onReaction(recordOfCard(store, '$card1'), ALICE, APPROVE_KEY, '$ok', clock.now());
+    expect(await approved).toEqual({ kind: 'denied', reason: NOT_SHOWN_IN_FULL_REASON });
+  });
+
+  it('cancels a confirmed config change when the person may no longer make it', async () => {
+    const applied: string[] = [];
+    const editor: ConfigEditor = {
+      propose: () =>
+        Promise.resolve({
+          ok: true,
+          operation: 'set',
+          path: 'agents.calc.role',
+          newText: 'new text',
+          oldHash: 'old',
+          newHash: 'new',
+          diff: '-role: a\n+role: b',
+          validation: { isValid: true, issues: [], warnings: [] },
+          isReformatted: false,
+        }),
+      apply: (_oldHash, newText): Promise<ConfigWriteResult> => {
+        applied.push(newText);
+        return Promise.resolve({ ok: true, newHash: 'new' });
+      },
+    };
+    let isAdmin = true;
+    const { store, cards, service, clock } = setup(editor, {
+      decideConfigEdit: () =>
+        Promise.resolve(
+          isAdmin
+            ? { isAllowed: true }
+            : { isAllowed: false, reason: 'not-admin', message: 'Only config admins may.' },
+        ),
+    });
+    await service.offerConfigChange(
+      { path: 'agents.calc.role', value: 'b', reason: undefined },
+      scope,
+    );
+    // The operator removes alice from the config admins before she confirms.
+    isAdmin = false;
+    await service.onReaction(recordOfCard(store, '$card1'), ALICE, APPROVE_KEY, '$ok', clock.now());
+    expect(applied).toEqual([]);
+    expect(recordOfCard(store, '$card1').state).toBe('cancelled');
+    expect(cards.posts.map((post) => post.markdown).join('\n')).toContain(
+      '⛔ Not applied: Only config admins may.',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AbortReason, describeError, runTask, type Clock, type Logger } from '../shared/index.js';
+import { describeError, runTask, type Clock, type Logger } from '../shared/index.js';
 import type { InteractionRecord, NewInteraction } from '../storage/index.js';
 import type {
   AskOutcome,
@@ -7,9 +7,14 @@ import type {
   ConfigChangeOutcome,
   ConfigChangeRequest,
 } from '../tools/index.js';
+import type { ConfigAccessSource } from '../config/index.js';
+import { reviewApproval } from './approval-review.js';
+import { recheckConfigAccess } from './config-change-recheck.js';
+import { InteractionWaiters } from './interaction-waiters.js';
 import {
   formatApprovalCard,
   formatConfigProposal,
+  formatFullArguments,
   formatOutcomeNote,
   formatQuestionCard,
 } from './cards.js';
@@ -53,6 +58,11 @@ export interface InteractionServiceDeps {
   readonly cards: CardPoster;
   /** The config file `!config` and `propose_config_change` edit; absent: editing is refused. */
   readonly configEditor: ConfigEditor | undefined;
+  /**
+   * Who may change the config, asked again when a change is confirmed (a person no longer a
+   * config admin cannot confirm what they proposed); absent: judged only when proposed.
+   */
+  readonly configAccess?: Pick<ConfigAccessSource, 'decideConfigEdit'>;
   readonly timeouts: () => InteractionTimeouts;
   readonly clock: Clock;
   readonly log: Logger;
@@ -78,7 +88,7 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
  * answer, if the person answered meanwhile) instead of asking again.
  */
 export class InteractionService {
-  private readonly waiters = new Map<string, Set<(record: InteractionRecord) => void>>();
+  private readonly waiters = new InteractionWaiters();
 
   constructor(private readonly deps: InteractionServiceDeps) {}
 
@@ -120,7 +130,11 @@ export class InteractionService {
     return decided.state === 'expired' ? { kind: 'expired' } : { kind: 'cancelled' };
   }
 
-  /** Asks the requester to approve a tool call; resolves when decided or expired. */
+  /**
+   * Asks the requester to approve a tool call; resolves when decided or expired. When the card
+   * has to shorten the arguments they are posted in full below it first (✅ approves only
+   * then); a call whose arguments are too long even for that is denied at once.
+   */
   async approve(
     toolName: string,
     args: Readonly<Record<string, unknown>>,
@@ -128,7 +142,9 @@ export class InteractionService {
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<ApprovalOutcome> {
-    const record = await this.open(
+    // A shortened card gets the arguments in full below it (or, too long for that, a denial).
+    const full = formatFullArguments(args);
+    const opened = await this.open(
       { kind: 'approval', payload: { toolName, arguments: args, callId: '' } },
       scope,
       timeoutMs,
@@ -137,9 +153,16 @@ export class InteractionService {
           requester: scope.requester,
           expiresInMs: timeoutMs,
           agentName: scope.responder,
+          isFullViewPosted: full.kind === 'parts',
         }).markdown,
-      [APPROVE_KEY, DENY_KEY],
+      full.kind === 'too-long' ? [] : [APPROVE_KEY, DENY_KEY],
     );
+    const record = await reviewApproval(opened, full, {
+      store: this.deps.store,
+      post: (markdown, txnId) => this.post(scope, markdown, txnId),
+      log: this.deps.log,
+    });
+    if (record.state !== 'pending') this.settled(record);
     const decided = await this.waitFor(record.id, signal);
     switch (decided.state) {
       case 'approved':
@@ -281,10 +304,15 @@ export class InteractionService {
 
   private async respond(
     record: InteractionRecord,
-    response: InteractionResponse,
+    proposed: InteractionResponse,
     eventId: string,
   ): Promise<Continuation | undefined> {
     const interactions = this.deps.store;
+    const response = await recheckConfigAccess(record, proposed, {
+      access: this.deps.configAccess,
+      post: (markdown, txnId) => this.post(this.scopeOf(record), markdown, txnId),
+      log: this.deps.log,
+    });
     if (response.kind === 'ignore') {
       this.deps.log.debug('interaction response ignored', {
         id: record.id,
@@ -316,7 +344,7 @@ export class InteractionService {
     if (decided.state !== 'answered' && decided.state !== 'approved') {
       await this.postOutcome(decided);
     }
-    const isAwaited = (this.waiters.get(decided.id)?.size ?? 0) > 0;
+    const isAwaited = this.waiters.isAwaited(decided.id);
     this.settled(decided);
     const goesOn = decided.state === 'answered' || decided.state === 'approved';
     return !isAwaited && goesOn ? { record: decided } : undefined;
@@ -415,28 +443,11 @@ export class InteractionService {
 
   /** Resolves with the record once it has left `pending`; rejects when `signal` aborts. */
   private waitFor(id: string, signal: AbortSignal): Promise<InteractionRecord> {
-    const current = this.deps.store.get(id);
-    if (current !== undefined && current.state !== 'pending') return Promise.resolve(current);
-    return new Promise((resolve, reject) => {
-      const listeners = this.waiters.get(id) ?? new Set();
-      const onAbort = (): void => {
-        listeners.delete(wake);
-        reject(signal.reason instanceof Error ? signal.reason : new AbortReason('stopped'));
-      };
-      const wake = (record: InteractionRecord): void => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(record);
-      };
-      listeners.add(wake);
-      this.waiters.set(id, listeners);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.waiters.wait(id, this.deps.store.get(id), signal);
   }
 
   private settled(record: InteractionRecord): void {
-    const listeners = this.waiters.get(record.id);
-    this.waiters.delete(record.id);
-    for (const wake of listeners ?? []) wake(record);
+    this.waiters.settle(record);
   }
 
   private async sweep(signal: AbortSignal): Promise<void> {

@@ -1,6 +1,11 @@
 import type { AgentProfile, PeerProfile } from '../agents/index.js';
 import type { EntitySpec, HistoryPolicy, QuorumConfig, RouterSpec } from '../config/index.js';
-import type { AuthorizationRules, EntityView } from '../routing/index.js';
+import {
+  authorizationRulesFrom,
+  type AuthorizationRules,
+  type ConversationLimits,
+  type EntityView,
+} from '../routing/index.js';
 import type { RoomRegistry } from './room-registry.js';
 
 /**
@@ -66,19 +71,36 @@ export class Fleet {
     }));
   }
 
+  /**
+   * The dispatcher's authorization, as MindRoom documents it: aliases, globs in `global_users`
+   * and `room_permissions`, and `agent_reply_permissions` (room references as room ids where
+   * known). Without a router nobody is authorized.
+   */
   authorization(registry: RoomRegistry): AuthorizationRules {
     const auth = this.router()?.authorization;
-    const roomPermissions = new Map<string, ReadonlySet<string>>();
-    for (const [ref, users] of Object.entries(auth?.roomPermissions ?? {})) {
-      const id = registry.roomIdOf(ref) ?? ref;
-      roomPermissions.set(id, new Set(users));
+    if (auth === undefined) {
+      return {
+        globalUsers: new Set(),
+        roomPermissions: new Map(),
+        defaultRoomAccess: false,
+        allowFederation: false,
+        serverName: this.serverName,
+      };
     }
+    return authorizationRulesFrom(auth, this.serverName, (ref) => registry.roomIdOf(ref));
+  }
+
+  /** The grant rooms (`joined_rooms`) the reply permissions name, as room references. */
+  grantRoomRefs(): string[] {
+    const policies = Object.values(this.router()?.authorization.agentReplyPermissions ?? {});
+    return [...new Set(policies.flatMap((policy) => policy.joinedRooms))];
+  }
+
+  /** `quorum.max_agent_hops` and `quorum.thread_token_budget`. */
+  conversationLimits(): ConversationLimits {
     return {
-      globalUsers: new Set(auth?.globalUsers ?? []),
-      roomPermissions,
-      defaultRoomAccess: auth?.defaultRoomAccess ?? false,
-      allowFederation: auth?.allowFederation ?? false,
-      serverName: this.serverName,
+      maxAgentHops: this.config.quorum.max_agent_hops,
+      threadTokenBudget: this.config.quorum.thread_token_budget ?? undefined,
     };
   }
 

@@ -34,9 +34,12 @@ import {
   createRouterResolver,
   EventPipeline,
   FleetDecisionExecutor,
+  GrantRoomMembership,
   outboxNotices,
+  senderTrust,
   TurnAdmission,
   type FleetView,
+  type SenderTrust,
 } from '../dispatch/index.js';
 import {
   createConfigAccess,
@@ -51,6 +54,7 @@ import {
   asUserId,
   runTask,
   serverNameOf,
+  startEventLoopMonitor,
   type Clock,
   type HealthSource,
   type Logger,
@@ -114,6 +118,10 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly lookups: FleetLookups;
   /** Turns outside Matrix, for the OpenAI-compatible API and Quorum's MCP server. */
   private readonly detached: DetachedTurns;
+  /** Who is in the grant rooms of `agent_reply_permissions` (fails closed while unknown). */
+  private readonly grantRooms: GrantRoomMembership;
+  /** Whose words reach prompts: the dispatcher's authorization, applied to history. */
+  private readonly trust: SenderTrust;
   /**
    * The fleet's lifetime: ends background work (retention, expiry sweeps, skills, team state
    * extraction, router calls) and is the parent of every turn's signal. Aborted at `stop`,
@@ -147,7 +155,20 @@ export class MultiAgentOrchestrator implements HealthSource {
     );
     const responders = this.responders();
     const configAccess = this.configAccess();
-    this.interactions = this.createInteractions(responders);
+    this.grantRooms = new GrantRoomMembership({
+      refs: () => this.fleet?.grantRoomRefs() ?? [],
+      roomIdOf: (ref) => this.registry.roomIdOf(ref),
+      fetchMembers: async (roomId) =>
+        this.bots.get(ROUTER_NAME)?.client?.getJoinedMembers(asRoomId(roomId)),
+      now: () => clock.now(),
+      log,
+    });
+    this.trust = senderTrust({
+      fleet: () => this.fleetView(),
+      grantRoomMembers: () => this.grantRooms.snapshot(),
+      includeUntrusted: () => this.config.quorum.include_untrusted_history,
+    });
+    this.interactions = this.createInteractions(responders, configAccess);
     this.tooling = new AgentTooling({
       settingsOf: (name) => this.lookups.settingsOf(name),
       responders,
@@ -173,6 +194,8 @@ export class MultiAgentOrchestrator implements HealthSource {
       rooms: this.registry,
       fleet: () => this.fleetView(),
       executor: this.executor,
+      usage: store.usage,
+      grantRooms: this.grantRooms,
       clock,
       log,
       metrics,
@@ -189,6 +212,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     const lifetime = this.lifetime.signal;
     if (this.deps.skills !== undefined) await this.deps.skills.start(lifetime);
     startRetention(this.deps.store, this.deps.clock, this.log, lifetime);
+    startEventLoopMonitor(this.deps.metrics.eventLoopDelay, lifetime);
     this.interactions.start(lifetime);
     const fleet = await this.resolveFleet(this.config, 1, lifetime);
     this.fleet = fleet;
@@ -309,12 +333,16 @@ export class MultiAgentOrchestrator implements HealthSource {
     };
   }
 
-  private createInteractions(responders: Responders): InteractionService {
+  private createInteractions(
+    responders: Responders,
+    configAccess: ConfigAccessSource,
+  ): InteractionService {
     const { configFile } = this.deps;
     return new InteractionService({
       store: this.deps.store.interactions,
       cards: outboxCardPoster((name) => responders.get(name)?.outbox),
       configEditor: configFile === undefined ? undefined : fileConfigEditor(configFile),
+      configAccess,
       timeouts: () => ({
         questionMs: this.config.quorum.ask_user_timeout_minutes * 60_000,
         configConfirmationMs: this.config.quorum.config_confirmation_minutes * 60_000,
@@ -330,6 +358,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     const { store, clock, log, metrics } = this.deps;
     return {
       journal: store.journal,
+      historyTrust: (turn) => this.trust.forTurn(turn),
       directory: this.lookups,
       models: createModelProvider({
         catalog: () => this.catalog,
@@ -448,6 +477,7 @@ export class MultiAgentOrchestrator implements HealthSource {
         catalog: () => this.catalog,
         responders,
         nameOf: (userId) => this.lookups.nameOf(userId),
+        isTrusted: (roomId, userId) => this.trust.isTrusted(roomId, ROUTER_NAME, userId),
         log,
         metrics,
       }),
@@ -463,8 +493,10 @@ export class MultiAgentOrchestrator implements HealthSource {
           };
         },
         now: () => clock.now(),
+        metrics,
       }),
       notices: outboxNotices(responders, log),
+      journal: store.journal,
       log,
       signal: this.lifetime.signal,
     });
@@ -501,6 +533,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       botAccounts: fleet.botAccounts(),
       authorization: fleet.authorization(this.registry),
       catchUpWindowMs: this.catchUpWindowMs(),
+      limits: fleet.conversationLimits(),
       entityOf: (userId) => fleet.entityOf(userId),
     };
   }

@@ -81,4 +81,21 @@ describe('toDispatchInput', () => {
       toDispatchInput({ roomId: ROOM, event: raw('$n', { name: 'x' }, 'm.room.name') }, none),
     ).toBeUndefined();
   });
+
+  it('reads a redaction (the id at the top level, or in content from room v11)', () => {
+    const top = { ...raw('$d', {}, 'm.room.redaction'), redacts: '$m' };
+    expect(toDispatchInput({ roomId: ROOM, event: top }, none)).toEqual({
+      kind: 'redaction',
+      eventId: '$d',
+      roomId: ROOM,
+      sender: '@alice:hs',
+      targetId: '$m',
+      originTs: 10,
+    });
+    const inContent = raw('$d2', { redacts: '$m' }, 'm.room.redaction');
+    expect(toDispatchInput({ roomId: ROOM, event: inContent }, none)).toMatchObject({
+      kind: 'redaction',
+      targetId: '$m',
+    });
+  });
 });

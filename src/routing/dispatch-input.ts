@@ -21,7 +21,7 @@ function mentioned(mentions: MessageMentions): string[] {
 
 /**
  * Turns an admitted Matrix event into the dispatcher's input, or `undefined` for events the
- * dispatcher has no rule for (state, redactions, undecryptable events, malformed ones).
+ * dispatcher has no rule for (state, undecryptable events, malformed ones).
  */
 export function toDispatchInput(
   admitted: AdmittedEvent,
@@ -73,6 +73,14 @@ export function toDispatchInput(
         originTs: decoded.originServerTs,
       };
     case 'redaction':
+      return {
+        kind: 'redaction',
+        eventId: decoded.eventId,
+        roomId: admitted.roomId,
+        sender: decoded.sender,
+        targetId: decoded.redactsId,
+        originTs: decoded.originServerTs,
+      };
     case 'membership':
     case 'encrypted':
     case 'other':

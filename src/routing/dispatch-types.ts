@@ -71,7 +71,21 @@ export interface InviteInput {
   readonly isDirect: boolean;
 }
 
-export type DispatchInput = MessageInput | EditInput | ReactionInput | InviteInput;
+/**
+ * A redaction (`m.room.redaction`) of an earlier event. The journal has already removed the
+ * target's content; dispatch stops the turns still answering it, so the deleted text is not
+ * sent to a model again (a tool loop re-sends its prompt on every step).
+ */
+export interface RedactionInput {
+  readonly kind: 'redaction';
+  readonly eventId: string;
+  readonly roomId: string;
+  readonly sender: string;
+  readonly targetId: string;
+  readonly originTs: number;
+}
+
+export type DispatchInput = MessageInput | EditInput | ReactionInput | InviteInput | RedactionInput;
 
 /** A turn as the dispatcher needs to see it. */
 export interface TurnView {
@@ -112,17 +126,25 @@ export interface DispatchContext {
   readonly room: RoomView;
   /** The thread the event belongs to, when it is in one (or starts one). */
   readonly thread: ThreadView | undefined;
-  /** Turns answering the event an edit or reaction targets (or whose reply it targets). */
+  /** Turns answering the event an edit, reaction or redaction targets (or whose reply it targets). */
   readonly targetTurns: readonly TurnView[];
   /** The turn whose reply event a reaction targets, if any. */
   readonly replyTurn: TurnView | undefined;
   /** True when the event was already redacted before it was dispatched (e.g. while Quorum was down). */
   readonly isRedacted?: boolean;
-  /** The interaction whose card a reaction or reply targets, if any. */
-  readonly card?: { readonly interactionId: string } | undefined;
+  /**
+   * The interaction whose card a reaction or reply targets, if any, with the entity that asked
+   * (the sender must still be allowed to talk to it when the answer arrives).
+   */
+  readonly card?: { readonly interactionId: string; readonly responder?: string } | undefined;
   /** A question the sender has pending in this thread (a reply may just name an option). */
   readonly pendingQuestion?:
-    { readonly interactionId: string; readonly options: readonly string[] } | undefined;
+    | {
+        readonly interactionId: string;
+        readonly options: readonly string[];
+        readonly responder?: string;
+      }
+    | undefined;
   readonly nowMs: number;
   readonly catchUpWindowMs: number;
   /**
@@ -182,7 +204,9 @@ export type IgnoreReason =
   /** `quorum.max_agent_hops` is reached: agents stop starting each other (see `note`). */
   | 'agent-hop-limit'
   /** `quorum.thread_token_budget` is spent: no more turns in this thread (see `note`). */
-  | 'thread-budget-spent';
+  | 'thread-budget-spent'
+  /** A redaction of an event no running turn answers: nothing to stop. */
+  | 'nothing-to-stop';
 
 /**
  * A short notice to post in the thread when a conversation limit stops a turn, so people see

@@ -10,6 +10,8 @@ import type {
   EditInput,
   EntityView,
   MessageInput,
+  ReactionInput,
+  RedactionInput,
 } from './dispatch-types.js';
 import { decide } from './dispatcher.js';
 
@@ -373,5 +375,97 @@ describe('dispatcher: conversation limits', () => {
   it('still answers commands in a thread over budget', () => {
     const spent = context({ limits, threadTokensUsed: 50_000 });
     expect(reason(decide(message({ body: '!usage' }), spent))).toBe('command');
+  });
+});
+
+describe('dispatcher: answers and approvals re-check authority when they arrive', () => {
+  const reaction = (sender: string): ReactionInput => ({
+    kind: 'reaction',
+    eventId: '$k',
+    roomId: ROOM,
+    sender,
+    targetId: '$card',
+    key: '✅',
+    originTs: NOW - 100,
+  });
+  const card = { interactionId: 'i1', responder: 'calc' };
+  const strict = { ...authorization, defaultRoomAccess: false };
+
+  it('lets an authorized person decide a card by reaction', () => {
+    expect(decide(reaction('@alice:hs'), context({ card }))).toMatchObject({
+      kind: 'interaction',
+      interactionId: 'i1',
+      via: 'reaction',
+      sender: '@alice:hs',
+    });
+  });
+
+  it('ignores a reaction of someone no longer authorized in the room', () => {
+    const decision = decide(reaction('@dave:hs'), context({ card, authorization: strict }));
+    expect(reason(decision)).toBe('unauthorized');
+  });
+
+  it('ignores a reaction of someone the asking agent may no longer answer', () => {
+    const narrowed: AuthorizationRules = {
+      ...authorization,
+      replyPermissions: new Map([['calc', { users: ['@bob:hs'], joinedRooms: [] }]]),
+    };
+    const decision = decide(reaction('@alice:hs'), context({ card, authorization: narrowed }));
+    expect(reason(decision)).toBe('reply-not-permitted');
+  });
+
+  it("ignores Quorum's own option keys under its cards", () => {
+    expect(reason(decide(reaction(calc.userId), context({ card })))).toBe('own-entity-message');
+  });
+
+  it('ignores a reply to a card (or a pending question) from someone no longer permitted', () => {
+    const narrowed: AuthorizationRules = {
+      ...authorization,
+      replyPermissions: new Map([['calc', { users: ['@bob:hs'], joinedRooms: [] }]]),
+    };
+    const reply = message({ body: 'no, do not', replyTo: '$card' });
+    expect(reason(decide(reply, context({ card, authorization: narrowed })))).toBe(
+      'reply-not-permitted',
+    );
+    expect(reason(decide(reply, context({ card })))).toBe('interaction');
+    const answer = message({ body: '2', threadRoot: '$root' });
+    const pendingQuestion = { interactionId: 'q1', options: ['a', 'b'], responder: 'calc' };
+    expect(reason(decide(answer, context({ pendingQuestion, authorization: narrowed })))).toBe(
+      'reply-not-permitted',
+    );
+    expect(reason(decide(answer, context({ pendingQuestion })))).toBe('interaction');
+    expect(reason(decide(answer, context({ pendingQuestion, authorization: strict })))).toBe(
+      'interaction',
+    );
+  });
+});
+
+describe('dispatcher: redactions', () => {
+  const redaction: RedactionInput = {
+    kind: 'redaction',
+    eventId: '$x',
+    roomId: ROOM,
+    sender: '@alice:hs',
+    targetId: '$m',
+    originTs: NOW - 100,
+  };
+  const turn = (isOpen: boolean) => ({
+    responder: 'calc',
+    sourceEventId: '$m',
+    requester: '@alice:hs',
+    replyEventId: '$r',
+    isOpen,
+  });
+
+  it('stops the turns still answering the deleted message', () => {
+    const decision = decide(redaction, context({ targetTurns: [turn(true)] }));
+    expect(decision).toEqual({ kind: 'stop', turns: [turn(true)], by: '@alice:hs' });
+  });
+
+  it('does nothing when no turn answers it any more', () => {
+    expect(reason(decide(redaction, context({ targetTurns: [turn(false)] })))).toBe(
+      'nothing-to-stop',
+    );
+    expect(reason(decide(redaction, context()))).toBe('nothing-to-stop');
   });
 });

@@ -10,6 +10,7 @@ import type {
   EditInput,
   InviteInput,
   ReactionInput,
+  RedactionInput,
 } from './dispatch-types.js';
 import { findMentionedEntities } from './mentions.js';
 import { optionFromReply } from '../interactions/index.js';
@@ -29,7 +30,9 @@ const COMMAND = /^!([a-z][a-z_-]*)(?:\s+([\s\S]*))?$/i;
  * answers; a thread with more than one person needs a mention; the agent already answering a
  * thread continues it; a room's only agent answers; otherwise the router picks. Responders
  * are only those `agent_reply_permissions` let answer the sender. Last, conversation limits
- * (agent-to-agent hops, the thread's token budget) turn work into a one-time note.
+ * (agent-to-agent hops, the thread's token budget) turn work into a one-time note. A reaction
+ * or reply deciding a card counts only from a person still allowed to talk to the entity that
+ * asked; a redaction stops the turns answering the deleted message.
  */
 export function decide(input: DispatchInput, context: DispatchContext): Decision {
   switch (input.kind) {
@@ -76,6 +79,8 @@ export function decide(input: DispatchInput, context: DispatchContext): Decision
       return decideReaction(input, context);
     case 'invite':
       return decideInvite(input, context);
+    case 'redaction':
+      return decideRedaction(input, context);
   }
 }
 
@@ -127,6 +132,13 @@ function decideMessage(message: MessageFacts, context: DispatchContext): Decisio
       ? context.pendingQuestion
       : undefined);
   if (answered !== undefined) {
+    // Authority is judged when the answer arrives: whoever may no longer talk to the asking
+    // entity (removed from the config since) cannot answer for it either.
+    if (
+      answered.responder !== undefined &&
+      !mayReplyTo(context, message.sender, answered.responder)
+    )
+      return ignore('reply-not-permitted');
     return {
       kind: 'interaction',
       interactionId: answered.interactionId,
@@ -218,6 +230,8 @@ function decideReaction(input: ReactionInput, context: DispatchContext): Decisio
   // A reaction taken back before Quorum acted on it counts for nothing.
   if (context.isRedacted === true) return ignore('redacted');
   if (context.card !== undefined) {
+    const refusal = cardRefusal(input, context.card, context);
+    if (refusal !== undefined) return refusal;
     return {
       kind: 'interaction',
       interactionId: context.card.interactionId,
@@ -234,6 +248,39 @@ function decideReaction(input: ReactionInput, context: DispatchContext): Decisio
   }
   if (turn.requester !== input.sender) return ignore('not-requester');
   return { kind: 'stop', turns: [turn], by: input.sender };
+}
+
+/**
+ * Who may decide a card by reaction, judged when the reaction arrives: a person the room's
+ * authorization admits and the asking entity may answer (Quorum's own reactions, the option
+ * keys under its cards, decide nothing).
+ */
+function cardRefusal(
+  input: ReactionInput,
+  card: NonNullable<DispatchContext['card']>,
+  context: DispatchContext,
+): Decision | undefined {
+  if (entityByUserId(context, input.sender) !== undefined) return ignore('own-entity-message');
+  if (!isSenderAuthorized(context.authorization, input.sender, input.roomId)) {
+    return ignore('unauthorized');
+  }
+  if (card.responder !== undefined && !mayReplyTo(context, input.sender, card.responder)) {
+    return ignore('reply-not-permitted');
+  }
+  return undefined;
+}
+
+/**
+ * A redaction: the turns still answering the deleted message stop (their prompt held its
+ * text). A redaction can only be sent by the message's author or a room moderator, so it needs
+ * no further authority.
+ */
+function decideRedaction(input: RedactionInput, context: DispatchContext): Decision {
+  if (isTooOld(input.originTs, context)) return ignore('too-old');
+  const open = context.targetTurns.filter((turn) => turn.isOpen);
+  return open.length > 0
+    ? { kind: 'stop', turns: open, by: input.sender }
+    : ignore('nothing-to-stop');
 }
 
 function decideInvite(input: InviteInput, context: DispatchContext): Decision {

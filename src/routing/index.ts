@@ -29,6 +29,7 @@ export type {
   LimitNote,
   MessageInput,
   ReactionInput,
+  RedactionInput,
   RoomView,
   ThreadView,
   TurnView,

@@ -13,6 +13,7 @@ export { createLogger, parseLogLevel, redactText, redactValue, silentLogger } fr
 export type { LogFields, LogLevel, Logger, LoggerOptions } from './logger.js';
 export { runTask } from './task.js';
 export type { TaskFailureCounter } from './task.js';
+export { EVENT_LOOP_SAMPLE_MS, startEventLoopMonitor } from './event-loop-monitor.js';
 export { MetricsRegistry, QuorumMetrics } from './metrics.js';
 export type { Counter, Gauge, Histogram, Labels } from './metrics.js';
 export type { EntityHealth, HealthSource, ReadinessReport } from './health.js';

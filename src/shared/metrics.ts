@@ -258,6 +258,40 @@ export class QuorumMetrics {
     'quorum_embedder_failures_total',
     'Embedding calls that failed after retries; search fell back to keywords.',
   );
+  /** Turns running now, by `room` (a series is removed when its room has none). */
+  readonly turnsRunning = this.registry.gauge(
+    'quorum_turns_running',
+    'Turns running now, by room.',
+  );
+  /** Turns waiting behind the load caps, by `room` (removed when its queue is empty). */
+  readonly turnsQueued = this.registry.gauge(
+    'quorum_turns_queued',
+    'Turns waiting behind the per-person and per-room caps, by room.',
+  );
+  /** What happened to claimed turns at admission: `started`, `queued` or `refused` (queue full). */
+  readonly turnAdmissions = this.registry.counter(
+    'quorum_turn_admissions_total',
+    'Claimed turns at admission, by outcome (started, queued, refused).',
+  );
+  /** Turns that started running (at once, or later from a room's queue). */
+  readonly turnsStarted = this.registry.counter(
+    'quorum_turns_started_total',
+    'Turns that started running (at once or from the queue).',
+  );
+  /** Requests dropped by the per-person rate limit. */
+  readonly requestsRateLimited = this.registry.counter(
+    'quorum_requests_rate_limited_total',
+    'Requests dropped by the per-person rate limit.',
+  );
+  /**
+   * How late the event loop ran a timer that was due (sampled every 20 ms; see
+   * `startEventLoopMonitor`). Its quantiles over a window are the daemon's responsiveness.
+   */
+  readonly eventLoopDelay = this.registry.histogram(
+    'quorum_event_loop_delay_seconds',
+    'Event loop delay: how late a timer due every 20 ms ran.',
+    [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+  );
 
   onTaskFailed(what: string): void {
     this.errors.inc({ where: what });

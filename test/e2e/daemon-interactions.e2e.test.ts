@@ -198,6 +198,58 @@ quorum:
     await replyContaining(calc.userId, rootId, 'Not computed then.');
   });
 
+  it('posts shortened arguments in full before ✅ approves; denies at once what is too long to show', async () => {
+    // 333 ones, one per line: valid for the calculator, too long for the card's preview.
+    const longSum = Array.from({ length: 333 }, () => '1').join('+\n');
+    llm.when(
+      {
+        lastUserMessageIncludes: 'long sum',
+        when: (r) => !JSON.stringify(r.messages).includes('"role":"tool"'),
+      },
+      llmReply.toolCalls([{ name: 'calculator', arguments: { expression: longSum } }]),
+    );
+    llm.when(
+      {
+        lastUserMessageIncludes: 'long sum',
+        when: (r) => JSON.stringify(r.messages).includes('"333"'),
+      },
+      llmReply.text('It is 333.'),
+    );
+    const rootId = await alice.sendMention(lobby, calc, 'Calculator, the long sum please');
+    const card = await alice.waitFor(
+      (e) => notice(calc.userId, 'follow in full below')(e) && isInThread(e, rootId),
+      { timeoutMs: 20_000 },
+    );
+    const full = await alice.waitFor(
+      (e) => notice(calc.userId, 'Arguments in full (1/1)')(e) && isInThread(e, rootId),
+      { timeoutMs: 20_000 },
+    );
+    expect(String(full.content['body'])).toContain('1+\\n1+\\n1');
+    await alice.react(lobby, card.event_id, '✅');
+    await replyContaining(calc.userId, rootId, 'It is 333.');
+
+    llm.when(
+      {
+        lastUserMessageIncludes: 'huge sum',
+        when: (r) => !JSON.stringify(r.messages).includes('"role":"tool"'),
+      },
+      llmReply.toolCalls([{ name: 'calculator', arguments: { expression: '1+'.repeat(40_000) } }]),
+    );
+    llm.when(
+      {
+        lastUserMessageIncludes: 'huge sum',
+        when: (r) => JSON.stringify(r.messages).includes('too long for a person to review'),
+      },
+      llmReply.text('I will split it up.'),
+    );
+    const hugeRoot = await alice.sendMention(lobby, calc, 'Calculator, the huge sum please');
+    await alice.waitFor(
+      (e) => notice(calc.userId, 'too long to review')(e) && isInThread(e, hugeRoot),
+      { timeoutMs: 20_000 },
+    );
+    await replyContaining(calc.userId, hugeRoot, 'I will split it up.');
+  });
+
   it('changes the config only after ✅, keeping comments, and the agent uses the new model', async () => {
     await bob.sendText(lobby, '!config set agents.calc.model fast');
     await alice.waitFor(notice(router, 'Only config admins'), { timeoutMs: 15_000 });
@@ -223,5 +275,41 @@ quorum:
     );
     const rootId = await alice.sendMention(lobby, calc, 'Calculator, which model now?');
     await replyContaining(calc.userId, rootId, 'the fast one');
+  });
+
+  it('ignores the ✅ of a person removed from the config since the card was posted', async () => {
+    llm.when(
+      {
+        lastUserMessageIncludes: 'approve 2*21',
+        when: (r) => !JSON.stringify(r.messages).includes('"role":"tool"'),
+      },
+      llmReply.toolCalls([{ name: 'calculator', arguments: { expression: '2*21' } }]),
+    );
+    const rootId = await alice.sendMention(lobby, calc, 'Calculator, approve 2*21');
+    const card = await alice.waitFor(
+      (e) => notice(calc.userId, 'calculator')(e) && isInThread(e, rootId),
+      { timeoutMs: 20_000 },
+    );
+    // The operator takes alice out of the config (bob stays).
+    const generation = (await daemon.readiness())?.config_generation ?? 0;
+    daemon.writeConfig(
+      readFileSync(daemon.configPath, 'utf8')
+        .replace(`global_users: ["${alice.userId}"]`, `global_users: ["${bob.userId}"]`)
+        .replace('default_room_access: true', 'default_room_access: false'),
+    );
+    await daemon.waitUntil(
+      (report) => report.config_generation > generation,
+      20_000,
+      'alice to be removed',
+    );
+    const before = llm.requests.length;
+    await alice.react(lobby, card.event_id, '✅');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(llm.requests.length).toBe(before);
+    expect(
+      alice
+        .eventsIn(lobby)
+        .some((e) => notice(calc.userId, 'Approved')(e) && isInThread(e, rootId)),
+    ).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Issue 12 on a real Synapse, as an attacker would try it: secrets never leave the daemon
- * (through `!config`, a failing model, logs or the API), `!config` is off by default and
+ * (a canary in every credential variable Quorum reads; through `!config`, a failing model, a
+ * failing homeserver quoting the bots' tokens, logs or the API), `!config` is off by default and
  * never reads the environment, a glob in a room's permission list admits exactly the right
  * people, and the daemon refuses an unprotected public API and a second daemon on its data
  * directory.
@@ -8,7 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CREDENTIAL_ENV_NAMES } from '../../src/config/index.js';
 import { DaemonProcess } from '../support/daemon-process.js';
+import { HomeserverProxy } from '../support/homeserver-proxy.js';
 import { describeE2e, e2eHomeserver } from '../support/e2e-homeserver.js';
 import type { MatrixEvent } from '../support/matrix-events.js';
 import { uniqueSuffix } from '../support/matrix-registration.js';
@@ -26,8 +29,32 @@ describeE2e('daemon: secrets, !config limits, authorization globs, API and data-
   const apiKey = canary('openai-key');
   const extraToken = canary('extra-token');
   const apiToken = canary('api-token');
-  /** Every secret the daemon knows that must never leave it. */
-  const secrets = [homeserver.registrationSharedSecret, apiKey, extraToken, apiToken];
+  /**
+   * A canary in every other credential variable Quorum reads (provider keys, the registration
+   * token: the shared secret wins, so it is read but unused), and in the API and MCP tokens.
+   */
+  const otherCredentials = Object.fromEntries(
+    [
+      ...CREDENTIAL_ENV_NAMES.filter(
+        (name) =>
+          !['MATRIX_REGISTRATION_SHARED_SECRET', 'OPENAI_API_KEY', 'QUORUM_API_TOKEN'].includes(
+            name,
+          ),
+      ),
+      'OPENAI_COMPAT_API_KEYS',
+      'QUORUM_MCP_TOKEN',
+    ].map((name) => [name, canary(name.toLowerCase())]),
+  );
+  /** Every secret the daemon knows that must never leave it (the bots' tokens are added). */
+  const secrets = [
+    homeserver.registrationSharedSecret,
+    apiKey,
+    extraToken,
+    apiToken,
+    ...Object.values(otherCredentials),
+  ];
+  /** The daemon's homeserver: Synapse behind a proxy that can fail quoting tokens. */
+  let proxy: HomeserverProxy;
   let llm: ScriptedLlmServer;
   let daemon: DaemonProcess;
   let alice: MatrixTestUser;
@@ -64,6 +91,7 @@ quorum:
     OPENAI_API_KEY: apiKey,
     E2E_EXTRA_TOKEN: extraToken,
     QUORUM_API_TOKEN: apiToken,
+    ...otherCredentials,
   });
 
   const noticeFrom =
@@ -82,7 +110,12 @@ quorum:
       MatrixTestUser.register(homeserver, { localpart: `carol${suffix}`, displayName: 'Carol' }),
     ]);
     await Promise.all([alice.startSync(), bob.startSync()]);
-    daemon = await DaemonProcess.start({ homeserver, configYaml: locked, env: env() });
+    proxy = await HomeserverProxy.start(homeserver.url);
+    daemon = await DaemonProcess.start({
+      homeserver: { ...homeserver, url: proxy.url },
+      configYaml: locked,
+      env: env(),
+    });
     // Carol (a global user) is invited by the router; she brings alice and bob in.
     lobby = await carol.joinRoom(names.alias);
     await carol.invite(lobby, alice.userId);
@@ -98,7 +131,8 @@ quorum:
       const requests = JSON.stringify(llm.requests.map((request) => request.body));
       const logs = daemon.output.join('');
       const ready = await daemon.readiness();
-      for (const secret of secrets) {
+      expect(proxy.tokensSeen.size).toBeGreaterThan(0);
+      for (const secret of [...secrets, ...proxy.tokensSeen]) {
         expect(seen, 'room events').not.toContain(secret);
         expect(requests, 'model requests').not.toContain(secret);
         expect(logs, 'daemon output').not.toContain(secret);
@@ -108,6 +142,7 @@ quorum:
       await daemon.close();
       await Promise.all([alice.close(), bob.close(), carol.close()]);
       await llm.close();
+      await proxy.close();
     }
   });
 
@@ -207,6 +242,37 @@ quorum:
     });
     // The failure is logged with the provider's message, the key scrubbed out of it.
     await daemon.waitForOutput(/Incorrect API key provided: \[redacted\]/, 10_000);
+  });
+
+  it('keeps the bots’ tokens and the shared secret out when the homeserver fails quoting them', async () => {
+    // Every request fails with an error quoting its access token and the registration secret.
+    proxy.fail({
+      status: 500,
+      quote: `(registration_shared_secret=${homeserver.registrationSharedSecret})`,
+    });
+    try {
+      // The homeserver's error text reaches /api/ready (a bot's last error), scrubbed.
+      const failing = await daemon.waitUntil(
+        (report) => JSON.stringify(report).includes('Internal server error'),
+        60_000,
+        'a bot to report the failing homeserver',
+      );
+      expect(proxy.failedRequests).toBeGreaterThan(0);
+      expect(JSON.stringify(failing)).toContain('access_token=[redacted]');
+      await daemon.waitForOutput(/Internal server error/, 10_000);
+    } finally {
+      proxy.pass();
+    }
+    // The daemon recovers and answers again; nothing above quoted a secret.
+    await daemon.waitUntil((report) => report.ready, 90_000, 'recovery');
+    const after = alice.timeline.all.length;
+    await alice.sendText(lobby, '@Calculator back again?', {
+      mentions: [{ userId: calc, displayName: 'Calculator' }],
+    });
+    await alice.waitFor((e) => e.room_id === lobby && e.sender === calc, {
+      timeoutMs: 60_000,
+      after,
+    });
   });
 
   it('needs the bearer token for /api/ready and /metrics', async () => {

@@ -205,4 +205,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE usage ADD COLUMN thread_root TEXT;
   CREATE INDEX usage_thread ON usage(room_id, thread_root) WHERE thread_root IS NOT NULL;
   `,
+  `
+  -- Issue 15: the Matrix event a schedule fire was posted as, bound by dispatch when it first
+  -- decides on one: the first event that carries the fire wins, so a fire posted twice (its
+  -- transaction id forgotten by the homeserver) is still answered once.
+  ALTER TABLE schedule_fires ADD COLUMN event_id TEXT;
+  CREATE UNIQUE INDEX schedule_fires_event ON schedule_fires(event_id) WHERE event_id IS NOT NULL;
+  `,
 ];

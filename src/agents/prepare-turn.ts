@@ -46,6 +46,11 @@ export interface PrepareTurnDeps {
   readonly metrics: Pick<QuorumMetrics, 'tokens'>;
   /** Most bytes of prompt a turn sends (`quorum.limits.max_prompt_bytes`), read per turn. */
   readonly maxPromptBytes: () => number;
+  /**
+   * Most earlier messages this turn may see, below the agent's own setting (a schedule fire's
+   * `history_limit`); `undefined`: no extra limit.
+   */
+  readonly historyLimitOf?: (turn: TurnRecord) => number | undefined;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -107,7 +112,10 @@ export async function prepareTurn(
     threadRoot: turn.threadRoot,
     sourceEventId: turn.sourceEventId,
     selfUserId: subject.profile.userId,
-    maxMessages: subject.profile.historyMessages,
+    maxMessages: Math.min(
+      subject.profile.historyMessages,
+      deps.historyLimitOf?.(turn) ?? Number.POSITIVE_INFINITY,
+    ),
     nameOf: (userId) => directory.nameOf(userId),
   });
   const handoff = handoffNoteFor(turn, subject.entity, deps);

@@ -108,6 +108,8 @@ export const QUORUM_TOOL_OVERRIDES = {
   fetch_url: fetchUrlToolOverridesSchema,
   file: fileToolOverridesSchema,
   shell: shellToolOverridesSchema,
+  /** MindRoom's scheduler toolkit; served by the daemon's ScheduleService (see `tools/`). */
+  scheduler: noOverrides,
 } as const;
 
 /** The name of a tool Quorum implements. */
@@ -142,7 +144,7 @@ export const MINDROOM_TOOL_NAMES: ReadonlySet<string> = new Set([
   'matrix_api', 'matrix_room', 'matrix_voice_message', 'mem0', 'memory', 'modelslabs',
   'moviepy_video_tools', 'neo4j', 'newspaper', 'notion', 'oauth_connections', 'openai', 'openbb',
   'openclaw_compat', 'openweather', 'oxylabs', 'pandas', 'postgres', 'pubmed', 'python',
-  'reasoning', 'reddit', 'redshift', 'replicate', 'report_publishing', 'resend', 'scheduler',
+  'reasoning', 'reddit', 'redshift', 'replicate', 'report_publishing', 'resend',
   'scrapegraph', 'script', 'searxng', 'self_config', 'serpapi', 'serper', 'shopify', 'slack',
   'sleep', 'spider', 'spotify', 'sql', 'subagents', 'tavily', 'telegram', 'thread_model',
   'thread_resolution', 'thread_summary', 'thread_tags', 'todo', 'todoist', 'trafilatura', 'trello',

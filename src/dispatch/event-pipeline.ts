@@ -12,6 +12,7 @@ import {
 import type { JournalEntry, ThreadSettingsStore } from '../storage/index.js';
 import { buildDecisionContext, type DecisionContextDeps } from './decision-context.js';
 import { summarizeDecision } from './decision-summary.js';
+import { decideScheduleFire, type ScheduleFireReader } from './schedule-fire-inputs.js';
 import type {
   DispatchInteractions,
   DispatchJournal,
@@ -36,6 +37,8 @@ export interface EventPipelineDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: QuorumMetrics;
+  /** Reads posted schedule fires as their creators' messages (absent: no schedules). */
+  readonly scheduleFires?: ScheduleFireReader;
 }
 
 type Work =
@@ -159,17 +162,27 @@ export class EventPipeline implements IngressSink {
     const { entry } = work;
     this.trackMembership(entry);
     if (entry.isHistory) return;
-    const input = toDispatchInput(entry, (eventId) => this.deps.journal.get(eventId));
+    const fire = this.deps.scheduleFires?.read(entry, this.deps.fleet());
+    const input =
+      fire === undefined
+        ? toDispatchInput(entry, (eventId) => this.deps.journal.get(eventId))
+        : fire.kind === 'fire'
+          ? fire.input
+          : undefined;
     if (input === undefined) {
       this.deps.journal.markDecided(entry.eventId, 'none');
       return;
     }
-    const decision = await this.decideAndExecute(input);
+    const decision = await this.decideAndExecute(input, fire !== undefined);
     this.deps.journal.markDecided(entry.eventId, summarizeDecision(decision));
   }
 
-  private async decideAndExecute(input: DispatchInput): Promise<Decision> {
-    const decision = decide(input, buildDecisionContext(input, this.contextDeps));
+  private async decideAndExecute(input: DispatchInput, isScheduleFire = false): Promise<Decision> {
+    const context = buildDecisionContext(input, this.contextDeps);
+    const decision =
+      isScheduleFire && input.kind === 'message'
+        ? decideScheduleFire(input, context)
+        : decide(input, context);
     const reason = decision.kind === 'ignore' ? decision.reason : decision.kind;
     this.deps.metrics.decisions.inc({ kind: decision.kind, reason });
     if (decision.kind !== 'ignore' || this.deps.log.isEnabled('debug')) {

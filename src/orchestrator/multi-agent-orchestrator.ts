@@ -31,10 +31,12 @@ import {
   type QuorumConfig,
 } from '../config/index.js';
 import {
+  canonicalCommandName,
   createRouterResolver,
   EventPipeline,
   FleetDecisionExecutor,
   outboxNotices,
+  Scheduling,
   TurnAdmission,
   type FleetView,
 } from '../dispatch/index.js';
@@ -110,6 +112,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly executor: FleetDecisionExecutor;
   private readonly tooling: AgentTooling;
   private readonly interactions: InteractionService;
+  private readonly scheduling: Scheduling;
   private readonly routerCache: RouterDecisionCache;
   private readonly lookups: FleetLookups;
   /** Turns outside Matrix, for the OpenAI-compatible API and Quorum's MCP server. */
@@ -148,6 +151,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     const responders = this.responders();
     const configAccess = this.configAccess();
     this.interactions = this.createInteractions(responders);
+    this.scheduling = this.createScheduling(responders);
     this.tooling = new AgentTooling({
       settingsOf: (name) => this.lookups.settingsOf(name),
       responders,
@@ -155,6 +159,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       interactions: this.interactions,
       interactionStore: store.interactions,
       configAccess,
+      extraSources: (_agent, tools) => this.scheduling.toolSources(tools),
       clock,
       log,
     });
@@ -173,6 +178,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       rooms: this.registry,
       fleet: () => this.fleetView(),
       executor: this.executor,
+      scheduleFires: this.scheduling.fires,
       clock,
       log,
       metrics,
@@ -206,6 +212,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     }
     this.isBooted = true;
     this.pipeline.release();
+    this.scheduling.start(lifetime);
     this.log.info('fleet started', { bots: this.bots.size });
     // A shutdown asked for during boot waits for the boot to end, then runs at once.
     const onAbort = (): void => {
@@ -229,6 +236,8 @@ export class MultiAgentOrchestrator implements HealthSource {
   private async shutDown(deadlineMs: number): Promise<void> {
     this.isStopping = true;
     const startedAt = this.deps.clock.now();
+    // Fires in flight are cut before the bots go: they are delivered again on the next start.
+    await this.scheduling.stop();
     const bots = [...this.bots.values()];
     await Promise.all(bots.map((bot) => bot.stop()));
     const turnsDeadline = Math.max(500, deadlineMs - 2_000);
@@ -341,10 +350,33 @@ export class MultiAgentOrchestrator implements HealthSource {
       context: [teamStateContext(store.teamState)],
       usage: store.usage,
       maxPromptBytes: () => this.config.quorum.limits.max_prompt_bytes,
+      historyLimitOf: (turn) => this.scheduling.historyLimitOf(turn),
       metrics,
       clock,
       log,
     };
+  }
+
+  /** Schedules: the service behind `!schedule` and the tools, the timer, the fire sink. */
+  private createScheduling(responders: Responders): Scheduling {
+    const { store, clock, log, metrics } = this.deps;
+    return new Scheduling({
+      schedules: store.schedules,
+      journal: store.journal,
+      config: () => this.config,
+      fleet: () => this.fleetView(),
+      rooms: this.registry,
+      responders,
+      routerModel: () => {
+        const name = this.lookups.routerModel();
+        return name === undefined ? undefined : this.catalog.model(name);
+      },
+      pipeline: () => this.pipeline,
+      clock,
+      log,
+      metrics,
+      lifetime: this.lifetime.signal,
+    });
   }
 
   /** Turns outside Matrix (OpenAI-compatible API, Quorum's MCP server). */
@@ -407,7 +439,13 @@ export class MultiAgentOrchestrator implements HealthSource {
   private createCommands(responders: Responders, configAccess: ConfigAccessSource): CommandRouter {
     const { store } = this.deps;
     const commands: CommandRouter = new CommandRouter(
-      [helpCommand(() => commands), agentsCommand, modelCommand, usageCommand, configCommand],
+      [
+        helpCommand(() => commands),
+        agentsCommand,
+        modelCommand,
+        usageCommand,
+        configCommand,
+      ].concat(this.scheduling.commands()),
       createCommandContext({
         responders,
         catalog: () => this.catalog,
@@ -451,7 +489,10 @@ export class MultiAgentOrchestrator implements HealthSource {
         log,
         metrics,
       }),
-      commands: { handle: (decision, roomId) => commands.handle({ ...decision, roomId }) },
+      commands: {
+        handle: (decision, roomId) =>
+          commands.handle({ ...decision, name: canonicalCommandName(decision.name), roomId }),
+      },
       admission: new TurnAdmission({
         limits: () => {
           const limits = this.config.quorum.limits;

@@ -182,7 +182,9 @@ export type IgnoreReason =
   /** `quorum.max_agent_hops` is reached: agents stop starting each other (see `note`). */
   | 'agent-hop-limit'
   /** `quorum.thread_token_budget` is spent: no more turns in this thread (see `note`). */
-  | 'thread-budget-spent';
+  | 'thread-budget-spent'
+  /** A schedule fire whose message reads as a command: fires only ever ask agents. */
+  | 'schedule-not-a-request';
 
 /**
  * A short notice to post in the thread when a conversation limit stops a turn, so people see

@@ -162,7 +162,7 @@ export class EventPipeline implements IngressSink {
     const { entry } = work;
     this.trackMembership(entry);
     if (entry.isHistory) return;
-    const fire = this.deps.scheduleFires?.read(entry, this.deps.fleet());
+    const fire = this.deps.scheduleFires?.read(entry, this.deps.fleet);
     const input =
       fire === undefined
         ? toDispatchInput(entry, (eventId) => this.deps.journal.get(eventId))

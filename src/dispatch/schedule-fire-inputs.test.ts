@@ -141,7 +141,7 @@ describe('ScheduleFireInputs.read', () => {
   it('reads a fire posted by Quorum as its creator’s message, and binds the fire to it', () => {
     const { store, inputs } = setup();
     const entry = admit(store, posted('$fire', { fireId: 'k3x9ab2q@60000' }));
-    expect(inputs.read(entry, FLEET)).toEqual({
+    expect(inputs.read(entry, () => FLEET)).toEqual({
       kind: 'fire',
       fireId: 'k3x9ab2q@60000',
       input: {
@@ -159,23 +159,23 @@ describe('ScheduleFireInputs.read', () => {
     });
     expect(store.schedules.fireByEvent('$fire')?.id).toBe('k3x9ab2q@60000');
     // Read again after a crash before the decision: still the same fire.
-    expect(inputs.read(entry, FLEET)?.kind).toBe('fire');
+    expect(inputs.read(entry, () => FLEET)?.kind).toBe('fire');
   });
 
   it('is not fooled by a person’s copy of the marker, and ignores messages without one', () => {
     const { store, inputs } = setup();
     const forged = admit(store, posted('$forged', { sender: ALICE, fireId: 'k3x9ab2q@60000' }));
-    expect(inputs.read(forged, FLEET)).toBeUndefined();
+    expect(inputs.read(forged, () => FLEET)).toBeUndefined();
     expect(store.schedules.getFire('k3x9ab2q@60000')?.eventId).toBeUndefined();
-    expect(inputs.read(admit(store, posted('$plain')), FLEET)).toBeUndefined();
+    expect(inputs.read(admit(store, posted('$plain')), () => FLEET)).toBeUndefined();
   });
 
   it('acts on one copy of a fire posted twice', () => {
     const { store, inputs } = setup();
     const first = admit(store, posted('$first', { fireId: 'k3x9ab2q@60000' }));
     const second = admit(store, posted('$second', { fireId: 'k3x9ab2q@60000' }));
-    expect(inputs.read(first, FLEET)?.kind).toBe('fire');
-    expect(inputs.read(second, FLEET)).toMatchObject({ kind: 'skip' });
+    expect(inputs.read(first, () => FLEET)?.kind).toBe('fire');
+    expect(inputs.read(second, () => FLEET)).toMatchObject({ kind: 'skip' });
   });
 
   it('skips unknown fires, fires of other rooms, edits and non-string markers', () => {
@@ -186,9 +186,9 @@ describe('ScheduleFireInputs.read', () => {
       posted('$c', { fireId: 'k3x9ab2q@60000', edit: true }),
     ];
     for (const admission of cases) {
-      expect(inputs.read(admit(store, admission), FLEET)).toMatchObject({ kind: 'skip' });
+      expect(inputs.read(admit(store, admission), () => FLEET)).toMatchObject({ kind: 'skip' });
     }
-    expect(inputs.read(admit(store, posted('$d', { fireId: 42 })), FLEET)).toBeUndefined();
+    expect(inputs.read(admit(store, posted('$d', { fireId: 42 })), () => FLEET)).toBeUndefined();
     expect(store.schedules.getFire('k3x9ab2q@60000')?.eventId).toBeUndefined();
   });
 });

@@ -24,8 +24,11 @@ export type ScheduleFireInput =
 
 /** Reads admitted events as schedule fires (the event pipeline asks before its usual rules). */
 export interface ScheduleFireReader {
-  /** `undefined` for every event that is not a fire posted by one of Quorum's accounts. */
-  read(entry: JournalEntry, fleet: FleetView): ScheduleFireInput | undefined;
+  /**
+   * `undefined` for every event that is not a fire posted by one of Quorum's accounts (cheap:
+   * `fleet` is read only for an event that carries the marker).
+   */
+  read(entry: JournalEntry, fleet: () => FleetView): ScheduleFireInput | undefined;
 }
 
 /** Dependencies of {@link ScheduleFireInputs}. */
@@ -44,9 +47,11 @@ export interface ScheduleFireInputsDeps {
 export class ScheduleFireInputs implements ScheduleFireReader {
   constructor(private readonly deps: ScheduleFireInputsDeps) {}
 
-  read(entry: JournalEntry, fleet: FleetView): ScheduleFireInput | undefined {
+  read(entry: JournalEntry, fleetOf: () => FleetView): ScheduleFireInput | undefined {
     const fireId = entry.event.content[SCHEDULE_FIRE_KEY];
-    if (typeof fireId !== 'string' || fleet.entityOf(entry.sender) === undefined) return undefined;
+    if (typeof fireId !== 'string') return undefined;
+    const fleet = fleetOf();
+    if (fleet.entityOf(entry.sender) === undefined) return undefined;
     const skip = (reason: string): ScheduleFireInput => {
       this.deps.log.warn('schedule fire event not acted on', {
         fireId,

@@ -4,7 +4,7 @@
  * schedule into a posted, admitted message, and the reader that turns that message back into
  * its creator's request for the dispatcher. The orchestrator builds one per process.
  */
-import type { Responders } from '../agents/index.js';
+import type { ModelCatalog, Responders } from '../agents/index.js';
 import {
   createScheduleCommands,
   SCHEDULE_COMMAND_ALIASES,
@@ -44,8 +44,10 @@ export interface SchedulingDeps {
   readonly fleet: () => FleetView;
   readonly rooms: RoomMembership;
   readonly responders: Responders;
-  /** The router's model now, for requests the rules do not read; `undefined`: rules only. */
-  readonly routerModel: () => ChatModel | undefined;
+  /** The configured models now (they change on reload). */
+  readonly catalog: () => Pick<ModelCatalog, 'model'>;
+  /** The router's model name now, for requests the rules do not read; `undefined`: rules only. */
+  readonly routerModel: () => string | undefined;
   /** Where admitted fires go: the event pipeline (read at each fire, so it may be built later). */
   readonly pipeline: () => Pick<IngressSink, 'onAdmitted'>;
   readonly clock: Clock;
@@ -91,7 +93,7 @@ export class Scheduling {
       mayUse,
       isAdmin: (userId) => configAuthorityRules(deps.config()).admins.has(userId),
       entities: (roomId) => this.entitiesIn(roomId),
-      interpreter: new ScheduleInterpreter({ model: deps.routerModel, clock }),
+      interpreter: new ScheduleInterpreter({ model: () => this.routerModel(), clock }),
       onChange: () => {
         this.scheduler.changed();
       },
@@ -133,6 +135,11 @@ export class Scheduling {
   historyLimitOf(turn: Pick<TurnRecord, 'sourceEventId'>): number | undefined {
     const record = this.deps.schedules.fireByEvent(turn.sourceEventId);
     return record === undefined ? undefined : asScheduleFire(record.payload)?.historyLimit;
+  }
+
+  private routerModel(): ChatModel | undefined {
+    const name = this.deps.routerModel();
+    return name === undefined ? undefined : this.deps.catalog().model(name);
   }
 
   /** The agents and teams a schedule in `roomId` may mention. */

@@ -367,10 +367,8 @@ export class MultiAgentOrchestrator implements HealthSource {
       fleet: () => this.fleetView(),
       rooms: this.registry,
       responders,
-      routerModel: () => {
-        const name = this.lookups.routerModel();
-        return name === undefined ? undefined : this.catalog.model(name);
-      },
+      catalog: () => this.catalog,
+      routerModel: () => this.lookups.routerModel(),
       pipeline: () => this.pipeline,
       clock,
       log,
@@ -438,14 +436,9 @@ export class MultiAgentOrchestrator implements HealthSource {
 
   private createCommands(responders: Responders, configAccess: ConfigAccessSource): CommandRouter {
     const { store } = this.deps;
+    const basic = [helpCommand(() => commands), agentsCommand, modelCommand, usageCommand];
     const commands: CommandRouter = new CommandRouter(
-      [
-        helpCommand(() => commands),
-        agentsCommand,
-        modelCommand,
-        usageCommand,
-        configCommand,
-      ].concat(this.scheduling.commands()),
+      [...basic, configCommand, ...this.scheduling.commands()],
       createCommandContext({
         responders,
         catalog: () => this.catalog,

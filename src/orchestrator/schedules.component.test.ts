@@ -3,6 +3,7 @@ import { FleetHarness } from '../../test/support/fleet-harness.js';
 import { ScriptedChatModel, step } from '../../test/support/scripted-chat-model.js';
 import { SCHEDULE_FIRE_KEY } from '../dispatch/index.js';
 import type { RawEvent } from '../matrix/index.js';
+import type { ScheduleFire } from '../schedules/index.js';
 
 const YAML = `
 models:
@@ -101,6 +102,88 @@ describe('schedules (component, fake homeserver)', () => {
     expect(fleet.store.schedules.firesOf(id)).toEqual([
       expect.objectContaining({ state: 'delivered', eventId: posted.event.event_id }),
     ]);
+  });
+
+  it('delivers a fire left claimed by a crash once after the restart, and never again', async () => {
+    const model = new ScriptedChatModel({ steps: [step.text('Late but here.')] });
+    const first = await boot(model);
+    const alice = first.human('alice');
+    const lobby = first.roomId('lobby');
+    await alice.joinRoom(lobby);
+    // The crash: the scheduler had claimed the due time (and advanced the schedule) but the
+    // pipeline never accepted the fire.
+    const dueAt = Date.now() - 1_000;
+    const fire: ScheduleFire = {
+      id: `crash001@${dueAt}`,
+      scheduleId: 'crash001',
+      dueAt,
+      roomId: lobby,
+      threadRoot: undefined,
+      newThread: false,
+      requester: '@alice:hs.test',
+      message: '@calc still there?',
+      mentions: ['calc'],
+      historyLimit: undefined,
+      description: 'once',
+      isRecurring: false,
+      lateByMs: 0,
+      coalesced: 0,
+    };
+    const { schedules } = first.store;
+    schedules.insert(
+      {
+        id: 'crash001',
+        roomId: lobby,
+        threadRoot: undefined,
+        newThread: false,
+        createdBy: fire.requester,
+        timing: { kind: 'once', atMs: dueAt },
+        timezone: 'UTC',
+        message: fire.message,
+        description: 'once',
+        mentions: ['calc'],
+        historyLimit: undefined,
+        timeStyle: '24h',
+        parsedBy: 'rules',
+        nextDueAt: dueAt,
+      },
+      { perPerson: 10, perRoom: 10 },
+    );
+    schedules.claim({
+      scheduleId: 'crash001',
+      expectedNextDueAt: dueAt,
+      dueAt,
+      kind: 'fire',
+      payload: fire,
+      advance: { state: 'done', reason: 'fired' },
+    });
+    await first.stop();
+
+    const restart = async (): Promise<FleetHarness> => {
+      const options = { yaml: YAML, models: { default: model } };
+      harness = new FleetHarness({ ...options, store: first.store, homeserver: first.homeserver });
+      await harness.start();
+      return harness;
+    };
+    const second = await restart();
+    const calc = second.userId('quorum_calc');
+    const reply = await second.waitFor(
+      () => second.replies(lobby, calc).find((r) => r.status === 'final'),
+      'calc’s answer to the redelivered fire',
+    );
+    expect(reply.text).toBe('Late but here.');
+    await second.orchestrator.idle();
+    expect(schedules.getFire(fire.id)).toMatchObject({ state: 'delivered' });
+    await second.stop();
+
+    const third = await restart();
+    await third.orchestrator.idle();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const posts = third
+      .replies(lobby, third.userId('quorum_router'))
+      .filter((r) => r.event.content[SCHEDULE_FIRE_KEY] === fire.id);
+    expect(posts).toHaveLength(1);
+    expect(third.replies(lobby, calc)).toHaveLength(1);
   });
 
   it('takes no schedule from someone who may not talk to the agents', async () => {

@@ -199,8 +199,11 @@ describe('PipelineFireSink.fire', () => {
     expect(direct.responders.outbox('writer').ops).toHaveLength(1);
   });
 
-  it('refuses for good when no Quorum account is in the room or the homeserver refuses it', async () => {
+  it('refuses for good when the homeserver refuses the room', async () => {
+    // Nobody known in the room: the router tries, and the homeserver says it is not in it.
     const empty = setup({ joined: [] });
+    empty.responders.outbox('router').sendText = () =>
+      Promise.reject(new MatrixRequestError('forbidden', 'not in room'));
     await expect(empty.sink.fire(fireOf(), { signal: signal() })).rejects.toBeInstanceOf(
       ScheduleDeliveryRefused,
     );
@@ -213,6 +216,13 @@ describe('PipelineFireSink.fire', () => {
         ScheduleDeliveryRefused,
       );
     }
+  });
+
+  it('lets the router try when the room registry knows nobody in the room yet', async () => {
+    const { responders, store, sink } = setup({ joined: [] });
+    await sink.fire(fireOf(), { signal: signal() });
+    expect(responders.outbox('router').ops).toHaveLength(1);
+    expect(store.journal.get('$out1')?.sender).toBe('@quorum_router:hs');
   });
 
   it('leaves transient failures to the scheduler’s retries', async () => {

@@ -63,9 +63,9 @@ export interface PipelineFireSinkDeps {
  * Dispatch's {@link ScheduleFireSink}: `fire` posts the fire and admits it as a pipeline input
  * (see the module comment); `notify` posts a notice (`m.notice`, which no agent answers). Both
  * are idempotent per id through derived transaction ids, and reject with a
- * `ScheduleDeliveryRefused` when no Quorum account is in the room or the homeserver refuses the
- * room (forbidden, unknown, encrypted without crypto), with other errors for the scheduler to
- * retry, or with the signal's reason when aborted.
+ * `ScheduleDeliveryRefused` when the homeserver refuses the room (forbidden: Quorum is not in
+ * it; unknown; encrypted without crypto), with other errors for the scheduler to retry (the
+ * poster is not connected, the homeserver is down), or with the signal's reason when aborted.
  */
 export class PipelineFireSink implements ScheduleFireSink {
   constructor(private readonly deps: PipelineFireSinkDeps) {}
@@ -106,19 +106,21 @@ export class PipelineFireSink implements ScheduleFireSink {
     );
   }
 
-  /** The entity that posts in `roomId`: the router, else a mentioned agent, the DM's agent, anyone joined. */
+  /**
+   * The entity that posts in `roomId`: the router, else a mentioned agent, the DM's agent,
+   * anyone joined. With nobody known to be in the room (the room registry is only a view of
+   * the syncs), the router tries, and the homeserver's answer decides.
+   */
   private posterFor(roomId: string, mentions: readonly string[]): string {
     const joined = this.deps.rooms.joinedEntities(roomId);
     if (joined.has(ROUTER_NAME)) return ROUTER_NAME;
     const direct = [...this.deps.rooms.directEntities(roomId)];
-    const poster =
+    return (
       mentions.find((name) => joined.has(name)) ??
       direct.find((name) => joined.has(name)) ??
-      [...joined].sort()[0];
-    if (poster === undefined) {
-      throw new ScheduleDeliveryRefused(`no Quorum account is in the room ${roomId} any more`);
-    }
-    return poster;
+      [...joined].sort()[0] ??
+      ROUTER_NAME
+    );
   }
 
   private mentionIds(mentions: readonly string[]): UserId[] {

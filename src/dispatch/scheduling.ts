@@ -68,6 +68,7 @@ export class Scheduling {
   /** Reads posted fires back as their creators' messages (for the event pipeline). */
   readonly fires: ScheduleFireInputs;
   private readonly tools: ToolSource;
+  private isStarted = false;
 
   constructor(private readonly deps: SchedulingDeps) {
     const { schedules, clock, log } = deps;
@@ -103,8 +104,10 @@ export class Scheduling {
     this.tools = staticToolSource(SCHEDULER_TOOLKIT, createSchedulerTools(this.service));
   }
 
-  /** Starts the timer: fires left undelivered by a stop or crash go out first. */
+  /** Starts the timer (once; later calls do nothing): fires left undelivered go out first. */
   start(signal: AbortSignal): void {
+    if (this.isStarted) return;
+    this.isStarted = true;
     this.scheduler.start(signal);
   }
 

@@ -212,7 +212,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     }
     this.isBooted = true;
     this.pipeline.release();
-    this.scheduling.start(lifetime);
+    this.startSchedulesOnceRouterSyncs();
     this.log.info('fleet started', { bots: this.bots.size });
     // A shutdown asked for during boot waits for the boot to end, then runs at once.
     const onAbort = (): void => {
@@ -621,7 +621,9 @@ export class MultiAgentOrchestrator implements HealthSource {
         : {}),
       coverage: () => this.coverage.coverageFor(spec.name),
       onStateChange: (changed) => {
-        if (changed.name === ROUTER_NAME) this.coverage.update();
+        if (changed.name !== ROUTER_NAME) return;
+        this.coverage.update();
+        this.startSchedulesOnceRouterSyncs();
       },
       onStarted: (started) => {
         this.resumeTurnsOf(started);
@@ -630,6 +632,14 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.bots.set(spec.name, bot);
     bot.start();
     return bot;
+  }
+
+  /** Schedules start once the fleet has booted and the router (which posts fires) syncs. */
+  private startSchedulesOnceRouterSyncs(): void {
+    const router = this.bots.get(ROUTER_NAME)?.status().state;
+    if (this.isBooted && !this.isStopping && router === 'syncing') {
+      this.scheduling.start(this.lifetime.signal);
+    }
   }
 
   /** Hands the open turns a crash left for `bot` back to dispatch, once its client is up. */

@@ -17,6 +17,7 @@ const BENCHMARKS = [
   'reload',
   'routing',
   'schedule',
+  'schedule-daemon',
   'mcp',
   'crypto-store',
   'abuse',

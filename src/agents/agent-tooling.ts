@@ -16,6 +16,7 @@ import {
   type AgentToolRunner,
   type InteractionCallContext,
   type ToolRunner,
+  type ToolSource,
 } from '../tools/index.js';
 import type { AgentTools, Responders } from './turn-ports.js';
 
@@ -42,6 +43,11 @@ export interface AgentToolingDeps {
   readonly interactionStore: Pick<InteractionStore, 'markExecuting' | 'markExecuted'>;
   /** Who may change the config from chat. */
   readonly configAccess: Pick<ConfigAccessSource, 'decideConfigEdit'>;
+  /**
+   * Tool sources the daemon serves for an agent listing `toolNames` (the `scheduler` toolkit);
+   * a source whose id is a listed name serves that name.
+   */
+  readonly extraSources?: (agent: string, toolNames: readonly string[]) => readonly ToolSource[];
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -76,7 +82,9 @@ export class AgentTooling implements AgentTools {
     const settings = this.deps.settingsOf(name);
     let runner: ToolRunner | undefined;
     if (settings !== undefined && settings.tools.length > 0) {
-      const built = createToolRunner(settings.tools, {
+      const { names, extraSources } = this.served(name, settings.tools);
+      const built = createToolRunner(names, {
+        extraSources,
         clock: this.deps.clock,
         log: this.deps.log.child({ agent: name, channel: 'detached' }),
         timezone: settings.timezone,
@@ -98,7 +106,9 @@ export class AgentTooling implements AgentTools {
     const settings = this.deps.settingsOf(name);
     let runner: AgentToolRunner | undefined;
     if (settings !== undefined && settings.tools.length > 0) {
-      runner = createToolRunner(settings.tools, {
+      const { names, extraSources } = this.served(name, settings.tools);
+      runner = createToolRunner(names, {
+        extraSources,
         clock: this.deps.clock,
         log: this.deps.log.child({ agent: name }),
         timezone: settings.timezone,
@@ -125,6 +135,16 @@ export class AgentTooling implements AgentTools {
           });
     this.gated.set(name, runner);
     return runner;
+  }
+
+  /** The listed names the built-ins serve, and the daemon's extra sources for the rest. */
+  private served(
+    agent: string,
+    toolNames: readonly string[],
+  ): { names: readonly string[]; extraSources: readonly ToolSource[] } {
+    const extraSources = this.deps.extraSources?.(agent, toolNames) ?? [];
+    const names = toolNames.filter((tool) => !extraSources.some((source) => source.id === tool));
+    return { names, extraSources };
   }
 
   /** `ask_user` and `propose_config_change` through the interaction service. */

@@ -60,6 +60,11 @@ export interface PrepareTurnDeps {
   readonly metrics: Pick<QuorumMetrics, 'tokens'>;
   /** Most bytes of prompt a turn sends (`quorum.limits.max_prompt_bytes`), read per turn. */
   readonly maxPromptBytes: () => number;
+  /**
+   * Most earlier messages this turn may see, below the agent's own setting (a schedule fire's
+   * `history_limit`); `undefined`: no extra limit.
+   */
+  readonly historyLimitOf?: (turn: TurnRecord) => number | undefined;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -188,7 +193,11 @@ function threadHistoryFor(
     threadRoot: turn.threadRoot,
     sourceEventId: turn.sourceEventId,
     selfUserId: subject.profile.userId,
-    maxMessages: subject.profile.historyMessages,
+    // A schedule's fire may ask for less history than the agent keeps.
+    maxMessages: Math.min(
+      subject.profile.historyMessages,
+      deps.historyLimitOf?.(turn) ?? Number.POSITIVE_INFINITY,
+    ),
     nameOf: (userId) => deps.directory.nameOf(userId),
     ...(trust === undefined
       ? {}

@@ -40,7 +40,7 @@ describe('tool names', () => {
   });
 
   it('names the agents inheriting a bad default tool', () => {
-    const text = `${MODELS}defaults:\n  tools: [browser]\nagents:\n  a: {display_name: A}\n  b: {display_name: B, include_default_tools: false}\n`;
+    const text = `${MODELS}defaults:\n  tools: [todo]\nagents:\n  a: {display_name: A}\n  b: {display_name: B, include_default_tools: false}\n`;
     const [issue] = issuesOf(text);
     expect(issue).toMatchObject({ path: 'defaults.tools[0]', line: 4 });
     expect(issue?.message).toContain('of defaults (used by a)');

@@ -222,7 +222,9 @@ const streamingSchema = z
 
 /**
  * `defaults`: values every entity inherits. MindRoom's defaults, except `tools`: MindRoom adds
- * its `scheduler` tool to every agent; Quorum has no such tool, so the default is empty.
+ * its `scheduler` tool to every agent; Quorum's default is empty, so a tool that acts for the
+ * requester on the model's word is something the operator lists (`tools: [scheduler]`, here or
+ * per agent); `!schedule` works for everyone allowed to use the agents either way.
  */
 export const defaultsSchema = z
   .strictObject({

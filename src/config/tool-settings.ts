@@ -108,6 +108,8 @@ export const QUORUM_TOOL_OVERRIDES = {
   fetch_url: fetchUrlToolOverridesSchema,
   file: fileToolOverridesSchema,
   shell: shellToolOverridesSchema,
+  /** MindRoom's scheduler toolkit; served by the daemon's ScheduleService (see `tools/`). */
+  scheduler: noOverrides,
 } as const;
 
 /** The name of a tool Quorum implements. */

@@ -13,6 +13,7 @@ import type { JournalEntry, ThreadSettingsStore } from '../storage/index.js';
 import { LimitNoteLedger } from './conversation-inputs.js';
 import { buildDecisionContext, type DecisionContextDeps } from './decision-context.js';
 import { summarizeDecision } from './decision-summary.js';
+import { decideScheduleFire, type ScheduleFireReader } from './schedule-fire-inputs.js';
 import type {
   DispatchInteractions,
   DispatchJournal,
@@ -43,6 +44,8 @@ export interface EventPipelineDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: QuorumMetrics;
+  /** Reads posted schedule fires as their creators' messages (absent: no schedules). */
+  readonly scheduleFires?: ScheduleFireReader;
 }
 
 type Work =
@@ -173,18 +176,28 @@ export class EventPipeline implements IngressSink {
       this.deps.journal.markDecided(entry.eventId, 'ignore:redacted');
       return;
     }
-    const input = toDispatchInput(entry, (eventId) => this.deps.journal.get(eventId));
+    const fire = this.deps.scheduleFires?.read(entry, this.deps.fleet);
+    const input =
+      fire === undefined
+        ? toDispatchInput(entry, (eventId) => this.deps.journal.get(eventId))
+        : fire.kind === 'fire'
+          ? fire.input
+          : undefined;
     if (input === undefined) {
       this.deps.journal.markDecided(entry.eventId, 'none');
       return;
     }
-    const decision = await this.decideAndExecute(input);
+    const decision = await this.decideAndExecute(input, fire !== undefined);
     this.deps.journal.markDecided(entry.eventId, summarizeDecision(decision));
   }
 
-  private async decideAndExecute(input: DispatchInput): Promise<Decision> {
+  private async decideAndExecute(input: DispatchInput, isScheduleFire = false): Promise<Decision> {
     const grants = await this.deps.grantRooms?.members();
-    const decision = decide(input, buildDecisionContext(input, this.contextDeps, grants));
+    const context = buildDecisionContext(input, this.contextDeps, grants);
+    const decision =
+      isScheduleFire && input.kind === 'message'
+        ? decideScheduleFire(input, context)
+        : decide(input, context);
     if (decision.kind === 'ignore' && decision.note !== undefined) {
       const { note } = decision;
       this.contextDeps.notes.record(

@@ -32,5 +32,15 @@ export type { DecisionExecutor, EventPipelineDeps } from './event-pipeline.js';
 export { createRouterResolver } from './router-resolver.js';
 export type { RouterResolverDeps } from './router-resolver.js';
 export { outboxNotices } from './outbox-notices.js';
+export { PipelineFireSink, SCHEDULE_FIRE_KEY, fireMessage } from './schedule-fire-sink.js';
+export type { PipelineFireSinkDeps } from './schedule-fire-sink.js';
+export { ScheduleFireInputs, asScheduleFire, decideScheduleFire } from './schedule-fire-inputs.js';
+export type {
+  ScheduleFireInput,
+  ScheduleFireInputsDeps,
+  ScheduleFireReader,
+} from './schedule-fire-inputs.js';
+export { Scheduling, canonicalCommandName } from './scheduling.js';
+export type { SchedulingDeps } from './scheduling.js';
 export { TurnAdmission } from './turn-admission.js';
 export type { AdmissionOutcome, AdmittedTurn, RateVerdict, TurnLimits } from './turn-admission.js';

@@ -31,12 +31,14 @@ import {
   type QuorumConfig,
 } from '../config/index.js';
 import {
+  canonicalCommandName,
   createRouterResolver,
   EventPipeline,
   FleetDecisionExecutor,
   GrantRoomMembership,
   outboxNotices,
   senderTrust,
+  Scheduling,
   TurnAdmission,
   type FleetView,
   type SenderTrust,
@@ -72,7 +74,7 @@ import type { MatrixConnector } from './matrix-connector.js';
 import { readinessReport } from './readiness.js';
 import { provisionRooms } from './room-provisioner.js';
 import { RoomRegistry } from './room-registry.js';
-import { RouterSyncCoverage } from './router-sync-coverage.js';
+import { RouterSyncCoverage } from '../ingress/index.js';
 
 export interface OrchestratorDeps {
   readonly store: QuorumStore;
@@ -114,6 +116,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly executor: FleetDecisionExecutor;
   private readonly tooling: AgentTooling;
   private readonly interactions: InteractionService;
+  private readonly scheduling: Scheduling;
   private readonly routerCache: RouterDecisionCache;
   private readonly lookups: FleetLookups;
   /** Turns outside Matrix, for the OpenAI-compatible API and Quorum's MCP server. */
@@ -169,6 +172,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       includeUntrusted: () => this.config.quorum.include_untrusted_history,
     });
     this.interactions = this.createInteractions(responders, configAccess);
+    this.scheduling = this.createScheduling(responders);
     this.tooling = new AgentTooling({
       settingsOf: (name) => this.lookups.settingsOf(name),
       responders,
@@ -176,6 +180,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       interactions: this.interactions,
       interactionStore: store.interactions,
       configAccess,
+      extraSources: (_agent, tools) => this.scheduling.toolSources(tools),
       clock,
       log,
     });
@@ -196,6 +201,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       executor: this.executor,
       usage: store.usage,
       grantRooms: this.grantRooms,
+      scheduleFires: this.scheduling.fires,
       clock,
       log,
       metrics,
@@ -230,6 +236,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     }
     this.isBooted = true;
     this.pipeline.release();
+    this.startSchedulesOnceRouterSyncs();
     this.log.info('fleet started', { bots: this.bots.size });
     // A shutdown asked for during boot waits for the boot to end, then runs at once.
     const onAbort = (): void => {
@@ -253,6 +260,8 @@ export class MultiAgentOrchestrator implements HealthSource {
   private async shutDown(deadlineMs: number): Promise<void> {
     this.isStopping = true;
     const startedAt = this.deps.clock.now();
+    // Fires in flight are cut before the bots go: they are delivered again on the next start.
+    await this.scheduling.stop();
     const bots = [...this.bots.values()];
     await Promise.all(bots.map((bot) => bot.stop()));
     const turnsDeadline = Math.max(500, deadlineMs - 2_000);
@@ -370,10 +379,31 @@ export class MultiAgentOrchestrator implements HealthSource {
       context: [teamStateContext(store.teamState)],
       usage: store.usage,
       maxPromptBytes: () => this.config.quorum.limits.max_prompt_bytes,
+      historyLimitOf: (turn) => this.scheduling.historyLimitOf(turn),
       metrics,
       clock,
       log,
     };
+  }
+
+  /** Schedules: the service behind `!schedule` and the tools, the timer, the fire sink. */
+  private createScheduling(responders: Responders): Scheduling {
+    const { store, clock, log, metrics } = this.deps;
+    return new Scheduling({
+      schedules: store.schedules,
+      journal: store.journal,
+      config: () => this.config,
+      fleet: () => this.fleetView(),
+      rooms: this.registry,
+      responders,
+      catalog: () => this.catalog,
+      routerModel: () => this.lookups.routerModel(),
+      pipeline: () => this.pipeline,
+      clock,
+      log,
+      metrics,
+      lifetime: this.lifetime.signal,
+    });
   }
 
   /** Turns outside Matrix (OpenAI-compatible API, Quorum's MCP server). */
@@ -435,8 +465,9 @@ export class MultiAgentOrchestrator implements HealthSource {
 
   private createCommands(responders: Responders, configAccess: ConfigAccessSource): CommandRouter {
     const { store } = this.deps;
+    const basic = [helpCommand(() => commands), agentsCommand, modelCommand, usageCommand];
     const commands: CommandRouter = new CommandRouter(
-      [helpCommand(() => commands), agentsCommand, modelCommand, usageCommand, configCommand],
+      [...basic, configCommand, ...this.scheduling.commands()],
       createCommandContext({
         responders,
         catalog: () => this.catalog,
@@ -481,7 +512,10 @@ export class MultiAgentOrchestrator implements HealthSource {
         log,
         metrics,
       }),
-      commands: { handle: (decision, roomId) => commands.handle({ ...decision, roomId }) },
+      commands: {
+        handle: (decision, roomId) =>
+          commands.handle({ ...decision, name: canonicalCommandName(decision.name), roomId }),
+      },
       admission: new TurnAdmission({
         limits: () => {
           const limits = this.config.quorum.limits;
@@ -620,7 +654,9 @@ export class MultiAgentOrchestrator implements HealthSource {
         : {}),
       coverage: () => this.coverage.coverageFor(spec.name),
       onStateChange: (changed) => {
-        if (changed.name === ROUTER_NAME) this.coverage.update();
+        if (changed.name !== ROUTER_NAME) return;
+        this.coverage.update();
+        this.startSchedulesOnceRouterSyncs();
       },
       onStarted: (started) => {
         this.resumeTurnsOf(started);
@@ -629,6 +665,14 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.bots.set(spec.name, bot);
     bot.start();
     return bot;
+  }
+
+  /** Schedules start once the fleet has booted and the router (which posts fires) syncs. */
+  private startSchedulesOnceRouterSyncs(): void {
+    const router = this.bots.get(ROUTER_NAME)?.status().state;
+    if (this.isBooted && !this.isStopping && router === 'syncing') {
+      this.scheduling.start(this.lifetime.signal);
+    }
   }
 
   /** Hands the open turns a crash left for `bot` back to dispatch, once its client is up. */

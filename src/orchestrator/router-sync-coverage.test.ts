@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RoomRegistry } from './room-registry.js';
-import { RouterSyncCoverage } from './router-sync-coverage.js';
+import { RouterSyncCoverage } from '../ingress/index.js';
 
 function setup() {
   const registry = new RoomRegistry();

@@ -206,7 +206,9 @@ export type IgnoreReason =
   /** `quorum.thread_token_budget` is spent: no more turns in this thread (see `note`). */
   | 'thread-budget-spent'
   /** A redaction of an event no running turn answers: nothing to stop. */
-  | 'nothing-to-stop';
+  | 'nothing-to-stop'
+  /** A schedule fire whose message reads as a command: fires only ever ask agents. */
+  | 'schedule-not-a-request';
 
 /**
  * A short notice to post in the thread when a conversation limit stops a turn, so people see

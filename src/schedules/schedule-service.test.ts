@@ -157,6 +157,17 @@ describe('ScheduleService.schedule', () => {
     );
   });
 
+  it('refuses a message that would read as a command, and an edit that makes one', async () => {
+    const { service, store } = setup();
+    const refused = await service.schedule('every hour !schedule every hour @calc hi', ALICE);
+    expect(refused).toMatchObject({ ok: false });
+    expect(refused.markdown).toContain('cannot be a `!` command');
+    const kept = await service.schedule('in 5 minutes @calc ping', ALICE);
+    const edited = await service.edit(kept.scheduleId ?? '', 'in 10 minutes !stop', ALICE);
+    expect(edited.markdown).toContain('cannot be a `!` command');
+    expect(store.schedules.get(kept.scheduleId ?? '')?.message).toBe('@calc ping');
+  });
+
   it('holds the per-person and per-room limits', async () => {
     const { service } = setup();
     for (let i = 0; i < 5; i++)

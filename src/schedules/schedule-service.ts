@@ -54,6 +54,14 @@ const ID_LENGTH = 8;
 const EXAMPLES =
   'For example: `in 20 minutes @calc check the build`, `tomorrow at 3pm send the report`, `every weekday at 9am @analyst market report`, `weekly on Friday, summarize the week`, `cron 0 9 * * 1-5 stand-up`.';
 
+const COMMAND_REFUSAL =
+  'A scheduled message cannot be a `!` command: when it fires it is a request for the agents. Say what they should do instead.';
+
+/** Whether a scheduled message would read as a `!` command (fires never run commands). */
+function isCommand(message: string): boolean {
+  return message.trimStart().startsWith('!');
+}
+
 /** A new random schedule id: 8 characters without look-alikes (no 0/o, 1/l/i). */
 export function newScheduleId(): string {
   let id = '';
@@ -96,6 +104,7 @@ export class ScheduleService {
     if (message === '') {
       return refuse(`Say what should happen when it fires. ${EXAMPLES}`).reply;
     }
+    if (isCommand(message)) return refuse(COMMAND_REFUSAL).reply;
     const settings = this.deps.settings();
     const checked = checkTiming(timing, settings, timeStyle, this.deps.clock.now());
     if (!checked.ok) return checked.reply;
@@ -231,6 +240,7 @@ export class ScheduleService {
     if (!understood.ok) return understood.reply;
     const { timing, history, timeStyle, parsedBy } = understood.value;
     const message = understood.value.message === '' ? existing.message : understood.value.message;
+    if (isCommand(message)) return refuse(COMMAND_REFUSAL).reply;
     const checked = checkTiming(
       timing,
       { ...this.deps.settings(), timezone: existing.timezone },

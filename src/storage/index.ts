@@ -30,6 +30,7 @@ export { ScheduleStore } from './schedule-store.js';
 export { fireIdOf } from './schedule-records.js';
 export type {
   ClaimOutcome,
+  FireBinding,
   FireClaim,
   FireKind,
   FireRecord,

@@ -260,4 +260,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX memory_extraction_due ON memory_extraction_queue(last_activity_at);
   `,
+  `
+  -- Issue 15: the Matrix event a schedule fire was posted as, bound by dispatch when it first
+  -- decides on one: the first event that carries the fire wins, so a fire posted twice (its
+  -- transaction id forgotten by the homeserver) is still answered once.
+  ALTER TABLE schedule_fires ADD COLUMN event_id TEXT;
+  CREATE UNIQUE INDEX schedule_fires_event ON schedule_fires(event_id) WHERE event_id IS NOT NULL;
+  `,
 ];

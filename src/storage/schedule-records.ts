@@ -107,6 +107,12 @@ export interface FireClaim {
   readonly advance: ScheduleAdvance;
 }
 
+/**
+ * What `bindFireEvent` did: `bound` (this event is now the fire's), `same` (it already was),
+ * `other` (another event is the fire's: this one is a duplicate post), `unknown` (no such fire).
+ */
+export type FireBinding = 'bound' | 'same' | 'other' | 'unknown';
+
 /** What `claim` did: `claimed`; `stale` (the schedule changed or ended meanwhile: nothing written); `duplicate` (that due time was already claimed: the schedule was advanced, nothing else). */
 export type ClaimOutcome = 'claimed' | 'stale' | 'duplicate';
 
@@ -123,6 +129,8 @@ export interface FireRecord {
   readonly lastError: string | undefined;
   readonly claimedAt: number;
   readonly deliveredAt: number | undefined;
+  /** The Matrix event dispatch acted on for this fire (see `ScheduleStore.bindFireEvent`). */
+  readonly eventId: string | undefined;
 }
 
 /** A `schedules` row as better-sqlite3 returns it. */
@@ -163,6 +171,7 @@ export interface FireRow {
   last_error: string | null;
   claimed_at: number;
   delivered_at: number | null;
+  event_id: string | null;
 }
 
 /** The durable id of the fire for (`scheduleId`, `dueAt`). */
@@ -215,5 +224,6 @@ export function toFire(row: FireRow): FireRecord {
     lastError: row.last_error ?? undefined,
     claimedAt: row.claimed_at,
     deliveredAt: row.delivered_at ?? undefined,
+    eventId: row.event_id ?? undefined,
   };
 }

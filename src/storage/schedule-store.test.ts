@@ -253,4 +253,43 @@ describe('ScheduleStore', () => {
     expect(schedules.markFailed('abc123@60000', 'gave up')).toBe(true);
     expect(schedules.undelivered()).toEqual([]);
   });
+
+  it('binds a fire to the first event posted for it, and to no other', () => {
+    const { schedules } = open();
+    schedules.insert(schedule(), LIMITS);
+    schedules.insert(schedule({ id: 'other1', createdBy: '@bob:hs' }), LIMITS);
+    for (const id of ['abc123', 'other1']) {
+      schedules.claim({
+        scheduleId: id,
+        expectedNextDueAt: 60_000,
+        dueAt: 60_000,
+        kind: 'fire',
+        payload: {},
+        advance: { state: 'done', reason: 'fired' },
+      });
+    }
+    expect(schedules.bindFireEvent('abc123@60000', '$posted')).toBe('bound');
+    expect(schedules.bindFireEvent('abc123@60000', '$posted')).toBe('same');
+    expect(schedules.bindFireEvent('abc123@60000', '$again')).toBe('other');
+    // One event never stands for two fires.
+    expect(schedules.bindFireEvent('other1@60000', '$posted')).toBe('other');
+    expect(schedules.bindFireEvent('nope@1', '$x')).toBe('unknown');
+    expect(schedules.fireByEvent('$posted')).toMatchObject({ id: 'abc123@60000' });
+    expect(schedules.getFire('abc123@60000')?.eventId).toBe('$posted');
+    expect(schedules.fireByEvent('$again')).toBeUndefined();
+  });
+
+  it('binds only fires, never a notice', () => {
+    const { schedules } = open();
+    schedules.insert(schedule(), LIMITS);
+    schedules.claim({
+      scheduleId: 'abc123',
+      expectedNextDueAt: 60_000,
+      dueAt: 60_000,
+      kind: 'missed',
+      payload: {},
+      advance: { state: 'missed', reason: 'offline' },
+    });
+    expect(schedules.bindFireEvent('abc123@60000', '$posted')).toBe('unknown');
+  });
 });

@@ -4,6 +4,7 @@ import {
   toFire,
   toRecord,
   type ClaimOutcome,
+  type FireBinding,
   type FireClaim,
   type FireRecord,
   type FireRow,
@@ -238,6 +239,33 @@ export class ScheduleStore {
     const row = this.db
       .prepare<[string], FireRow>('SELECT * FROM schedule_fires WHERE id = ?')
       .get(id);
+    return row === undefined ? undefined : toFire(row);
+  }
+
+  /**
+   * Binds fire `fireId` to the Matrix event `eventId` it was posted as, unless another event
+   * is bound already: dispatch calls it before deciding on a posted fire, so exactly one event
+   * per fire is ever acted on. A fire that is not a `fire` (a notice) is `unknown`.
+   */
+  bindFireEvent(fireId: string, eventId: string): FireBinding {
+    return this.db.transaction((): FireBinding => {
+      const fire = this.getFire(fireId);
+      if (fire?.kind !== 'fire') return 'unknown';
+      if (fire.eventId !== undefined) return fire.eventId === eventId ? 'same' : 'other';
+      // Another fire bound to this event (a forged or corrupted marker): never share an event.
+      if (this.fireByEvent(eventId) !== undefined) return 'other';
+      this.db
+        .prepare('UPDATE schedule_fires SET event_id = ? WHERE id = ? AND event_id IS NULL')
+        .run(eventId, fireId);
+      return 'bound';
+    })();
+  }
+
+  /** The fire bound to the Matrix event `eventId`, if any. */
+  fireByEvent(eventId: string): FireRecord | undefined {
+    const row = this.db
+      .prepare<[string], FireRow>('SELECT * FROM schedule_fires WHERE event_id = ?')
+      .get(eventId);
     return row === undefined ? undefined : toFire(row);
   }
 

@@ -51,6 +51,9 @@ const FACTORIES: { readonly [Name in QuorumToolName]: Factory<Name> } = {
   fetch_url: (options, host) => [createFetchUrlTool(options, host.resolver)],
   file: (options) => createFileTools(options),
   shell: (options, host) => createShellTool(options, host.shellEnv),
+  // Served per process by the ScheduleService, as an agent's extra tool source (see
+  // `SCHEDULER_TOOLKIT`): it needs the daemon's schedules, not per-agent options.
+  scheduler: () => [],
 };
 
 /**

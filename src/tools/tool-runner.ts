@@ -43,6 +43,8 @@ export interface ToolRunnerLimits {
 export interface ToolRunnerDeps extends ToolCapabilities, ToolRunnerLimits {
   /** Where tool names are looked up; defaults to the built-in tools. */
   readonly registry?: ToolRegistry;
+  /** Sources offered after the named tools (e.g. the scheduler toolkit of the daemon). */
+  readonly extraSources?: readonly ToolSource[];
 }
 
 /** A configured tool name the runner left out, and why. */
@@ -195,5 +197,8 @@ export function createToolRunner(
       tools.push(tool);
     }
   }
-  return createAgentToolRunner([staticToolSource('builtin', tools)], { ...deps, skipped });
+  return createAgentToolRunner([staticToolSource('builtin', tools), ...(deps.extraSources ?? [])], {
+    ...deps,
+    skipped,
+  });
 }

@@ -1,4 +1,4 @@
-import type { SyncCoverage } from '../ingress/index.js';
+import type { SyncCoverage } from './sync-loop.js';
 import { asRoomId, type SupervisedStatus } from '../shared/index.js';
 
 /** A bot whose sync can be told to re-read its coverage. */

@@ -120,13 +120,17 @@ export class InteractionService {
     return decided.state === 'expired' ? { kind: 'expired' } : { kind: 'cancelled' };
   }
 
-  /** Asks the requester to approve a tool call; resolves when decided or expired. */
+  /**
+   * Asks the requester to approve a tool call; resolves when decided or expired. `details.reason`
+   * (the tool's own rule, e.g. `runs a shell command on the Quorum host`) is shown on the card.
+   */
   async approve(
     toolName: string,
     args: Readonly<Record<string, unknown>>,
     scope: InteractionScope,
     timeoutMs: number,
     signal: AbortSignal,
+    details: { readonly reason?: string } = {},
   ): Promise<ApprovalOutcome> {
     const record = await this.open(
       { kind: 'approval', payload: { toolName, arguments: args, callId: '' } },
@@ -137,6 +141,7 @@ export class InteractionService {
           requester: scope.requester,
           expiresInMs: timeoutMs,
           agentName: scope.responder,
+          ...details,
         }).markdown,
       [APPROVE_KEY, DENY_KEY],
     );

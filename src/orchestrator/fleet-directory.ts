@@ -8,6 +8,7 @@ import type {
 import type { CommandEntityInfo } from '../commands/index.js';
 import {
   findMentionedEntities,
+  maySenderTalkTo,
   routeCandidateFromSpec,
   type RouteCandidate,
 } from '../routing/index.js';
@@ -26,6 +27,12 @@ export interface FleetLookups extends FleetDirectory, TeamDirectory, RoomDirecto
   entitiesFor(roomId: string): CommandEntityInfo[];
   /** The agents and teams that can answer outside Matrix, in config order. */
   detachedEntities(): DetachedEntity[];
+  /**
+   * Whether `userId`'s messages may reach `entity` in `roomId`: Quorum's own accounts and the
+   * configured bot accounts, and people the room's authorization and the entity's reply
+   * permissions admit (what `matrix_message` may read back).
+   */
+  isTrustedSender(roomId: string, entity: string, userId: string): boolean;
 }
 
 /**
@@ -67,7 +74,7 @@ export function createFleetLookups(
       const spec = fleet().spec(name);
       return spec?.kind === 'agent'
         ? {
-            tools: spec.tools.map((tool) => tool.name),
+            tools: spec.tools,
             timezone: spec.timezone,
             toolApproval: spec.toolApproval,
           }
@@ -89,6 +96,11 @@ export function createFleetLookups(
     },
     routerModel: () => fleet().router()?.model.name,
     entitiesFor: (roomId) => entitiesFor(fleet(), registry, roomId),
+    isTrustedSender: (roomId, entity, userId) => {
+      const current = fleet();
+      if (current.entityOf(userId) !== undefined || current.botAccounts().has(userId)) return true;
+      return maySenderTalkTo(current.authorization(registry), userId, roomId, entity);
+    },
     detachedEntities: () =>
       fleet().specs.flatMap((spec) =>
         spec.kind === 'router'

@@ -64,6 +64,7 @@ export type {
   McpCatalogueTool,
   McpClientManagerDeps,
   McpErrorCode,
+  McpFleetClients,
   McpServerState,
   McpServerStatus,
   McpSession,

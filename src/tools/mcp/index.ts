@@ -11,7 +11,12 @@ export {
   DEFAULT_MCP_MAX_QUEUED_CALLS,
   McpClientManager,
 } from './mcp-client-manager.js';
-export type { McpApplyResult, McpClientManagerDeps, McpToolBackend } from './mcp-client-manager.js';
+export type {
+  McpApplyResult,
+  McpClientManagerDeps,
+  McpFleetClients,
+  McpToolBackend,
+} from './mcp-client-manager.js';
 export { renderCallResult } from './mcp-result.js';
 export type {
   McpServerState,

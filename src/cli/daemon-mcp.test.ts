@@ -3,7 +3,13 @@ import type { DetachedRequest, DetachedResult } from '../agents/index.js';
 import { parseConfig } from '../config/index.js';
 import type { DetachedTurnSource } from '../http/index.js';
 import { SecretScrubber } from '../shared/index.js';
-import { detachedAsker, killMcpChildrenOnExit, quorumMcpSettings } from './daemon-mcp.js';
+import { RecordingLogger } from '../../test/support/recording-logger.js';
+import {
+  detachedAsker,
+  killMcpChildrenOnExit,
+  quorumMcpSettings,
+  warnMcpServerChange,
+} from './daemon-mcp.js';
 import { CliError } from './errors.js';
 
 const SECRET = 'sk-live-canary-0123456789abcdef';
@@ -93,5 +99,24 @@ describe('killMcpChildrenOnExit', () => {
     expect(process.listenerCount('exit')).toBe(before + 1);
     remove();
     expect(process.listenerCount('exit')).toBe(before);
+  });
+});
+
+describe('warnMcpServerChange', () => {
+  it('warns only when quorum.mcp_server changed', () => {
+    const parse = (quorum: string) => {
+      const parsed = parseConfig(`models:\n  default: {provider: openai, id: m}\n${quorum}`, {
+        env: {},
+      });
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+      return parsed.config;
+    };
+    const log = new RecordingLogger();
+    warnMcpServerChange(parse(''), parse('quorum:\n  catch_up_minutes: 3\n'), log);
+    expect(log.lines).toEqual([]);
+    warnMcpServerChange(parse(''), parse('quorum:\n  mcp_server: {port: 9001}\n'), log);
+    expect(log.lines.map((line) => line.message)).toEqual([
+      'quorum.mcp_server changed: Quorum’s MCP server keeps its settings until a restart',
+    ]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { McpServerExposureConfig, QuorumConfig } from '../config/index.js';
+import { canonicalJson, type McpServerExposureConfig, type QuorumConfig } from '../config/index.js';
 import type { DetachedTurnSource } from '../http/index.js';
 import type { Logger, QuorumMetrics, SecretScrubber } from '../shared/index.js';
 import { systemClock } from '../shared/index.js';
@@ -148,4 +148,13 @@ export async function startQuorumMcpServer(
   });
   await server.start();
   return server;
+}
+
+/**
+ * Quorum's MCP server keeps the settings it started with: a reload that changes
+ * `quorum.mcp_server` is logged as needing a restart instead of being ignored silently.
+ */
+export function warnMcpServerChange(running: QuorumConfig, next: QuorumConfig, log: Logger): void {
+  if (canonicalJson(running.quorum.mcp_server) === canonicalJson(next.quorum.mcp_server)) return;
+  log.warn('quorum.mcp_server changed: Quorum’s MCP server keeps its settings until a restart');
 }

@@ -20,6 +20,7 @@ import {
   detachedAsker,
   quorumMcpSettings,
   startQuorumMcpServer,
+  warnMcpServerChange,
 } from './daemon-mcp.js';
 import { CliError } from './errors.js';
 import { shellBaseEnv } from './mcp-env.js';
@@ -141,7 +142,7 @@ function watchConfig(
   options: {
     readonly path: string;
     readonly env: Env;
-    readonly loaded: { readonly contentHash: string };
+    readonly loaded: { readonly contentHash: string; readonly config: QuorumConfig };
     readonly metrics: QuorumMetrics;
     readonly context: DaemonContext;
   },
@@ -153,6 +154,7 @@ function watchConfig(
     appliedHash: options.loaded.contentHash,
     apply: (config, secretValues) => {
       rememberConfigSecrets(context.scrubber, env, config, secretValues);
+      warnMcpServerChange(options.loaded.config, config, context.log);
       return orchestrator.reload(config);
     },
     metrics: options.metrics,

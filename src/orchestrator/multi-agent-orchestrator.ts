@@ -60,7 +60,7 @@ import {
   type ReadinessReport,
 } from '../shared/index.js';
 import type { SkillLibrary } from '../skills/index.js';
-import type { McpFleetClients } from '../tools/index.js';
+import { requiredServerConfigs, type McpFleetClients } from '../tools/index.js';
 import { startRetention, type QuorumStore } from '../storage/index.js';
 import { DetachedTurns, teamStateContext, TeamTurnRunner, TurnLauncher } from '../teams/index.js';
 import { EntityBot } from './entity-bot.js';
@@ -194,8 +194,9 @@ export class MultiAgentOrchestrator implements HealthSource {
     if (this.deps.skills !== undefined) await this.deps.skills.start(lifetime);
     startRetention(this.deps.store, this.deps.clock, this.log, lifetime);
     this.interactions.start(lifetime);
-    // MCP servers start in the background, in parallel with the fleet; nothing here waits.
-    await this.deps.mcp?.apply(this.config.mcp_servers);
+    // Required MCP servers start now, in the background (their agents wait for them, nothing
+    // else does); the others once the bots are up, so their spawns never slow the boot.
+    await this.deps.mcp?.apply(requiredServerConfigs(this.config.mcp_servers));
     const fleet = await this.resolveFleet(this.config, 1, lifetime);
     this.fleet = fleet;
     this.log.info('starting the fleet', {
@@ -212,6 +213,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     }
     this.isBooted = true;
     this.pipeline.release();
+    await this.deps.mcp?.apply(this.config.mcp_servers);
     this.log.info('fleet started', { bots: this.bots.size });
     // A shutdown asked for during boot waits for the boot to end, then runs at once.
     const onAbort = (): void => {

@@ -52,6 +52,7 @@ export {
   McpError,
   QuorumMcpServer,
   renderCallResult,
+  requiredServerConfigs,
 } from './mcp/index.js';
 export type {
   AgentAsker,

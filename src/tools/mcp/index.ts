@@ -10,6 +10,7 @@ export {
   DEFAULT_MCP_HEALTH_CHECK_MS,
   DEFAULT_MCP_MAX_QUEUED_CALLS,
   McpClientManager,
+  requiredServerConfigs,
 } from './mcp-client-manager.js';
 export type {
   McpApplyResult,

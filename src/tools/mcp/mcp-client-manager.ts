@@ -54,6 +54,19 @@ export interface McpApplyResult {
 }
 
 /**
+ * The servers of `configs` that agents wait for (`required: true` and enabled): what the fleet
+ * starts before its bots; the others start once the bots are up, so their spawns never take
+ * CPU from the boot.
+ */
+export function requiredServerConfigs(
+  configs: Readonly<Record<string, McpServerConfig>>,
+): Record<string, McpServerConfig> {
+  return Object.fromEntries(
+    Object.entries(configs).filter(([, config]) => config.required && config.enabled),
+  );
+}
+
+/**
  * The client manager as the orchestrator uses it: `apply` at boot and on reload (never waits
  * for spawns), `snapshot` for `/api/ready`, `startGate` for agents with required servers, the
  * catalogues and calls for the agents' tools, and `stop` at shutdown (after the turns).

@@ -37,7 +37,7 @@ function settingsFrom(tools: string, approval = ''): AgentToolSettings {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const agent = parsed.config.agents['calc'];
   return {
-    tools: (agent?.tools ?? []),
+    tools: agent?.tools ?? [],
     timezone: 'UTC',
     toolApproval: parsed.config.tool_approval,
   };

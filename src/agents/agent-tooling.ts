@@ -55,6 +55,12 @@ export interface AgentToolHost {
   readonly shellEnv: ShellBaseEnv;
 }
 
+/**
+ * What {@link AgentTooling} builds runners from: each agent's settings, the ports
+ * `matrix_message` acts through (outbox, rooms, journal, trust, the DM check), the interaction
+ * service for `ask_user`, `propose_config_change` and approvals, the MCP clients, the host's
+ * workspaces and shell environment, and the extra sources hook.
+ */
 export interface AgentToolingDeps extends Omit<AgentMessagingPorts, 'rooms'> {
   /** The agent's tool settings, or undefined when the name is not an agent. */
   readonly settingsOf: (name: string) => AgentToolSettings | undefined;

@@ -11,8 +11,12 @@
  * - Startup: time from `apply()` with 5 stdio servers to all 5 catalogues usable, against 5
  *   bare SDK clients connecting and listing tools in parallel; and how long `apply()` itself
  *   takes when one server needs 2 s to start (it must not wait: servers never delay the fleet).
+ * - Fleet readiness (with `--fleet`, or when `MATRIX_HOMESERVER` names a homeserver): the real
+ *   daemon started again and again, alternately without MCP servers and with 5 stdio servers
+ *   per agent of which one needs 8 s to start; spawn → `/api/ready` 200 for each, and when
+ *   the slow server became ready (see bench/support/mcp-fleet-readiness.ts).
  *
- *   npx tsx bench/mcp.ts [calls=300]
+ *   npx tsx bench/mcp.ts [calls=300] [--fleet]
  */
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,10 +25,16 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { McpServerConfig } from '../src/config/index.js';
 import { QuorumMetrics, silentLogger, systemClock } from '../src/shared/index.js';
 import { buildAgentTools, createSdkSessionFactory, McpClientManager } from '../src/tools/index.js';
+import { acquireBenchHomeserver } from './support/bench-homeserver.js';
 import { machineContext } from './support/machine.js';
+import { fleetReadiness } from './support/mcp-fleet-readiness.js';
 import { round, summarize } from './support/stats.js';
 
-const CALLS = Number(process.argv[2] ?? 300);
+const ARGS = process.argv.slice(2);
+const CALLS = Number(ARGS.find((arg) => /^\d+$/.test(arg)) ?? 300);
+const WANTS_FLEET = ARGS.includes('--fleet') || (process.env['MATRIX_HOMESERVER'] ?? '') !== '';
+const FLEET_ROUNDS = 3;
+const SLOW_STARTUP_MS = 8_000;
 const WARMUP = 30;
 const SERVERS = 5;
 const GOAL_OVERHEAD_MS = 5;
@@ -206,12 +216,27 @@ async function startup(): Promise<Record<string, unknown>> {
 const machineAtStart = machineContext();
 const calls = await callOverhead();
 const starts = await startup();
+let fleet: Record<string, unknown> | undefined;
+if (WANTS_FLEET) {
+  const acquired = await acquireBenchHomeserver();
+  try {
+    fleet = await fleetReadiness(
+      acquired.homeserver,
+      { rounds: FLEET_ROUNDS, slowStartupMs: SLOW_STARTUP_MS },
+      progress,
+    );
+    fleet = { homeserver: acquired.source, ...fleet };
+  } finally {
+    await acquired.release();
+  }
+}
 process.stdout.write(
   `${JSON.stringify({
     benchmark: 'mcp',
     calls_per_path: CALLS,
     per_call: calls,
     startup: starts,
+    ...(fleet === undefined ? {} : { fleet_readiness: fleet }),
     machine: machineAtStart,
     machine_at_end: machineContext(),
   })}\n`,

@@ -15,8 +15,17 @@ export type {
 } from './agent-turn.js';
 export { AgentTurnRunner } from './agent-turn-runner.js';
 export type { AgentTurnRunnerDeps, FollowUp, TurnRequest } from './agent-turn-runner.js';
+export { createAgentMessaging } from './agent-messaging.js';
+export type { AgentMessagingPorts, MessageTimeline, MessagingRooms } from './agent-messaging.js';
 export { AgentTooling } from './agent-tooling.js';
-export type { AgentToolingDeps, AgentToolSettings, RoomDirectory } from './agent-tooling.js';
+export type {
+  AgentToolHost,
+  AgentToolingDeps,
+  AgentToolSettings,
+  ExtraToolSources,
+  RoomDirectory,
+  ToolChannel,
+} from './agent-tooling.js';
 export type { ContextProvider, ContextRequest, PromptSection } from './context-provider.js';
 export {
   HANDOFF_TOOL_NAME,

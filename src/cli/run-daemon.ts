@@ -7,13 +7,23 @@ import { createCryptoContext, loadBotSdk, type CryptoContext } from '../matrix/i
 import { MultiAgentOrchestrator, type MatrixConnector } from '../orchestrator/index.js';
 import { QuorumMetrics, systemClock, type Logger, type SecretScrubber } from '../shared/index.js';
 import { SkillLibrary } from '../skills/index.js';
+import type { McpClientManager, QuorumMcpServer } from '../tools/index.js';
+import type { QuorumStore } from '../storage/index.js';
 import type { CliCommand } from './argv.js';
 import { apiExposure, type ApiExposure } from './api-exposure.js';
 import { botConnector } from './bot-connector.js';
-import { superviseConfigWatcher } from './config-watching.js';
+import { superviseConfigWatcher, type SupervisedWatcher } from './config-watching.js';
 import { loadValidConfig, rememberConfigSecrets } from './daemon-config.js';
 import { openDataDir } from './data-dir.js';
+import {
+  createMcpClients,
+  detachedAsker,
+  quorumMcpSettings,
+  startQuorumMcpServer,
+  warnMcpServerChange,
+} from './daemon-mcp.js';
 import { CliError } from './errors.js';
+import { shellBaseEnv } from './mcp-env.js';
 import { toLlmModelConfigs } from './model-configs.js';
 
 export { CliError } from './errors.js';
@@ -39,10 +49,12 @@ export interface DaemonContext {
 
 /**
  * Starts the daemon for `quorum run`: loads and validates the config (exit 2 on errors, with
- * every problem and its line), checks where the API may listen, takes the data directory's
- * lock and opens the store, starts the HTTP API, then boots the fleet. Every secret it knows
- * of (environment credentials, the config's secret values, bot tokens and passwords) goes to
- * the scrubber.
+ * every problem and its line), checks where the API and Quorum's MCP server may listen, takes
+ * the data directory's lock and opens the store, starts the HTTP API, then boots the fleet
+ * (MCP servers start in the background with it), then Quorum's MCP server when it is on.
+ * Every secret it knows of (environment credentials, the config's secret values, bot tokens
+ * and passwords) goes to the scrubber. Shutdown: Quorum's MCP server, the config watcher, the
+ * fleet (bots, turns, then the MCP clients), the API, the store.
  */
 export async function runDaemon(
   command: Extract<CliCommand, { kind: 'run' }>,
@@ -59,20 +71,21 @@ export async function runDaemon(
   const loaded = await loadValidConfig(paths.configPath, env, log);
   rememberConfigSecrets(scrubber, env, loaded.config, loaded.secretValues);
   const exposure = apiExposure(command.apiHost, env);
+  const mcpServer = quorumMcpSettings(loaded.config, command.mcp, env);
   const homeserverUrl = homeserverUrlOf(env);
   const { lock, store } = openDataDir(paths.dataDir);
   const metrics = new QuorumMetrics();
   const matrix = { homeserverUrl, dataDir: paths.dataDir, env, log, scrubber };
   const { crypto, connector } = await matrixAccess(matrix);
-  const orchestrator = new MultiAgentOrchestrator(loaded.config, {
+  const mcp = createMcpClients(env, log, metrics);
+  const orchestrator = createOrchestrator(loaded.config, {
     store,
     connector,
-    models: (config) => modelCatalog(config, env, log, scrubber),
-    clock: systemClock,
-    log,
+    mcp,
     metrics,
-    skills: new SkillLibrary({ clock: systemClock, log: log.child({ component: 'skills' }) }),
-    configFile: { path: paths.configPath, env },
+    env,
+    context,
+    paths,
   });
   const http = apiServer(orchestrator, {
     exposure,
@@ -88,19 +101,16 @@ export async function runDaemon(
     homeserver: homeserverUrl,
     e2ee: crypto.backend?.name ?? 'unavailable',
   });
-  const watcher = superviseConfigWatcher({
+  const watcher = watchConfig(orchestrator, {
     path: paths.configPath,
     env,
-    appliedHash: loaded.contentHash,
-    apply: (config, secretValues) => {
-      rememberConfigSecrets(scrubber, env, config, secretValues);
-      return orchestrator.reload(config);
-    },
+    loaded,
     metrics,
-    log,
+    context,
   });
-
+  let quorumMcp: QuorumMcpServer | undefined;
   const shutdown = once(async () => {
+    await quorumMcp?.stop();
     await watcher.stop();
     await orchestrator.stop();
     await http.stop();
@@ -111,6 +121,8 @@ export async function runDaemon(
     await orchestrator.start(context.signal);
     // Watching starts after boot; its first check catches edits made while booting.
     await watcher.start();
+    const asker = detachedAsker(orchestrator.detachedTurns(), scrubber);
+    quorumMcp = await startQuorumMcpServer(mcpServer, asker, log);
   } catch (error: unknown) {
     await shutdown();
     throw error;
@@ -122,6 +134,61 @@ export async function runDaemon(
     },
     apiPort: http.port,
   };
+}
+
+/** The config watcher: every valid edit reloads the fleet, its secrets going to the scrubber. */
+function watchConfig(
+  orchestrator: MultiAgentOrchestrator,
+  options: {
+    readonly path: string;
+    readonly env: Env;
+    readonly loaded: { readonly contentHash: string; readonly config: QuorumConfig };
+    readonly metrics: QuorumMetrics;
+    readonly context: DaemonContext;
+  },
+): SupervisedWatcher {
+  const { env, context } = options;
+  return superviseConfigWatcher({
+    path: options.path,
+    env,
+    appliedHash: options.loaded.contentHash,
+    apply: (config, secretValues) => {
+      rememberConfigSecrets(context.scrubber, env, config, secretValues);
+      warnMcpServerChange(options.loaded.config, config, context.log);
+      return orchestrator.reload(config);
+    },
+    metrics: options.metrics,
+    log: context.log,
+  });
+}
+
+/** The fleet's composition root with everything the CLI provides. */
+function createOrchestrator(
+  config: QuorumConfig,
+  options: {
+    readonly store: QuorumStore;
+    readonly connector: MatrixConnector;
+    readonly mcp: McpClientManager;
+    readonly metrics: QuorumMetrics;
+    readonly env: Env;
+    readonly context: DaemonContext;
+    readonly paths: { readonly configPath: string; readonly dataDir: string };
+  },
+): MultiAgentOrchestrator {
+  const { env, context, paths } = options;
+  const { log, scrubber } = context;
+  return new MultiAgentOrchestrator(config, {
+    store: options.store,
+    connector: options.connector,
+    models: (snapshot) => modelCatalog(snapshot, env, log, scrubber),
+    clock: systemClock,
+    log,
+    metrics: options.metrics,
+    skills: new SkillLibrary({ clock: systemClock, log: log.child({ component: 'skills' }) }),
+    configFile: { path: paths.configPath, env },
+    mcp: options.mcp,
+    toolHost: { workspaceRoot: join(paths.dataDir, 'workspaces'), shellEnv: shellBaseEnv(env) },
+  });
 }
 
 /**

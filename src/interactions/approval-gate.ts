@@ -1,18 +1,36 @@
 import type { ToolApprovalConfig } from '../config/index.js';
-import type { ToolResult, ToolRunner } from '../tools/index.js';
+import type {
+  ApprovalSubject,
+  ToolCallContext,
+  ToolCallRequest,
+  ToolResult,
+  ToolRunner,
+} from '../tools/index.js';
 import type { InteractionStore } from './interaction-ports.js';
 import type { InteractionService } from './interaction-service.js';
 import { matchToolApproval } from './tool-approval.js';
 
 /**
- * `base` with MindRoom's `tool_approval` rules applied: a call whose tool matches a
- * `require_approval` rule pauses and asks the requester (an approval card); ✅ runs it once,
- * a reply or ❌ denies it (the reason goes back to the model), expiry denies it. A call that
- * was approved and started before a restart is not run again: its outcome is reported as
- * unknown. Tools without a matching rule run as before.
+ * A runner the gate can ask what a call's approval depends on: `AgentToolRunner` implements
+ * `approvalSubject` (the model-visible name, `mcp_<id>` for an MCP tool, and the tool's own
+ * requirement such as `shell` or posting into a DM). Without it only the name is matched.
+ */
+export interface ApprovableRunner extends ToolRunner {
+  approvalSubject?(call: ToolCallRequest, context: ToolCallContext): Promise<ApprovalSubject>;
+}
+
+/**
+ * `base` with MindRoom's `tool_approval` rules applied, and the tools' own requirements: a call
+ * whose subject matches a `require_approval` rule, or that needs approval by itself (`shell`,
+ * `matrix_message` into another DM; a matching rule still decides first), pauses and asks the
+ * requester (an approval card, saying why when the tool's own rule asked); ✅ runs it once, a
+ * reply or ❌ denies it (the reason goes back to the model), expiry denies it. A call that was
+ * approved and started before a restart is not run again: its outcome is reported as unknown.
+ * When the tool's own rule cannot be evaluated (a homeserver error), the call asks (fails
+ * closed). The definitions are `base`'s, read live (an MCP catalogue changes under them).
  */
 export function withApprovals(
-  base: ToolRunner | undefined,
+  base: ApprovableRunner | undefined,
   options: {
     readonly rules: ToolApprovalConfig;
     readonly service: InteractionService;
@@ -20,11 +38,12 @@ export function withApprovals(
   },
 ): ToolRunner | undefined {
   if (base === undefined) return undefined;
-  if (options.rules.rules.length === 0 && options.rules.default !== 'require_approval') return base;
   return {
-    definitions: base.definitions,
+    get definitions() {
+      return base.definitions;
+    },
     run: async (call, context): Promise<ToolResult> => {
-      const match = matchToolApproval(options.rules, call.name);
+      const match = matchToolApproval(options.rules, await subjectOf(base, call, context));
       if (!match.requiresApproval) return base.run(call, context);
       const outcome = await options.service.approve(
         call.name,
@@ -38,6 +57,7 @@ export function withApprovals(
         },
         match.timeoutMs,
         context.signal,
+        match.implicitReason === undefined ? {} : { reason: match.implicitReason },
       );
       switch (outcome.kind) {
         case 'denied':
@@ -75,4 +95,22 @@ export function withApprovals(
       }
     },
   };
+}
+
+async function subjectOf(
+  base: ApprovableRunner,
+  call: ToolCallRequest,
+  context: ToolCallContext,
+): Promise<string | ApprovalSubject> {
+  if (base.approvalSubject === undefined) return call.name;
+  try {
+    return await base.approvalSubject(call, context);
+  } catch {
+    context.signal.throwIfAborted();
+    return {
+      name: call.name,
+      aliases: [],
+      implicit: { reason: 'could not be checked against its own approval rule' },
+    };
+  }
 }

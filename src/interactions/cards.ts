@@ -62,6 +62,11 @@ export interface ApprovalCardOptions extends CardAudience {
    * Otherwise a shortened card says ✅ cannot approve it. Default false.
    */
   readonly isFullViewPosted?: boolean;
+  /**
+   * Why this call needs approval when the tool's own rule (not a configured one) asked: shown
+   * under the title (`runs a shell command on the Quorum host`).
+   */
+  readonly reason?: string;
 }
 
 /** An approval card's text and whether its argument preview left anything out. */
@@ -90,6 +95,9 @@ export function formatApprovalCard(
   const decider = options.requester === undefined ? '' : ` Only ${options.requester} can decide.`;
   const lines = [
     `🔒 **Approval needed:** ${who} wants to run ${inlineCode(toolName)}`,
+    ...(options.reason === undefined
+      ? []
+      : [`It needs approval because it ${oneLine(options.reason)}.`]),
     '',
     fenced(preview.text, 'json'),
   ];

@@ -131,9 +131,10 @@ export class InteractionService {
   }
 
   /**
-   * Asks the requester to approve a tool call; resolves when decided or expired. When the card
-   * has to shorten the arguments they are posted in full below it first (✅ approves only
-   * then); a call whose arguments are too long even for that is denied at once.
+   * Asks the requester to approve a tool call; resolves when decided or expired. `details.reason`
+   * (the tool's own rule, e.g. `runs a shell command on the Quorum host`) is shown on the card.
+   * When the card has to shorten the arguments they are posted in full below it first (✅
+   * approves only then); a call whose arguments are too long even for that is denied at once.
    */
   async approve(
     toolName: string,
@@ -141,6 +142,7 @@ export class InteractionService {
     scope: InteractionScope,
     timeoutMs: number,
     signal: AbortSignal,
+    details: { readonly reason?: string } = {},
   ): Promise<ApprovalOutcome> {
     // A shortened card gets the arguments in full below it (or, too long for that, a denial).
     const full = formatFullArguments(args);
@@ -154,6 +156,7 @@ export class InteractionService {
           expiresInMs: timeoutMs,
           agentName: scope.responder,
           isFullViewPosted: full.kind === 'parts',
+          ...details,
         }).markdown,
       full.kind === 'too-long' ? [] : [APPROVE_KEY, DENY_KEY],
     );

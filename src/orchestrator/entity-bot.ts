@@ -21,6 +21,7 @@ import {
   Supervisor,
   type SupervisedState,
   type SupervisedStatus,
+  type SupervisorOptions,
 } from '../shared/index.js';
 import type { QuorumStore } from '../storage/index.js';
 import type { MatrixConnector } from './matrix-connector.js';
@@ -47,6 +48,8 @@ export interface EntityBotDeps {
   readonly onStateChange?: (bot: EntityBot, state: SupervisedState) => void;
   /** Runs once the bot has joined its rooms, before it syncs (turn recovery). */
   readonly onStarted: (bot: EntityBot) => void;
+  /** What the bot's start waits for (required MCP servers); see `SupervisorOptions.startGate`. */
+  readonly startGate?: SupervisorOptions['startGate'];
 }
 
 /**
@@ -88,6 +91,7 @@ export class EntityBot {
       onStateChange: (state) => {
         deps.onStateChange?.(this, state);
       },
+      startGate: deps.startGate,
     });
   }
 

@@ -67,7 +67,7 @@ export function createFleetLookups(
       const spec = fleet().spec(name);
       return spec?.kind === 'agent'
         ? {
-            tools: spec.tools.map((tool) => tool.name),
+            tools: spec.tools,
             timezone: spec.timezone,
             toolApproval: spec.toolApproval,
           }

@@ -6,6 +6,8 @@ import {
   TurnCoordinator,
   createModelProvider,
   findTurnsToResume,
+  type AgentToolHost,
+  type ExtraToolSources,
   type ModelCatalog,
   type PrepareTurnDeps,
   type ResponderHandle,
@@ -64,6 +66,7 @@ import {
   type ReadinessReport,
 } from '../shared/index.js';
 import type { SkillLibrary } from '../skills/index.js';
+import { requiredServerConfigs, type McpFleetClients } from '../tools/index.js';
 import { startRetention, type QuorumStore } from '../storage/index.js';
 import { DetachedTurns, teamStateContext, TeamTurnRunner, TurnLauncher } from '../teams/index.js';
 import { EntityBot } from './entity-bot.js';
@@ -91,6 +94,16 @@ export interface OrchestratorDeps {
   readonly skills?: SkillLibrary;
   /** The config file that `!config` and `propose_config_change` edit (absent: editing is refused). */
   readonly configFile?: { readonly path: string; readonly env: ConfigEnv };
+  /**
+   * The MCP clients (`mcp_servers`): applied at boot (before the bots start, never waited for)
+   * and on every reload (before the agents' tools are rebuilt), stopped at shutdown after the
+   * turns. Absent: `mcp_<id>` tools are left out.
+   */
+  readonly mcp?: McpFleetClients;
+  /** Workspaces (`<data>/workspaces/<agent>`) and the shell environment of built-in tools. */
+  readonly toolHost?: AgentToolHost;
+  /** More tool sources per agent (scheduler, memory, knowledge tools). */
+  readonly extraToolSources?: ExtraToolSources;
 }
 
 const DEFAULT_POLL_TIMEOUT_MS = 30_000;
@@ -173,17 +186,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     });
     this.interactions = this.createInteractions(responders, configAccess);
     this.scheduling = this.createScheduling(responders);
-    this.tooling = new AgentTooling({
-      settingsOf: (name) => this.lookups.settingsOf(name),
-      responders,
-      rooms: this.lookups,
-      interactions: this.interactions,
-      interactionStore: store.interactions,
-      configAccess,
-      extraSources: (_agent, tools) => this.scheduling.toolSources(tools),
-      clock,
-      log,
-    });
+    this.tooling = this.createTooling(responders, configAccess);
     const prepare = this.turnPreparation();
     this.detached = this.createDetachedTurns(prepare);
     this.executor = this.createExecutor(
@@ -220,6 +223,9 @@ export class MultiAgentOrchestrator implements HealthSource {
     startRetention(this.deps.store, this.deps.clock, this.log, lifetime);
     startEventLoopMonitor(this.deps.metrics.eventLoopDelay, lifetime);
     this.interactions.start(lifetime);
+    // Required MCP servers start now, in the background (their agents wait for them, nothing
+    // else does); the others once the bots are up, so their spawns never slow the boot.
+    await this.deps.mcp?.apply(requiredServerConfigs(this.config.mcp_servers));
     const fleet = await this.resolveFleet(this.config, 1, lifetime);
     this.fleet = fleet;
     this.log.info('starting the fleet', {
@@ -237,6 +243,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     this.isBooted = true;
     this.pipeline.release();
     this.startSchedulesOnceRouterSyncs();
+    await this.deps.mcp?.apply(this.config.mcp_servers);
     this.log.info('fleet started', { bots: this.bots.size });
     // A shutdown asked for during boot waits for the boot to end, then runs at once.
     const onAbort = (): void => {
@@ -273,6 +280,8 @@ export class MultiAgentOrchestrator implements HealthSource {
     ]);
     const remaining = Math.max(250, deadlineMs - (this.deps.clock.now() - startedAt));
     await Promise.all(bots.map((bot) => bot.close(remaining)));
+    // No turn calls a tool any more: stdio children are gone when this resolves.
+    await this.deps.mcp?.stop();
     this.lifetime.abort(new AbortReason('shutdown', 'Quorum is shutting down'));
     await this.deps.skills?.stop();
     this.log.info('fleet stopped', {
@@ -291,6 +300,8 @@ export class MultiAgentOrchestrator implements HealthSource {
     const run = this.reloads.then(async () => {
       if (this.isStopping) throw new Error('the fleet is stopping');
       try {
+        // Servers first: agents rebuilt by this reload find the new catalogues at once.
+        await this.deps.mcp?.apply(config.mcp_servers);
         const outcome = await applyReload(config, this.reloadTarget());
         this.deps.metrics.configReloads.inc({
           outcome: outcome.plan.hasChanges ? 'applied' : 'unchanged',
@@ -311,6 +322,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       bots: this.bots,
       syncModeOf: (name) => this.coverage.syncModeOf(name),
       isUp: this.isBooted && !this.isStopping,
+      mcpServers: this.deps.mcp?.snapshot(),
     });
   }
 
@@ -361,7 +373,33 @@ export class MultiAgentOrchestrator implements HealthSource {
     });
   }
 
-  /** The turn runners (one agent's turn; a team's turn built on them) under the coordinator. */
+  /** Each agent's tools: built-ins, MCP servers and extra sources, behind the approval gate. */
+  private createTooling(responders: Responders, configAccess: ConfigAccessSource): AgentTooling {
+    return new AgentTooling({
+      settingsOf: (name) => this.lookups.settingsOf(name),
+      responders,
+      rooms: this.lookups,
+      timeline: this.deps.store.journal,
+      isTrusted: (roomId, agent, sender) => this.trust.isTrusted(roomId, agent, sender),
+      isDirectRoom: async (agent, roomId) => {
+        if (this.registry.directEntities(roomId).size > 0) return true;
+        const members = await this.bots.get(agent)?.client?.getJoinedMembers(asRoomId(roomId));
+        return members !== undefined && members.length <= 2;
+      },
+      interactions: this.interactions,
+      interactionStore: this.deps.store.interactions,
+      configAccess,
+      mcp: this.deps.mcp,
+      host: this.deps.toolHost,
+      extraSources: (agent, channel, tools) => [
+        ...(channel === 'room' ? this.scheduling.toolSources(tools) : []),
+        ...(this.deps.extraToolSources?.(agent, channel, tools) ?? []),
+      ],
+      clock: this.deps.clock,
+      log: this.log,
+    });
+  }
+
   /** What every turn is prepared with: history, context providers, model choice, usage. */
   private turnPreparation(): PrepareTurnDeps {
     const { store, clock, log, metrics } = this.deps;
@@ -661,6 +699,8 @@ export class MultiAgentOrchestrator implements HealthSource {
       onStarted: (started) => {
         this.resumeTurnsOf(started);
       },
+      startGate: () =>
+        spec.kind === 'agent' ? this.deps.mcp?.startGate(spec.mcpServerIds) : undefined,
     });
     this.bots.set(spec.name, bot);
     bot.start();

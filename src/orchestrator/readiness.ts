@@ -1,4 +1,4 @@
-import type { EntityHealth, ReadinessReport } from '../shared/index.js';
+import type { EntityHealth, McpServerHealth, ReadinessReport } from '../shared/index.js';
 import type { EntityBot } from './entity-bot.js';
 import type { Fleet } from './fleet.js';
 
@@ -9,6 +9,8 @@ export interface ReadinessInput {
   readonly syncModeOf: (name: string) => EntityHealth['sync_mode'];
   /** Booted and not stopping. */
   readonly isUp: boolean;
+  /** The MCP servers' states by id; absent without MCP clients. They never affect `ready`. */
+  readonly mcpServers?: Readonly<Record<string, McpServerHealth>> | undefined;
 }
 
 /**
@@ -41,7 +43,12 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
   ];
   const ready =
     input.isUp && entities.length > 0 && entities.every((entity) => entity.state === 'syncing');
-  return { ready, config_generation: fleet?.generation ?? 0, entities };
+  return {
+    ready,
+    config_generation: fleet?.generation ?? 0,
+    entities,
+    ...(input.mcpServers === undefined ? {} : { mcp_servers: input.mcpServers }),
+  };
 }
 
 function healthOf(bot: EntityBot, syncMode: EntityHealth['sync_mode']): EntityHealth {

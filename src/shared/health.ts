@@ -15,11 +15,29 @@ export interface EntityHealth {
   readonly sync_mode: 'long_poll' | 'standby' | null;
 }
 
+/** What `/api/ready` reports about one MCP server (`mcp_servers.<id>`). */
+export interface McpServerHealth {
+  /** `starting`, `ready`, `backoff`, `stopped` or `disabled`. */
+  readonly state: string;
+  /** Tools the server offers now (after its filters); 0 unless `ready`. */
+  readonly tools: number;
+  /** Why it last failed (secrets removed), or `null`. */
+  readonly last_error: string | null;
+  /** Restarts after failures since it was (re)configured. */
+  readonly restarts: number;
+}
+
 export interface ReadinessReport {
+  /**
+   * Every entity synced. MCP servers never count: a slow or failing server shows in
+   * `mcp_servers` and holds back only the agents that mark it `required` (they stay `starting`).
+   */
   readonly ready: boolean;
   /** Incremented by every applied config reload. */
   readonly config_generation: number;
   readonly entities: readonly EntityHealth[];
+  /** The configured MCP servers by id (absent where the daemon runs no MCP clients). */
+  readonly mcp_servers?: Readonly<Record<string, McpServerHealth>>;
 }
 
 /** Implemented by the orchestrator; the HTTP layer depends only on this interface. */

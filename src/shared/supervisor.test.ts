@@ -106,3 +106,121 @@ describe('Supervisor', () => {
     await bot.stop();
   });
 });
+
+describe('Supervisor start gate', () => {
+  /** A gate the test opens (or fails); records the signal it waited with. */
+  function gate(reason = 'waiting for required MCP server slow') {
+    let open: () => void = () => undefined;
+    let fail: (error: Error) => void = () => undefined;
+    let waitedWith: AbortSignal | undefined;
+    return {
+      gate: {
+        reason,
+        wait: (signal: AbortSignal) => {
+          waitedWith = signal;
+          return new Promise<void>((resolve, reject) => {
+            open = resolve;
+            fail = reject;
+            signal.addEventListener('abort', () => {
+              reject(signal.reason as Error);
+            });
+          });
+        },
+      },
+      open: () => {
+        open();
+      },
+      fail: (error: Error) => {
+        fail(error);
+      },
+      signal: () => waitedWith,
+    };
+  }
+
+  it('holds the first attempt back until the gate opens, reporting why, without holding up boot', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(clock, ['sync-then-hang']);
+    const held = gate();
+    const bot = new Supervisor({
+      name: 'needy',
+      clock,
+      log: silentLogger,
+      run: runner.run,
+      stallAfterMs: undefined,
+      startGate: () => held.gate,
+    });
+    bot.start();
+    await bot.whenSettled();
+    expect(runner.attempts).toBe(0);
+    expect(bot.snapshot()).toMatchObject({
+      state: 'starting',
+      lastError: 'waiting for required MCP server slow',
+    });
+    held.open();
+    await flushMicrotasks();
+    expect(runner.attempts).toBe(1);
+    expect(bot.snapshot()).toMatchObject({ state: 'syncing', lastError: undefined });
+    await bot.stop();
+  });
+
+  it('starts at once when the gate says there is nothing to wait for', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(clock, ['sync-then-hang']);
+    const bot = new Supervisor({
+      name: 'plain',
+      clock,
+      log: silentLogger,
+      run: runner.run,
+      stallAfterMs: undefined,
+      startGate: () => undefined,
+    });
+    bot.start();
+    await bot.whenSettled();
+    expect(runner.attempts).toBe(1);
+    await bot.stop();
+  });
+
+  it('never starts a task stopped while held, and ends the wait', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(clock, ['sync-then-hang']);
+    const held = gate();
+    const bot = new Supervisor({
+      name: 'needy',
+      clock,
+      log: silentLogger,
+      run: runner.run,
+      stallAfterMs: undefined,
+      startGate: () => held.gate,
+    });
+    bot.start();
+    await flushMicrotasks();
+    await bot.stop();
+    expect(held.signal()?.aborted).toBe(true);
+    held.open();
+    await flushMicrotasks();
+    expect(runner.attempts).toBe(0);
+    expect(bot.snapshot().state).toBe('stopped');
+  });
+
+  it('stays held with its reason when the gate fails (logged), and stops cleanly', async () => {
+    const clock = new FakeClock(0);
+    const runner = new ScriptedRunner(clock, []);
+    const held = gate();
+    const bot = new Supervisor({
+      name: 'needy',
+      clock,
+      log: silentLogger,
+      run: runner.run,
+      stallAfterMs: undefined,
+      startGate: () => held.gate,
+    });
+    bot.start();
+    await flushMicrotasks();
+    held.fail(new Error('the MCP clients are stopped'));
+    await flushMicrotasks();
+    expect(runner.attempts).toBe(0);
+    expect(bot.snapshot().state).toBe('starting');
+    await bot.stop();
+    expect(bot.snapshot().state).toBe('stopped');
+  });
+});

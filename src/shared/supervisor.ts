@@ -31,6 +31,21 @@ export interface SupervisorOptions {
   readonly onRestart?: () => void;
   /** Called when the state changes (not on every sync of a `syncing` bot). */
   readonly onStateChange?: (state: SupervisedState) => void;
+  /**
+   * Asked at `start`: what the first attempt must wait for (an agent whose `required` MCP
+   * servers are not ready), or undefined to start at once. While it waits the state is
+   * `starting` with the gate's `reason` as `lastError`, and `whenSettled` resolves at once
+   * (boot and reloads do not wait for a held-back task).
+   */
+  readonly startGate?: (() => StartGate | undefined) | undefined;
+}
+
+/** What a held-back task waits for (see `SupervisorOptions.startGate`). */
+export interface StartGate {
+  /** For readiness and the log: `waiting for required MCP server github`. */
+  readonly reason: string;
+  /** Resolves when the task may start; rejects with the signal's reason when it is stopped. */
+  wait(signal: AbortSignal): Promise<void>;
 }
 
 export interface SupervisedStatus {
@@ -73,9 +88,9 @@ export class Supervisor {
     return this.status;
   }
 
-  /** Starts supervising (idempotent). */
+  /** Starts supervising, once the start gate (if any) opens (idempotent). */
   start(): void {
-    this.loop ??= this.superviseLoop();
+    this.loop ??= this.gatedLoop();
   }
 
   /**
@@ -93,6 +108,26 @@ export class Supervisor {
     await this.loop;
     this.update({ state: 'stopped' });
     this.settle();
+  }
+
+  private async gatedLoop(): Promise<void> {
+    const gate = this.options.startGate?.();
+    if (gate !== undefined) {
+      const { log, name } = this.options;
+      this.update({ state: 'starting', lastError: gate.reason });
+      this.settle();
+      log.warn('held back before start', { bot: name, reason: gate.reason });
+      try {
+        await gate.wait(this.stopping.signal);
+      } catch (error: unknown) {
+        if (!this.stopping.signal.aborted) log.error('start gate failed', { bot: name, error });
+        return;
+      }
+      if (this.stopping.signal.aborted) return;
+      this.update({ lastError: undefined });
+      log.info('start gate open: starting', { bot: name });
+    }
+    await this.superviseLoop();
   }
 
   private async superviseLoop(): Promise<void> {

@@ -52,6 +52,7 @@ export {
   McpError,
   QuorumMcpServer,
   renderCallResult,
+  requiredServerConfigs,
 } from './mcp/index.js';
 export type {
   AgentAsker,
@@ -64,6 +65,7 @@ export type {
   McpCatalogueTool,
   McpClientManagerDeps,
   McpErrorCode,
+  McpFleetClients,
   McpServerState,
   McpServerStatus,
   McpSession,

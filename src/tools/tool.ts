@@ -253,6 +253,10 @@ export type ToolOrigin =
  * matches the call still decides first, so an operator can auto-approve it explicitly.
  */
 export interface ApprovalNeed {
+  /**
+   * A verb phrase completing "It needs approval because it …", shown on the approval card:
+   * `runs a shell command on the Quorum host`.
+   */
   readonly reason: string;
 }
 

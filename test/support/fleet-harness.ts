@@ -22,6 +22,7 @@ import {
   type UserId,
 } from '../../src/shared/index.js';
 import { QuorumStore } from '../../src/storage/index.js';
+import type { McpFleetClients } from '../../src/tools/index.js';
 import { FakeHomeserver } from './fake-homeserver.js';
 
 type FakeBotClient = ReturnType<FakeHomeserver['createClient']>;
@@ -35,6 +36,8 @@ export interface FleetHarnessOptions {
   readonly withConfigFile?: boolean;
   readonly homeserver?: FakeHomeserver;
   readonly log?: Logger;
+  /** MCP clients for `mcp_servers` (e.g. a real `McpClientManager` over fake sessions). */
+  readonly mcp?: McpFleetClients;
 }
 
 export class FleetHarness {
@@ -88,6 +91,7 @@ export class FleetHarness {
       pollTimeoutMs: 2_000,
       standbyIntervalMs: 100,
       ...(this.configPath === undefined ? {} : { configFile: { path: this.configPath, env: {} } }),
+      ...(options.mcp === undefined ? {} : { mcp: options.mcp }),
     });
   }
 

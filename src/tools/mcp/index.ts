@@ -10,8 +10,14 @@ export {
   DEFAULT_MCP_HEALTH_CHECK_MS,
   DEFAULT_MCP_MAX_QUEUED_CALLS,
   McpClientManager,
+  requiredServerConfigs,
 } from './mcp-client-manager.js';
-export type { McpApplyResult, McpClientManagerDeps, McpToolBackend } from './mcp-client-manager.js';
+export type {
+  McpApplyResult,
+  McpClientManagerDeps,
+  McpFleetClients,
+  McpToolBackend,
+} from './mcp-client-manager.js';
 export { renderCallResult } from './mcp-result.js';
 export type {
   McpServerState,

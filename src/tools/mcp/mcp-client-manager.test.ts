@@ -151,4 +151,64 @@ describe('McpClientManager', () => {
     expect(manager.snapshot()['off']?.state).toBe('disabled');
     expect(sessions.opened).toEqual([]);
   });
+
+  it('gates an agent only while its required servers are not ready, and says which', async () => {
+    const { sessions, manager } = setup();
+    sessions.held.add('needed');
+    sessions.held.add('also');
+    await manager.apply({
+      needed: { ...CONFIG, required: true },
+      also: { ...CONFIG, required: true },
+      optional: CONFIG,
+      off: { ...CONFIG, required: true, enabled: false },
+    });
+    expect(manager.startGate(['optional', 'off'])).toBeUndefined();
+    const gate = manager.startGate(['needed', 'optional', 'also']);
+    expect(gate?.reason).toBe('waiting for required MCP servers needed, also');
+    let isOpen = false;
+    const opened = gate!.wait(signal()).then(() => {
+      isOpen = true;
+    });
+    sessions.release('needed');
+    await manager.ready('needed', { signal: signal() });
+    expect(isOpen).toBe(false);
+    expect(manager.startGate(['needed', 'also'])?.reason).toBe(
+      'waiting for required MCP server also',
+    );
+    sessions.release('also');
+    await opened;
+    expect(manager.startGate(['needed', 'also'])).toBeUndefined();
+  });
+
+  it('follows a required server restarted by a reload, and stops waiting for one removed', async () => {
+    const { sessions, manager } = setup();
+    sessions.held.add('needed');
+    await manager.apply({ needed: { ...CONFIG, required: true } });
+    let isOpen = false;
+    const waiting = manager.waitForRequired(['needed'], { signal: signal() }).then(() => {
+      isOpen = true;
+    });
+    // A changed setting restarts the server: the wait moves to the new one.
+    await manager.apply({ needed: { ...CONFIG, required: true, call_timeout_seconds: 7 } });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(isOpen).toBe(false);
+    sessions.release('needed');
+    await waiting;
+
+    sessions.held.add('gone');
+    await manager.apply({ gone: { ...CONFIG, required: true } });
+    const removed = manager.waitForRequired(['gone'], { signal: signal() });
+    await manager.apply({});
+    await expect(removed).resolves.toBeUndefined();
+  });
+
+  it('rejects a required wait with the signal’s reason when aborted', async () => {
+    const { sessions, manager } = setup();
+    sessions.held.add('needed');
+    await manager.apply({ needed: { ...CONFIG, required: true } });
+    const controller = new AbortController();
+    const waiting = manager.waitForRequired(['needed'], { signal: controller.signal });
+    controller.abort(new Error('the agent stopped'));
+    await expect(waiting).rejects.toThrow('the agent stopped');
+  });
 });

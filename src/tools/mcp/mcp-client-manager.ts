@@ -5,7 +5,13 @@
  */
 import { canonicalJson, type McpServerConfig } from '../../config/index.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { runTask, type Clock, type Logger, type QuorumMetrics } from '../../shared/index.js';
+import {
+  runTask,
+  type Clock,
+  type Logger,
+  type QuorumMetrics,
+  type StartGate,
+} from '../../shared/index.js';
 import { McpError } from './errors.js';
 import type { McpCallOutcome, McpSessionFactory } from './mcp-session.js';
 import {
@@ -46,6 +52,29 @@ export interface McpApplyResult {
   readonly stopped: readonly string[];
   readonly unchanged: readonly string[];
 }
+
+/**
+ * The servers of `configs` that agents wait for (`required: true` and enabled): what the fleet
+ * starts before its bots; the others start once the bots are up, so their spawns never take
+ * CPU from the boot.
+ */
+export function requiredServerConfigs(
+  configs: Readonly<Record<string, McpServerConfig>>,
+): Record<string, McpServerConfig> {
+  return Object.fromEntries(
+    Object.entries(configs).filter(([, config]) => config.required && config.enabled),
+  );
+}
+
+/**
+ * The client manager as the orchestrator uses it: `apply` at boot and on reload (never waits
+ * for spawns), `snapshot` for `/api/ready`, `startGate` for agents with required servers, the
+ * catalogues and calls for the agents' tools, and `stop` at shutdown (after the turns).
+ */
+export type McpFleetClients = Pick<
+  McpClientManager,
+  'apply' | 'snapshot' | 'startGate' | 'catalogue' | 'call' | 'stop'
+>;
 
 /** The calls and catalogues an MCP tool needs; {@link McpClientManager} implements it. */
 export interface McpToolBackend {
@@ -176,18 +205,62 @@ export class McpClientManager implements McpToolBackend {
   }
 
   /**
-   * Resolves once every server in `serverIds` whose config says `required: true` is ready
-   * (the others are not waited for): what an agent waits on before it starts, with
-   * `AgentSpec.mcpServerIds`. Rejects like {@link McpClientManager.ready}.
+   * Resolves once every server in `serverIds` whose config says `required: true` (and
+   * `enabled`) is ready; the others are not waited for: what an agent waits on before it
+   * starts, with `AgentSpec.mcpServerIds`. A required server restarted by a reload meanwhile
+   * is followed to its new supervisor; one removed from the config (or disabled) stops being
+   * waited for. Rejects only with the signal's reason on abort (or after `stop()`).
    */
   async waitForRequired(
     serverIds: readonly string[],
     options: { readonly signal: AbortSignal },
   ): Promise<void> {
-    const required = serverIds.filter(
-      (id) => this.servers.get(id)?.supervisor.config.required === true,
-    );
-    await Promise.all(required.map((id) => this.ready(id, options)));
+    await Promise.all(serverIds.map((id) => this.waitForOneRequired(id, options.signal)));
+  }
+
+  /** The ids in `serverIds` that are required, enabled and not ready now. */
+  pendingRequired(serverIds: readonly string[]): string[] {
+    return serverIds.filter((id) => {
+      const entry = this.servers.get(id);
+      if (entry === undefined) return false;
+      const { config } = entry.supervisor;
+      return config.required && config.enabled && entry.supervisor.status().state !== 'ready';
+    });
+  }
+
+  /**
+   * The start gate of an agent whose tools name `serverIds` (`AgentSpec.mcpServerIds`): while
+   * any of its `required: true` servers is not ready, a gate (reason `waiting for required MCP
+   * server github`) that opens when they all are; otherwise undefined (start at once). MindRoom:
+   * "block dependent agent startup while this server is unavailable". Only that agent waits.
+   */
+  startGate(serverIds: readonly string[]): StartGate | undefined {
+    const pending = this.pendingRequired(serverIds);
+    if (pending.length === 0) return undefined;
+    const plural = pending.length === 1 ? '' : 's';
+    return {
+      reason: `waiting for required MCP server${plural} ${pending.join(', ')}`,
+      wait: (signal) => this.waitForRequired(serverIds, { signal }),
+    };
+  }
+
+  private async waitForOneRequired(id: string, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const entry = this.servers.get(id);
+      const config = entry?.supervisor.config;
+      if (entry === undefined || config?.required !== true || !config.enabled) return;
+      try {
+        await entry.supervisor.ready({ signal });
+        return;
+      } catch (error: unknown) {
+        signal.throwIfAborted();
+        if (this.isStopped) throw error;
+        // Stopped by a reload: once that reload is done, the next round waits on the
+        // replacement (or, if the server was removed, on nothing).
+        await this.applying;
+        if (this.servers.get(id) === entry) throw error;
+      }
+    }
   }
 
   /** `{id: {state, tools, last_error, restarts}}` for `/api/ready`, by server id. */
@@ -202,6 +275,13 @@ export class McpClientManager implements McpToolBackend {
   /** The child pid of a running stdio server (for tests and diagnostics). */
   pidOf(serverId: string): number | undefined {
     return this.servers.get(serverId)?.supervisor.pid;
+  }
+
+  /** Every running stdio child's pid: what the CLI kills if the process exits abruptly. */
+  childPids(): number[] {
+    return [...this.servers.values()]
+      .map((entry) => entry.supervisor.pid)
+      .filter((pid): pid is number => pid !== undefined);
   }
 
   catalogue(serverId: string): McpCatalogue | undefined {

@@ -178,13 +178,34 @@ describe('McpServerSupervisor', () => {
     expect(supervisor.status().state).toBe('ready');
   });
 
-  it('fails calls at once while backing off, naming the last error', async () => {
-    const { supervisor } = started({}, 1);
+  it('without auto_reconnect, fails calls at once while backing off, naming the last error', async () => {
+    const { supervisor } = started({ auto_reconnect: false }, 1);
     await flushMicrotasks();
     expect(supervisor.status().state).toBe('backoff');
     await expect(supervisor.call('echo', {}, { signal: signal() })).rejects.toThrow(
       "MCP server 'fake' is not available right now, it is restarting (last error: connection: spawn fake ENOENT)",
     );
+  });
+
+  it('restarts a server backing off at once for a call, or fails with one clear error', async () => {
+    const env = started({}, 1);
+    await flushMicrotasks();
+    expect(env.supervisor.status().state).toBe('backoff');
+    // The backoff is 1 s on the fake clock, which never advances here: the call restarts it.
+    await expect(env.supervisor.call('echo', {}, { signal: signal() })).resolves.toMatchObject({
+      content: 'ran echo',
+    });
+    expect(env.opens).toHaveLength(2);
+
+    env.sessions[0]!.die();
+    env.failNextOpens(5);
+    await flushMicrotasks();
+    expect(env.supervisor.status().state).toBe('backoff');
+    await expect(env.supervisor.call('echo', {}, { signal: signal() })).rejects.toThrow(
+      "MCP server 'fake' is not available right now, it is restarting (last error: connection: spawn fake ENOENT)",
+    );
+    // One restart for the call, not one per retry.
+    expect(env.opens).toHaveLength(3);
   });
 
   it('waits for a server that is still starting when a call arrives', async () => {

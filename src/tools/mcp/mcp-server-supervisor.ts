@@ -102,6 +102,8 @@ export class McpServerSupervisor {
   private readonly stateListeners = new Set<() => void>();
   private readonly slots: Semaphore;
   private refresh: { running: boolean; again: boolean } = { running: false, again: false };
+  /** The catalogue of a stopped or disabled server (one object: tool sources cache by identity). */
+  private readonly emptyCatalogue: McpCatalogue;
   private readonly log: Logger;
 
   constructor(
@@ -111,6 +113,7 @@ export class McpServerSupervisor {
   ) {
     this.slots = new Semaphore(config.max_concurrent_calls, deps.maxQueuedCalls);
     this.catalogue = this.catalogueOf(0, []);
+    this.emptyCatalogue = this.catalogue;
     this.log = deps.log.child({ mcpServer: id });
   }
 
@@ -147,9 +150,16 @@ export class McpServerSupervisor {
     return this.session?.pid;
   }
 
-  /** The current tools; empty unless the server is `ready`. */
+  /**
+   * The tools agents are offered: the last list the server gave while it is `ready`, and also
+   * while it is restarting after a failure (`starting` or `backoff` once it was up), so a call
+   * in that window reconnects or fails with one clear error instead of the tool vanishing from
+   * the agent's catalogue; empty before its first successful start and once stopped or disabled.
+   */
   tools(): McpCatalogue {
-    return this.state === 'ready' ? this.catalogue : this.catalogueOf(this.catalogue.version, []);
+    return this.state === 'stopped' || this.state === 'disabled'
+      ? this.emptyCatalogue
+      : this.catalogue;
   }
 
   /**
@@ -163,7 +173,8 @@ export class McpServerSupervisor {
   /**
    * Calls `remoteName` within `timeoutMs` (the config's `call_timeout_seconds` when absent),
    * waiting for a free slot (`max_concurrent_calls`) inside that time. A connection failure
-   * or timeout, with `auto_reconnect` on, reconnects and retries once. Rejects with an
+   * or timeout, or a server in backoff after a failure, with `auto_reconnect` on, reconnects
+   * (at once, skipping the backoff) and retries once. Rejects with an
    * `McpError`, or the signal's reason when the caller aborted.
    */
   async call(
@@ -175,7 +186,9 @@ export class McpServerSupervisor {
     const first = await this.attempt(remoteName, args, options.signal, timeoutMs);
     if (first.ok) return first.outcome;
     const error = first.error;
-    if (!error.isRetryable || !this.config.auto_reconnect) throw error;
+    // A server waiting out its backoff after a crash is restarted now for this call.
+    const isRestarting = error.code === 'unavailable' && this.state === 'backoff';
+    if (!(error.isRetryable || isRestarting) || !this.config.auto_reconnect) throw error;
     this.log.warn('MCP call failed; reconnecting and retrying once', {
       tool: remoteName,
       error: error.message,
@@ -261,8 +274,12 @@ export class McpServerSupervisor {
    * backoff, and waits (up to the startup timeout) until the server is ready again.
    */
   private async reconnect(failed: McpSession | undefined, signal: AbortSignal): Promise<void> {
-    // Unless a fresh session already replaced the failed one, the restart skips its backoff.
-    if (this.session === failed || this.session === undefined) this.shouldSkipBackoff = true;
+    // The failed session's end (or the restart now under way) skips its backoff, once; a
+    // server already backing off is woken instead.
+    const isBetweenSessions = this.session === undefined && this.state !== 'backoff';
+    if ((failed !== undefined && this.session === failed) || isBetweenSessions) {
+      this.shouldSkipBackoff = true;
+    }
     if (failed !== undefined && this.session === failed) {
       runTask(failed.close(), { log: this.log, what: 'mcp session close' });
     }
@@ -362,6 +379,7 @@ export class McpServerSupervisor {
       try {
         const session = await this.open(signal);
         this.session = session;
+        this.shouldSkipBackoff = false;
         readyAtMs = this.deps.clock.now();
         this.lastError = null;
         this.setState('ready');

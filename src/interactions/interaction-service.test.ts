@@ -145,6 +145,52 @@ describe('InteractionService', () => {
     expect(cards.posts.at(-1)?.txnId).toMatch(/\.expired$/);
   });
 
+  it('gives a decision made while the card is still being posted to the waiting turn, never to a new one', async () => {
+    const { store, cards, service, clock } = setup();
+    const signal = new AbortController().signal;
+    // The homeserver is slow to take the bot's own reactions: the person is quicker.
+    let letReactionsThrough = (): void => undefined;
+    const reactionsHeld = new Promise<void>((resolve) => {
+      letReactionsThrough = resolve;
+    });
+    const react = cards.react.bind(cards);
+    cards.react = async (place, cardEventId, key) => {
+      await reactionsHeld;
+      return react(place, cardEventId, key);
+    };
+
+    const approved = service.approve('shell', { command: 'ls' }, scope, MINUTE, signal);
+    const asked = service.ask({ question: 'Which?', options: ['a', 'b'] }, scope, signal);
+    await flushMicrotasks();
+    expect(cards.reactions).toEqual([]);
+    const approval = recordOfCard(store, '$card1');
+    const question = recordOfCard(store, '$card2');
+    expect(
+      await service.onReaction(approval, ALICE, APPROVE_KEY, '$ok', clock.now()),
+    ).toBeUndefined();
+    expect(
+      await service.onReaction(question, ALICE, OPTION_KEYS[1] ?? '', '$b', clock.now()),
+    ).toBeUndefined();
+    letReactionsThrough();
+    expect(await approved).toMatchObject({ kind: 'approved' });
+    expect(await asked).toEqual({ kind: 'answered', index: 1, option: 'b' });
+
+    // Once nobody waits any more, a decision on another record hands back a continuation.
+    const orphan = store.interactions.create({
+      kind: 'question',
+      payload: { question: 'Go on?', options: ['yes', 'no'] },
+      roomId: scope.roomId,
+      threadRoot: scope.threadRoot,
+      requester: ALICE,
+      responder: 'calc',
+      sourceEventId: '$other',
+      expiresAt: clock.now() + MINUTE,
+    });
+    expect(
+      await service.onReaction(orphan, ALICE, OPTION_KEYS[0] ?? '', '$y', clock.now()),
+    ).toMatchObject({ record: { id: orphan.id, state: 'answered' } });
+  });
+
   it('wakes a waiting question as cancelled when its turn is stopped', async () => {
     const { service } = setup();
     const asked = service.ask(

@@ -108,7 +108,7 @@ export class InteractionService {
     signal: AbortSignal,
   ): Promise<AskOutcome> {
     const timeoutMs = this.deps.timeouts().questionMs;
-    const record = await this.open(
+    const { record, release } = await this.open(
       { kind: 'question', payload: { question: request.question, options: [...request.options] } },
       scope,
       timeoutMs,
@@ -119,7 +119,7 @@ export class InteractionService {
         }),
       request.options.map((_, index) => OPTION_KEYS[index] ?? ''),
     );
-    const decided = await this.waitFor(record.id, signal);
+    const decided = await this.waitFor(record.id, signal).finally(release);
     if (decided.state === 'answered' || decided.state === 'executed') {
       const answer = decided.answer as { index?: unknown; option?: unknown } | undefined;
       this.deps.store.markExecuted(decided.id);
@@ -146,7 +146,7 @@ export class InteractionService {
   ): Promise<ApprovalOutcome> {
     // A shortened card gets the arguments in full below it (or, too long for that, a denial).
     const full = formatFullArguments(args);
-    const opened = await this.open(
+    const { record: opened, release } = await this.open(
       { kind: 'approval', payload: { toolName, arguments: args, callId: '' } },
       scope,
       timeoutMs,
@@ -160,13 +160,18 @@ export class InteractionService {
         }).markdown,
       full.kind === 'too-long' ? [] : [APPROVE_KEY, DENY_KEY],
     );
-    const record = await reviewApproval(opened, full, {
-      store: this.deps.store,
-      post: (markdown, txnId) => this.post(scope, markdown, txnId),
-      log: this.deps.log,
-    });
-    if (record.state !== 'pending') this.settled(record);
-    const decided = await this.waitFor(record.id, signal);
+    let decided: InteractionRecord;
+    try {
+      const record = await reviewApproval(opened, full, {
+        store: this.deps.store,
+        post: (markdown, txnId) => this.post(scope, markdown, txnId),
+        log: this.deps.log,
+      });
+      if (record.state !== 'pending') this.settled(record);
+      decided = await this.waitFor(record.id, signal);
+    } finally {
+      release();
+    }
     switch (decided.state) {
       case 'approved':
         return { kind: 'approved', id: decided.id };
@@ -223,7 +228,7 @@ export class InteractionService {
         message: 'The change would make the config invalid; nothing was offered.',
       };
     }
-    const record = await this.open(
+    const { record, release } = await this.open(
       {
         kind: 'config_change',
         payload: {
@@ -243,6 +248,8 @@ export class InteractionService {
       () => card,
       [APPROVE_KEY, DENY_KEY],
     );
+    // A confirmed change is applied by the reaction itself, whoever waits.
+    release();
     return { kind: 'offered', record };
   }
 
@@ -373,14 +380,18 @@ export class InteractionService {
     if (final !== undefined) this.settled(final);
   }
 
-  /** Creates (or finds again) an interaction and posts its card once. */
+  /**
+   * Creates (or finds again) an interaction and posts its card once. The interaction counts as
+   * awaited from before the card goes out until `release` (call it once the turn stops
+   * waiting): a person who reacts at once decides for this turn, never starts a second one.
+   */
   private async open(
     spec: Pick<NewInteraction, 'kind' | 'payload'>,
     scope: InteractionScope,
     timeoutMs: number,
     card: () => string,
     keys: readonly string[],
-  ): Promise<InteractionRecord> {
+  ): Promise<{ readonly record: InteractionRecord; readonly release: () => void }> {
     const interactions = this.deps.store;
     const base = `${spec.kind}|${scope.responder}|${scope.sourceEventId ?? ''}|${JSON.stringify(spec.payload)}`;
     // The same request in the same turn finds its earlier interaction (a turn resumed after a
@@ -405,16 +416,32 @@ export class InteractionService {
         expiresAt: this.deps.clock.now() + Math.max(MINUTE_MS, Math.min(timeoutMs, 365 * DAY_MS)),
       });
     }
-    if (record.cardEventId === undefined && record.state === 'pending') {
-      const cardId = await this.post(scope, card(), `qi.${id}`);
-      interactions.attachCard(id, cardId);
-      for (const [index, key] of keys.entries()) {
-        if (key === '') continue;
-        const reaction = await this.deps.cards.react(scope, cardId, key, `qi.${id}.k${index}`);
-        interactions.addQuorumReaction(id, reaction);
+    const release = this.waiters.hold(id);
+    try {
+      if (record.cardEventId === undefined && record.state === 'pending') {
+        await this.postCard(scope, id, card(), keys);
       }
+    } catch (error) {
+      release();
+      throw error;
     }
-    return interactions.get(id) ?? record;
+    return { record: interactions.get(id) ?? record, release };
+  }
+
+  private async postCard(
+    scope: InteractionScope,
+    id: string,
+    markdown: string,
+    keys: readonly string[],
+  ): Promise<void> {
+    const interactions = this.deps.store;
+    const cardId = await this.post(scope, markdown, `qi.${id}`);
+    interactions.attachCard(id, cardId);
+    for (const [index, key] of keys.entries()) {
+      if (key === '') continue;
+      const reaction = await this.deps.cards.react(scope, cardId, key, `qi.${id}.k${index}`);
+      interactions.addQuorumReaction(id, reaction);
+    }
   }
 
   private post(scope: InteractionScope, markdown: string, txnId: string): Promise<string> {

@@ -7,6 +7,8 @@ import type { InteractionRecord } from '../storage/index.js';
  */
 export class InteractionWaiters {
   private readonly waiters = new Map<string, Set<(record: InteractionRecord) => void>>();
+  /** Interactions a turn is opening (posting the card) and will wait for: how many holds each. */
+  private readonly holds = new Map<string, number>();
 
   /**
    * Resolves with the record once it has left `pending` (`current` when it already has);
@@ -34,9 +36,26 @@ export class InteractionWaiters {
     });
   }
 
-  /** Whether a turn waits for interaction `id`. */
+  /**
+   * Marks `id` as awaited before its turn starts waiting (while the card and its reactions are
+   * posted), so a decision in those moments goes to that turn rather than to a new one. Call the
+   * returned function once the turn no longer waits.
+   */
+  hold(id: string): () => void {
+    this.holds.set(id, (this.holds.get(id) ?? 0) + 1);
+    let isReleased = false;
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      const left = (this.holds.get(id) ?? 1) - 1;
+      if (left > 0) this.holds.set(id, left);
+      else this.holds.delete(id);
+    };
+  }
+
+  /** Whether a turn waits (or is about to wait) for interaction `id`. */
   isAwaited(id: string): boolean {
-    return (this.waiters.get(id)?.size ?? 0) > 0;
+    return (this.waiters.get(id)?.size ?? 0) > 0 || this.holds.has(id);
   }
 
   /** Wakes everyone waiting for `record` with it. */

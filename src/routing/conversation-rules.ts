@@ -4,7 +4,7 @@
  * someone else, a DM's agent, the agent(s) already answering the thread, a room's only agent,
  * else the router picks. Every responder must be allowed to answer the sender.
  */
-import { canonicalUser } from './authorization.js';
+import { canonicalUser, isSenderAuthorized } from './authorization.js';
 import type { Decision, DispatchContext } from './dispatch-types.js';
 import type { MessageFacts } from './dispatch-helpers.js';
 import { entityByName, entityByUserId, ignore, mayReplyTo } from './dispatch-helpers.js';
@@ -94,13 +94,18 @@ function decideInRoom(
   };
 }
 
-/** People in the thread (the sender included): bridge aliases count as their owner. */
+/**
+ * People in the thread who may talk to the agents here (the sender included): bridge aliases
+ * count as their owner. Someone unauthorized writing into a thread cannot silence its agent.
+ */
 function countPeople(message: MessageFacts, context: DispatchContext): number {
   const people = new Set(
     [...(context.thread?.senders ?? []), message.sender]
       .filter(
         (sender) =>
-          entityByUserId(context, sender) === undefined && !context.botAccounts.has(sender),
+          entityByUserId(context, sender) === undefined &&
+          !context.botAccounts.has(sender) &&
+          isSenderAuthorized(context.authorization, sender, message.roomId),
       )
       .map((sender) => canonicalUser(context.authorization, sender)),
   );

@@ -320,6 +320,25 @@ describe('dispatcher: messages', () => {
     });
   });
 
+  it('does not count people who may not talk to the agents here: a stranger cannot silence a thread', () => {
+    const thread = {
+      rootId: '$root',
+      senders: new Set(['@alice:hs', '@mallory:elsewhere', '@eve:hs']),
+      responders: ['scribe'],
+      openTurns: [],
+    };
+    // @mallory is from another homeserver (no federation); @eve is not on the room's list.
+    const rules = { ...authorization, roomPermissions: new Map([[ROOM, new Set(['@bob:hs'])]]) };
+    expect(
+      decide(message({ threadRoot: '$root' }), context({ thread, authorization: rules })),
+    ).toMatchObject({ responders: ['scribe'], via: 'thread' });
+    // Once @bob (who may talk here) writes too, the thread needs a mention again.
+    const joined = { ...thread, senders: new Set([...thread.senders, '@bob:hs']) };
+    expect(
+      decide(message({ threadRoot: '$root' }), context({ thread: joined, authorization: rules })),
+    ).toEqual({ kind: 'ignore', reason: 'multi-human-thread' });
+  });
+
   it('does not count bridge bots as people', () => {
     const thread = {
       rootId: '$root',

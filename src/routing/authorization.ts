@@ -16,6 +16,7 @@
  * `quorum.allow_federation` off, a user of another homeserver is admitted only by an exact
  * entry (their id, or an alias), never by a glob.
  */
+import type { ResolvedAuthorization } from '../config/index.js';
 import { globToRegExp } from '../interactions/index.js';
 import { serverNameOf } from '../shared/index.js';
 
@@ -121,26 +122,13 @@ function aliasesOf(rules: AuthorizationRules, user: string): string[] {
   return out;
 }
 
-/** The `authorization` block as the config resolves it (see config's `ResolvedAuthorization`). */
-export interface AuthorizationSource {
-  readonly globalUsers: readonly string[];
-  readonly globalUserPatterns: readonly string[];
-  readonly roomPermissions: Readonly<Record<string, readonly string[]>>;
-  readonly defaultRoomAccess: boolean;
-  readonly allowFederation: boolean;
-  readonly aliases: Readonly<Record<string, readonly string[]>>;
-  readonly agentReplyPermissions: Readonly<
-    Record<string, { readonly users: readonly string[]; readonly joinedRooms: readonly string[] }>
-  >;
-}
-
 /**
  * The dispatcher's rules from the config's resolved `authorization`: room references in
  * `room_permissions` become room ids through `roomIdOf` (unknown ones stay as written, so
  * they match nothing but are not lost), aliases become an alias → owner map.
  */
 export function authorizationRulesFrom(
-  source: AuthorizationSource,
+  source: ResolvedAuthorization,
   serverName: string,
   roomIdOf: (ref: string) => string | undefined,
 ): AuthorizationRules {

@@ -8,7 +8,6 @@ export {
 } from './authorization.js';
 export type {
   AuthorizationRules,
-  AuthorizationSource,
   GrantRoomMembers,
   ReplyPolicy,
 } from './authorization.js';

@@ -6,11 +6,7 @@ export {
   matchesUserPattern,
   maySenderTalkTo,
 } from './authorization.js';
-export type {
-  AuthorizationRules,
-  GrantRoomMembers,
-  ReplyPolicy,
-} from './authorization.js';
+export type { AuthorizationRules, GrantRoomMembers, ReplyPolicy } from './authorization.js';
 export { applyConversationLimits, limitNote, startsModelWork } from './conversation-limits.js';
 export { conversationState, isTurnDecision, LIMIT_NOTE_KEY } from './conversation-state.js';
 export type { ConversationState, ThreadEventView } from './conversation-state.js';

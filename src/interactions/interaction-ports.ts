@@ -27,6 +27,18 @@ export interface InteractionStore {
   nextExpiry(): number | undefined;
 }
 
+/** Where an interaction happens and who may decide it. */
+export interface InteractionScope {
+  readonly roomId: string;
+  readonly threadRoot: string | undefined;
+  /** The person entitled to decide. */
+  readonly requester: string;
+  /** The entity that asks (its account posts the card). */
+  readonly responder: string;
+  /** The turn's source event, when a turn waits on it. */
+  readonly sourceEventId: string | undefined;
+}
+
 /** Where a card goes: the room, the thread, and the entity whose account posts it. */
 export interface CardPlace {
   readonly roomId: string;

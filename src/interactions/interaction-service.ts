@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { shortHash } from './interaction-opener.js';
 import { describeError, runTask, type Clock, type Logger } from '../shared/index.js';
-import type { InteractionRecord, NewInteraction } from '../storage/index.js';
+import type { InteractionRecord } from '../storage/index.js';
 import type {
   AskOutcome,
   AskRequest,
@@ -10,6 +10,7 @@ import type {
 import type { ConfigAccessSource } from '../config/index.js';
 import { reviewApproval } from './approval-review.js';
 import { recheckConfigAccess } from './config-change-recheck.js';
+import { InteractionOpener } from './interaction-opener.js';
 import { InteractionWaiters } from './interaction-waiters.js';
 import {
   formatApprovalCard,
@@ -18,25 +19,20 @@ import {
   formatOutcomeNote,
   formatQuestionCard,
 } from './cards.js';
-import type { CardPoster, ConfigEditor, InteractionStore } from './interaction-ports.js';
+import type {
+  CardPoster,
+  ConfigEditor,
+  InteractionScope,
+  InteractionStore,
+} from './interaction-ports.js';
+
+export type { InteractionScope } from './interaction-ports.js';
 import { APPROVE_KEY, DENY_KEY, OPTION_KEYS } from './option-keys.js';
 import {
   resolveInteractionReaction,
   resolveInteractionReply,
   type InteractionResponse,
 } from './resolve-response.js';
-
-/** Where an interaction happens and who may decide it. */
-export interface InteractionScope {
-  readonly roomId: string;
-  readonly threadRoot: string | undefined;
-  /** The person entitled to decide. */
-  readonly requester: string;
-  /** The entity that asks (its account posts the card). */
-  readonly responder: string;
-  /** The turn's source event, when a turn waits on it. */
-  readonly sourceEventId: string | undefined;
-}
 
 /** How an approval ended, for the tool wrapper. */
 export type ApprovalOutcome =
@@ -77,7 +73,6 @@ export interface Continuation {
 }
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
  * Questions (`ask_user`), tool approvals and config confirmations: posts each card from the
@@ -89,8 +84,11 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
  */
 export class InteractionService {
   private readonly waiters = new InteractionWaiters();
+  private readonly opener: InteractionOpener;
 
-  constructor(private readonly deps: InteractionServiceDeps) {}
+  constructor(private readonly deps: InteractionServiceDeps) {
+    this.opener = new InteractionOpener({ ...deps, waiters: this.waiters });
+  }
 
   /** Expires due interactions until `signal` aborts; settles approvals a crash left mid-run. */
   start(signal: AbortSignal): void {
@@ -108,7 +106,7 @@ export class InteractionService {
     signal: AbortSignal,
   ): Promise<AskOutcome> {
     const timeoutMs = this.deps.timeouts().questionMs;
-    const { record, release } = await this.open(
+    const { record, release } = await this.opener.open(
       { kind: 'question', payload: { question: request.question, options: [...request.options] } },
       scope,
       timeoutMs,
@@ -146,7 +144,7 @@ export class InteractionService {
   ): Promise<ApprovalOutcome> {
     // A shortened card gets the arguments in full below it (or, too long for that, a denial).
     const full = formatFullArguments(args);
-    const { record: opened, release } = await this.open(
+    const { record: opened, release } = await this.opener.open(
       { kind: 'approval', payload: { toolName, arguments: args, callId: '' } },
       scope,
       timeoutMs,
@@ -221,14 +219,14 @@ export class InteractionService {
       await this.post(
         scope,
         card,
-        `qc.${hash(`${scope.requester}|${proposal.newHash}|${this.deps.clock.now()}`)}`,
+        `qc.${shortHash(`${scope.requester}|${proposal.newHash}|${this.deps.clock.now()}`)}`,
       );
       return {
         kind: 'refused',
         message: 'The change would make the config invalid; nothing was offered.',
       };
     }
-    const { record, release } = await this.open(
+    const { record, release } = await this.opener.open(
       {
         kind: 'config_change',
         payload: {
@@ -380,70 +378,6 @@ export class InteractionService {
     if (final !== undefined) this.settled(final);
   }
 
-  /**
-   * Creates (or finds again) an interaction and posts its card once. The interaction counts as
-   * awaited from before the card goes out until `release` (call it once the turn stops
-   * waiting): a person who reacts at once decides for this turn, never starts a second one.
-   */
-  private async open(
-    spec: Pick<NewInteraction, 'kind' | 'payload'>,
-    scope: InteractionScope,
-    timeoutMs: number,
-    card: () => string,
-    keys: readonly string[],
-  ): Promise<{ readonly record: InteractionRecord; readonly release: () => void }> {
-    const interactions = this.deps.store;
-    const base = `${spec.kind}|${scope.responder}|${scope.sourceEventId ?? ''}|${JSON.stringify(spec.payload)}`;
-    // The same request in the same turn finds its earlier interaction (a turn resumed after a
-    // restart); one that was cancelled or expired (a regenerated turn) is asked afresh.
-    let attempt = 0;
-    let id = hash(base);
-    let record = interactions.get(id);
-    while (record !== undefined && (record.state === 'cancelled' || record.state === 'expired')) {
-      attempt += 1;
-      id = hash(`${base}#${attempt}`);
-      record = interactions.get(id);
-    }
-    if (record === undefined) {
-      record = interactions.create({
-        ...(spec as NewInteraction),
-        id,
-        roomId: scope.roomId,
-        threadRoot: scope.threadRoot,
-        requester: scope.requester,
-        responder: scope.responder,
-        sourceEventId: scope.sourceEventId,
-        expiresAt: this.deps.clock.now() + Math.max(MINUTE_MS, Math.min(timeoutMs, 365 * DAY_MS)),
-      });
-    }
-    const release = this.waiters.hold(id);
-    try {
-      if (record.cardEventId === undefined && record.state === 'pending') {
-        await this.postCard(scope, id, card(), keys);
-      }
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return { record: interactions.get(id) ?? record, release };
-  }
-
-  private async postCard(
-    scope: InteractionScope,
-    id: string,
-    markdown: string,
-    keys: readonly string[],
-  ): Promise<void> {
-    const interactions = this.deps.store;
-    const cardId = await this.post(scope, markdown, `qi.${id}`);
-    interactions.attachCard(id, cardId);
-    for (const [index, key] of keys.entries()) {
-      if (key === '') continue;
-      const reaction = await this.deps.cards.react(scope, cardId, key, `qi.${id}.k${index}`);
-      interactions.addQuorumReaction(id, reaction);
-    }
-  }
-
   private post(scope: InteractionScope, markdown: string, txnId: string): Promise<string> {
     return this.deps.cards.post(scope, markdown, txnId);
   }
@@ -494,8 +428,4 @@ export class InteractionService {
       await this.deps.clock.sleep(waitMs, signal).catch(() => undefined);
     }
   }
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 24);
 }

@@ -122,9 +122,9 @@ function setup(settings: AgentToolSettings | undefined, extra?: ExtraToolSources
     },
     mcp,
     host: { workspaceRoot: root, shellEnv: { PATH: '/usr/bin:/bin' } },
-    extraSources: (agent, channel) => {
+    extraSources: (agent, channel, toolNames) => {
       extraCalls.push(`${agent}/${channel}`);
-      return extra?.(agent, channel) ?? [];
+      return extra?.(agent, channel, toolNames) ?? [];
     },
     clock: systemClock,
     log: silentLogger,

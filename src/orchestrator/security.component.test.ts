@@ -128,9 +128,11 @@ describe('conversation safety (component)', () => {
       format: 'plain',
       thread: { rootId: root },
     });
+    // Addressed to a person, so no agent answers it; then alice deletes it.
     const secret = await fleet.send(alice, lobby, {
-      body: 'ALICE-DELETED-CANARY my card number',
+      body: 'Bob, ALICE-DELETED-CANARY my card number',
       format: 'plain',
+      mentions: [fleet.userId('bob')],
       thread: { rootId: root },
     });
     await fleet.orchestrator.idle();

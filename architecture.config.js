@@ -26,6 +26,8 @@ export const FOLDER_RANKS = {
   // Below commands, so the schedule commands reach the ScheduleService through schedules/index.ts.
   schedules: 5.4,
   dispatch: 5.8,
+  // Features beside the fleet (memory, knowledge), wired by the orchestrator into the turn seams.
+  services: 5.9,
   orchestrator: 6,
   http: 7,
   cli: 8,

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ModelCatalog } from '../agents/index.js';
 import { resolvePaths, type QuorumConfig } from '../config/index.js';
 import { detachedCompletions, HttpServer } from '../http/index.js';
@@ -22,6 +22,7 @@ import {
   startQuorumMcpServer,
   warnMcpServerChange,
 } from './daemon-mcp.js';
+import { memoryAndKnowledge } from './daemon-memory.js';
 import { CliError } from './errors.js';
 import { shellBaseEnv } from './mcp-env.js';
 import { toLlmModelConfigs } from './model-configs.js';
@@ -82,6 +83,7 @@ export async function runDaemon(
     store,
     connector,
     mcp,
+
     metrics,
     env,
     context,
@@ -187,6 +189,17 @@ function createOrchestrator(
     skills: new SkillLibrary({ clock: systemClock, log: log.child({ component: 'skills' }) }),
     configFile: { path: paths.configPath, env },
     mcp: options.mcp,
+    services: [
+      memoryAndKnowledge(config, {
+        store: options.store,
+        dataDir: paths.dataDir,
+        configDir: dirname(paths.configPath),
+        env,
+        metrics: options.metrics,
+        log,
+        scrubber,
+      }),
+    ],
     toolHost: { workspaceRoot: join(paths.dataDir, 'workspaces'), shellEnv: shellBaseEnv(env) },
   });
 }

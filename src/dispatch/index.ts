@@ -42,5 +42,5 @@ export type {
 } from './schedule-fire-inputs.js';
 export { Scheduling, canonicalCommandName } from './scheduling.js';
 export type { SchedulingDeps } from './scheduling.js';
-export { TurnAdmission } from './turn-admission.js';
+export { TurnAdmission, turnLimitsOf } from './turn-admission.js';
 export type { AdmissionOutcome, AdmittedTurn, RateVerdict, TurnLimits } from './turn-admission.js';

@@ -1,3 +1,4 @@
+import type { QuorumConfig } from '../config/index.js';
 import type { QuorumMetrics } from '../shared/index.js';
 
 /** Load limits, read from the current config on every decision (see `quorum.limits`). */
@@ -10,6 +11,16 @@ export interface TurnLimits {
   readonly queuedPerRoom: number;
   /** Requests one person may start per minute (token bucket of this size). */
   readonly requestsPerMinute: number;
+}
+
+/** {@link TurnLimits} of `quorum.limits`. */
+export function turnLimitsOf(limits: QuorumConfig['quorum']['limits']): TurnLimits {
+  return {
+    turnsPerUser: limits.turns_per_user,
+    turnsPerRoom: limits.turns_per_room,
+    queuedPerRoom: limits.queued_turns_per_room,
+    requestsPerMinute: limits.messages_per_minute_per_user,
+  };
 }
 
 /** A turn as admission sees it. */

@@ -7,21 +7,12 @@ import {
   createModelProvider,
   findTurnsToResume,
   type AgentToolHost,
-  type ExtraToolSources,
   type ModelCatalog,
   type PrepareTurnDeps,
   type ResponderHandle,
   type Responders,
 } from '../agents/index.js';
-import {
-  agentsCommand,
-  CommandRouter,
-  configCommand,
-  createCommandContext,
-  helpCommand,
-  modelCommand,
-  usageCommand,
-} from '../commands/index.js';
+import { createCommandContext, fleetCommandRouter, type CommandRouter } from '../commands/index.js';
 import {
   configAuthorityRules,
   normalizeRoomRef,
@@ -42,6 +33,7 @@ import {
   senderTrust,
   Scheduling,
   TurnAdmission,
+  turnLimitsOf,
   type FleetView,
   type SenderTrust,
 } from '../dispatch/index.js';
@@ -67,7 +59,7 @@ import {
 } from '../shared/index.js';
 import type { SkillLibrary } from '../skills/index.js';
 import { requiredServerConfigs, type McpFleetClients } from '../tools/index.js';
-import { startRetention, type QuorumStore } from '../storage/index.js';
+import { startRetention, type QuorumStore, type TurnRecord } from '../storage/index.js';
 import { DetachedTurns, teamStateContext, TeamTurnRunner, TurnLauncher } from '../teams/index.js';
 import { EntityBot } from './entity-bot.js';
 import { createFleetLookups, type FleetLookups } from './fleet-directory.js';
@@ -78,6 +70,7 @@ import { readinessReport } from './readiness.js';
 import { provisionRooms } from './room-provisioner.js';
 import { RoomRegistry } from './room-registry.js';
 import { RouterSyncCoverage } from '../ingress/index.js';
+import type { FleetService, FleetServiceFactory, FleetServiceHost } from '../services/index.js';
 
 export interface OrchestratorDeps {
   readonly store: QuorumStore;
@@ -95,15 +88,14 @@ export interface OrchestratorDeps {
   /** The config file that `!config` and `propose_config_change` edit (absent: editing is refused). */
   readonly configFile?: { readonly path: string; readonly env: ConfigEnv };
   /**
-   * The MCP clients (`mcp_servers`): applied at boot (before the bots start, never waited for)
-   * and on every reload (before the agents' tools are rebuilt), stopped at shutdown after the
-   * turns. Absent: `mcp_<id>` tools are left out.
+   * The MCP clients (`mcp_servers`): applied at boot (never waited for) and on every reload
+   * (before the agents' tools are rebuilt), stopped after the turns. Absent: no `mcp_<id>` tools.
    */
   readonly mcp?: McpFleetClients;
   /** Workspaces (`<data>/workspaces/<agent>`) and the shell environment of built-in tools. */
   readonly toolHost?: AgentToolHost;
-  /** More tool sources per agent (scheduler, memory, knowledge tools). */
-  readonly extraToolSources?: ExtraToolSources;
+  /** Features beside the fleet (memory and knowledge), built over its views and wired into turns. */
+  readonly services?: readonly FleetServiceFactory[];
 }
 
 const DEFAULT_POLL_TIMEOUT_MS = 30_000;
@@ -130,6 +122,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly tooling: AgentTooling;
   private readonly interactions: InteractionService;
   private readonly scheduling: Scheduling;
+  private readonly services: readonly FleetService[];
   private readonly routerCache: RouterDecisionCache;
   private readonly lookups: FleetLookups;
   /** Turns outside Matrix, for the OpenAI-compatible API and Quorum's MCP server. */
@@ -138,11 +131,7 @@ export class MultiAgentOrchestrator implements HealthSource {
   private readonly grantRooms: GrantRoomMembership;
   /** Whose words reach prompts: the dispatcher's authorization, applied to history. */
   private readonly trust: SenderTrust;
-  /**
-   * The fleet's lifetime: ends background work (retention, expiry sweeps, skills, team state
-   * extraction, router calls) and is the parent of every turn's signal. Aborted at `stop`,
-   * which the root signal given to `start` triggers.
-   */
+  /** Parent of every turn's and background task's signal; aborted at `stop`. */
   private readonly lifetime = new AbortController();
   private isStopping = false;
   /** The shutdown in progress (every `stop` call waits for the same one). */
@@ -185,6 +174,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       includeUntrusted: () => this.config.quorum.include_untrusted_history,
     });
     this.interactions = this.createInteractions(responders, configAccess);
+    this.services = (deps.services ?? []).map((create) => create(this.serviceHost()));
     this.scheduling = this.createScheduling(responders);
     this.tooling = this.createTooling(responders, configAccess);
     const prepare = this.turnPreparation();
@@ -226,6 +216,10 @@ export class MultiAgentOrchestrator implements HealthSource {
     // Required MCP servers start now, in the background (their agents wait for them, nothing
     // else does); the others once the bots are up, so their spawns never slow the boot.
     await this.deps.mcp?.apply(requiredServerConfigs(this.config.mcp_servers));
+    for (const service of this.services) {
+      await service.apply(this.config);
+      service.start(lifetime);
+    }
     const fleet = await this.resolveFleet(this.config, 1, lifetime);
     this.fleet = fleet;
     this.log.info('starting the fleet', {
@@ -282,6 +276,7 @@ export class MultiAgentOrchestrator implements HealthSource {
     await Promise.all(bots.map((bot) => bot.close(remaining)));
     // No turn calls a tool any more: stdio children are gone when this resolves.
     await this.deps.mcp?.stop();
+    await Promise.all(this.services.map((service) => service.stop()));
     this.lifetime.abort(new AbortReason('shutdown', 'Quorum is shutting down'));
     await this.deps.skills?.stop();
     this.log.info('fleet stopped', {
@@ -302,6 +297,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       try {
         // Servers first: agents rebuilt by this reload find the new catalogues at once.
         await this.deps.mcp?.apply(config.mcp_servers);
+        for (const service of this.services) await service.apply(config);
         const outcome = await applyReload(config, this.reloadTarget());
         this.deps.metrics.configReloads.inc({
           outcome: outcome.plan.hasChanges ? 'applied' : 'unchanged',
@@ -323,6 +319,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       syncModeOf: (name) => this.coverage.syncModeOf(name),
       isUp: this.isBooted && !this.isStopping,
       mcpServers: this.deps.mcp?.snapshot(),
+      services: this.services.map((service) => service.readiness()),
     });
   }
 
@@ -393,7 +390,7 @@ export class MultiAgentOrchestrator implements HealthSource {
       host: this.deps.toolHost,
       extraSources: (agent, channel, tools) => [
         ...(channel === 'room' ? this.scheduling.toolSources(tools) : []),
-        ...(this.deps.extraToolSources?.(agent, channel, tools) ?? []),
+        ...this.services.flatMap((service) => service.toolSources(agent, channel, tools)),
       ],
       clock: this.deps.clock,
       log: this.log,
@@ -414,7 +411,10 @@ export class MultiAgentOrchestrator implements HealthSource {
         aliasOf: (roomId) => this.registry.aliasOf(roomId),
       }),
       handoffs: new HandoffLedger(store.threadSettings),
-      context: [teamStateContext(store.teamState)],
+      context: [
+        teamStateContext(store.teamState),
+        ...this.services.flatMap((service) => service.context),
+      ],
       usage: store.usage,
       maxPromptBytes: () => this.config.quorum.limits.max_prompt_bytes,
       historyLimitOf: (turn) => this.scheduling.historyLimitOf(turn),
@@ -444,7 +444,6 @@ export class MultiAgentOrchestrator implements HealthSource {
     });
   }
 
-  /** Turns outside Matrix (OpenAI-compatible API, Quorum's MCP server). */
   private createDetachedTurns(prepare: PrepareTurnDeps): DetachedTurns {
     const { store, clock, log, metrics } = this.deps;
     const limits = () => this.config.quorum.limits;
@@ -498,14 +497,16 @@ export class MultiAgentOrchestrator implements HealthSource {
       metrics,
       signal: this.lifetime.signal,
     });
-    return new TurnLauncher({ coordinator: this.coordinator, agents, teams, log });
+    const onEnded = (turn: TurnRecord): void => {
+      for (const service of this.services) service.turnEnded(turn);
+    };
+    return new TurnLauncher({ coordinator: this.coordinator, agents, teams, onEnded, log });
   }
 
   private createCommands(responders: Responders, configAccess: ConfigAccessSource): CommandRouter {
     const { store } = this.deps;
-    const basic = [helpCommand(() => commands), agentsCommand, modelCommand, usageCommand];
-    const commands: CommandRouter = new CommandRouter(
-      [...basic, configCommand, ...this.scheduling.commands()],
+    return fleetCommandRouter(
+      [...this.scheduling.commands(), ...this.services.flatMap((service) => service.commands)],
       createCommandContext({
         responders,
         catalog: () => this.catalog,
@@ -518,7 +519,6 @@ export class MultiAgentOrchestrator implements HealthSource {
         configAccess,
       }),
     );
-    return commands;
   }
 
   private createExecutor(
@@ -555,15 +555,7 @@ export class MultiAgentOrchestrator implements HealthSource {
           commands.handle({ ...decision, name: canonicalCommandName(decision.name), roomId }),
       },
       admission: new TurnAdmission({
-        limits: () => {
-          const limits = this.config.quorum.limits;
-          return {
-            turnsPerUser: limits.turns_per_user,
-            turnsPerRoom: limits.turns_per_room,
-            queuedPerRoom: limits.queued_turns_per_room,
-            requestsPerMinute: limits.messages_per_minute_per_user,
-          };
-        },
+        limits: () => turnLimitsOf(this.config.quorum.limits),
         now: () => clock.now(),
         metrics,
       }),
@@ -583,6 +575,20 @@ export class MultiAgentOrchestrator implements HealthSource {
       powerLevelOf: async (roomId, userId) =>
         this.bots.get(ROUTER_NAME)?.client?.getUserPowerLevel(asRoomId(roomId), asUserId(userId)),
     });
+  }
+
+  /** The fleet's views a service is built over. */
+  private serviceHost(): FleetServiceHost {
+    return {
+      journal: this.deps.store.journal,
+      config: () => this.config,
+      isTrusted: (roomId, agent, sender) => this.trust.isTrusted(roomId, agent, sender),
+      isEntityUser: (userId) => this.fleet?.isEntityUser(userId) ?? false,
+      joinedMembers: async (roomId) => {
+        const [entity = ''] = this.registry.joinedEntities(roomId);
+        return this.bots.get(entity)?.client?.getJoinedMembers(asRoomId(roomId));
+      },
+    };
   }
 
   private createCoverage(): RouterSyncCoverage {

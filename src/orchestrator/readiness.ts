@@ -1,4 +1,9 @@
-import type { EntityHealth, McpServerHealth, ReadinessReport } from '../shared/index.js';
+import type {
+  EntityHealth,
+  McpServerHealth,
+  ReadinessReport,
+  ServiceHealth,
+} from '../shared/index.js';
 import type { EntityBot } from './entity-bot.js';
 import type { Fleet } from './fleet.js';
 
@@ -11,6 +16,8 @@ export interface ReadinessInput {
   readonly isUp: boolean;
   /** The MCP servers' states by id; absent without MCP clients. They never affect `ready`. */
   readonly mcpServers?: Readonly<Record<string, McpServerHealth>> | undefined;
+  /** What the fleet services report (knowledge bases, the embedder). */
+  readonly services?: readonly ServiceHealth[];
 }
 
 /**
@@ -48,6 +55,7 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
     config_generation: fleet?.generation ?? 0,
     entities,
     ...(input.mcpServers === undefined ? {} : { mcp_servers: input.mcpServers }),
+    ...(input.services ?? []).reduce<ServiceHealth>((all, one) => ({ ...all, ...one }), {}),
   };
 }
 

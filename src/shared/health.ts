@@ -38,7 +38,14 @@ export interface ReadinessReport {
   readonly entities: readonly EntityHealth[];
   /** The configured MCP servers by id (absent where the daemon runs no MCP clients). */
   readonly mcp_servers?: Readonly<Record<string, McpServerHealth>>;
+  /** Knowledge bases by id: files, chunks, state (absent without any). */
+  readonly knowledge?: Readonly<Record<string, unknown>>;
+  /** The embedder behind memory and knowledge search: `ok`, `unavailable` or `down`. */
+  readonly embedder?: unknown;
 }
+
+/** What a fleet service adds to `/api/ready`. */
+export type ServiceHealth = Pick<ReadinessReport, 'knowledge' | 'embedder'>;
 
 /** Implemented by the orchestrator; the HTTP layer depends only on this interface. */
 export interface HealthSource {

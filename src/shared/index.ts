@@ -16,7 +16,13 @@ export type { TaskFailureCounter } from './task.js';
 export { EVENT_LOOP_SAMPLE_MS, startEventLoopMonitor } from './event-loop-monitor.js';
 export { MetricsRegistry, QuorumMetrics } from './metrics.js';
 export type { Counter, Gauge, Histogram, Labels } from './metrics.js';
-export type { EntityHealth, HealthSource, McpServerHealth, ReadinessReport } from './health.js';
+export type {
+  EntityHealth,
+  HealthSource,
+  McpServerHealth,
+  ReadinessReport,
+  ServiceHealth,
+} from './health.js';
 export { Supervisor } from './supervisor.js';
 export type {
   StartGate,

@@ -12,6 +12,8 @@ export interface TurnLauncherDeps {
   readonly coordinator: TurnCoordinator;
   readonly agents: AgentTurnRunner;
   readonly teams: TeamTurnRunner;
+  /** Called once after every started turn has ended, however it ended (memory extraction). */
+  readonly onEnded?: (turn: TurnRecord) => void;
   readonly log: Logger;
 }
 
@@ -58,6 +60,7 @@ export class TurnLauncher {
           });
       } finally {
         options.onFinished?.();
+        this.deps.onEnded?.(turn);
       }
     });
   }

@@ -75,6 +75,8 @@ class MemoryAndKnowledge implements FleetService {
   private readonly backfill = new AbortController();
   private settingsCache: { config: QuorumConfig; settings: MemorySettings } | undefined;
   private modelCache: { config: QuorumConfig; model: ChatModel | undefined } | undefined;
+  private embedderAtBoot: string | undefined;
+  private embedderWarned: string | undefined;
 
   constructor(
     private readonly deps: MemoryAndKnowledgeDeps,
@@ -135,6 +137,7 @@ class MemoryAndKnowledge implements FleetService {
   }
 
   async apply(config: QuorumConfig): Promise<void> {
+    this.warnOnEmbedderChange(config);
     await this.knowledge.apply(config.knowledge_bases);
   }
 
@@ -260,6 +263,17 @@ class MemoryAndKnowledge implements FleetService {
     if (Object.hasOwn(config.agents, responder)) return responder;
     const team = config.teams[responder];
     return team === undefined ? undefined : teamOwner(team.agents);
+  }
+
+  /** The embedder is built once, at boot: a changed `memory.embedder` applies after a restart. */
+  private warnOnEmbedderChange(config: QuorumConfig): void {
+    const embedder = JSON.stringify(config.memory.embedder);
+    this.embedderAtBoot ??= embedder;
+    if (embedder === this.embedderAtBoot || embedder === this.embedderWarned) return;
+    this.embedderWarned = embedder;
+    this.deps.log.warn(
+      'memory.embedder changed: restart Quorum to use the new embedder (memory and knowledge search keep the current one until then)',
+    );
   }
 
   private settings(): MemorySettings {

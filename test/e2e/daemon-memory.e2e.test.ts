@@ -23,6 +23,21 @@ import {
   type RecordedLlmRequest,
 } from '../support/scripted-llm-server.js';
 
+/** Polls `read` until it returns a value. */
+async function eventually<T>(
+  read: () => T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 interface KnowledgeState {
   readonly files?: number;
   readonly chunks?: number;
@@ -219,7 +234,10 @@ describeE2e('daemon: memory and knowledge bases on a real homeserver', () => {
 
     expect((await daemon?.terminate())?.code).toBe(0);
     if (dataDir === undefined) throw new Error('no data dir');
-    writeFileSync(join(dataDir, 'knowledge.db'), 'this is not a SQLite database at all '.repeat(200));
+    writeFileSync(
+      join(dataDir, 'knowledge.db'),
+      'this is not a SQLite database at all '.repeat(200),
+    );
     await startDaemon();
     await waitForKnowledge((s) => s.files === 1 && s.state === 'ready', 'the rebuilt index');
     expect(daemon?.output.join('')).toMatch(/knowledge index was unusable/u);
@@ -227,4 +245,38 @@ describeE2e('daemon: memory and knowledge bases on a real homeserver', () => {
     expect(rebuilt.system).toContain('KB-CANARY-9');
     expect(rebuilt.system).toContain('MEMO-CANARY-88');
   }, 120_000);
+
+  it('extracts a fact from a quiet conversation once memory.llm is set by a live reload', async () => {
+    const before = (await daemon?.readiness())?.config_generation ?? 0;
+    daemon?.writeConfig(
+      config.replace(
+        'knowledge_bases:\n  docs:',
+        `memory:
+  llm:
+    provider: openai
+    config: {model: extract-e2e, base_url: ${JSON.stringify(llm.openAiBaseUrl)}}
+  extraction: {idle_seconds: 10}
+knowledge_bases:
+  docs:`,
+      ),
+    );
+    await daemon?.waitUntil((r) => r.config_generation > before, 20_000, 'the reload');
+    llm.when(
+      { model: 'extract-e2e' },
+      llmReply.json({ memories: ['Alice is allergic to EXTRACT-CANARY-5 nuts'] }),
+    );
+    await ask(alice, 'I am allergic to nuts, what can I eat at the party?');
+    // Extracted once the thread has been quiet for idle_seconds (10 s), by the memory.llm model.
+    const extraction = await eventually(
+      () => llm.requests.find((r) => r.model === 'extract-e2e'),
+      40_000,
+      'the extraction request',
+    );
+    expect(JSON.stringify(extraction.messages)).toContain('allergic to nuts');
+    await daemon?.waitForOutput(/memories extracted/u, 10_000);
+    const later = await ask(alice, 'am I allergic to anything? (new thread)');
+    expect(later.system).toContain('EXTRACT-CANARY-5');
+    const other = await ask(bob, 'am I allergic to anything? (bob)');
+    expect(other.system ?? '').not.toContain('EXTRACT-CANARY-5');
+  }, 90_000);
 });

@@ -28,7 +28,7 @@ import {
   type ServiceHealth,
 } from '../shared/index.js';
 import type { KnowledgeIndexStore, MemoryStore, TurnRecord } from '../storage/index.js';
-import { staticToolSource, type ToolSource } from '../tools/index.js';
+import { staticToolSource, type Tool, type ToolSource } from '../tools/index.js';
 import { journalConversations } from './conversation-source.js';
 import type { FleetService, FleetServiceFactory, FleetServiceHost } from './fleet-service.js';
 
@@ -164,17 +164,10 @@ class MemoryAndKnowledge implements FleetService {
     toolNames: readonly string[],
   ): readonly ToolSource[] => {
     const sources: ToolSource[] = [];
-    // Memories belong to a person: only a turn in a room has one.
-    if (
-      channel === 'room' &&
-      toolNames.includes(MEMORY_TOOLKIT) &&
-      this.settings().isEnabledFor(agent)
-    ) {
+    if (toolNames.includes(MEMORY_TOOLKIT) && this.settings().isEnabledFor(agent)) {
+      const tools = createMemoryTools(this.memory, () => this.settings());
       sources.push(
-        staticToolSource(
-          MEMORY_TOOLKIT,
-          createMemoryTools(this.memory, () => this.settings()),
-        ),
+        staticToolSource(MEMORY_TOOLKIT, channel === 'room' ? tools : tools.map(apiCallerTool)),
       );
     }
     const bases = this.host.config().agents[agent]?.knowledge_bases ?? [];
@@ -207,17 +200,15 @@ class MemoryAndKnowledge implements FleetService {
     return {
       name: 'memory',
       sectionsFor: async (request, { signal }) => {
-        // Turns outside Matrix have no person whose memories they could read.
-        if (!request.roomId.startsWith('!')) return [];
-        const team = this.teamOf(request.entity);
+        const where = isMatrixRoom(request.roomId) ? request : apiCaller(request);
         const sections = await this.memory.sectionsFor(
           {
             agentName: request.entity,
-            requester: request.requester,
-            roomId: request.roomId,
+            requester: where.requester,
+            roomId: where.roomId,
             threadRoot: request.threadRoot,
             text: request.text,
-            team,
+            team: this.teamOf(request.entity),
           },
           { signal },
         );
@@ -307,6 +298,27 @@ class MemoryAndKnowledge implements FleetService {
       stream: (request, options) => current().stream(request, options),
     };
   }
+}
+
+function isMatrixRoom(roomId: string): boolean {
+  return roomId.startsWith('!');
+}
+
+/**
+ * Who a turn outside Matrix (the OpenAI-compatible API, Quorum's MCP server) remembers
+ * things for: its caller (one API key), in a room of its own, so callers never share
+ * memories, room memories included (MindRoom shares one agent-wide memory over its API).
+ */
+function apiCaller<T extends { readonly requester: string; readonly roomId: string }>(
+  where: T,
+): T {
+  const requester = `api:${where.requester}`;
+  return { ...where, requester, roomId: `${where.roomId}:${requester}` };
+}
+
+/** A memory tool for turns outside Matrix: its calls act for the API caller (see `apiCaller`). */
+function apiCallerTool(tool: Tool): Tool {
+  return { ...tool, run: (args, context) => tool.run(args, apiCaller(context)) };
 }
 
 function promptSection(section: ContextSection): PromptSection {

@@ -38,6 +38,9 @@ async function eventually<T>(
   }
 }
 
+/** Two callers of the OpenAI-compatible API. */
+const API_KEYS = ['sk-quorum-api-one-0000000000', 'sk-quorum-api-two-0000000000'] as const;
+
 interface KnowledgeState {
   readonly files?: number;
   readonly chunks?: number;
@@ -63,7 +66,11 @@ describeE2e('daemon: memory and knowledge bases on a real homeserver', () => {
     daemon = await DaemonProcess.start({
       homeserver,
       configYaml: config,
-      env: { OPENAI_BASE_URL: llm.openAiBaseUrl, OPENAI_API_KEY: 'sk-e2e-not-a-real-key-000000' },
+      env: {
+        OPENAI_BASE_URL: llm.openAiBaseUrl,
+        OPENAI_API_KEY: 'sk-e2e-not-a-real-key-000000',
+        OPENAI_COMPAT_API_KEYS: API_KEYS.join(','),
+      },
       ...(dataDir === undefined ? {} : { dataDir }),
     });
     dataDir = daemon.dataDir;
@@ -279,4 +286,35 @@ knowledge_bases:
     const other = await ask(bob, 'am I allergic to anything? (bob)');
     expect(other.system ?? '').not.toContain('EXTRACT-CANARY-5');
   }, 90_000);
+
+  it('keeps memories per API key over the OpenAI-compatible API, apart from Matrix people', async () => {
+    const complete = async (key: string, content: string): Promise<RecordedLlmRequest> => {
+      const response = await fetch(`http://127.0.0.1:${daemon?.apiPort}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'calc', messages: [{ role: 'user', content }] }),
+      });
+      expect(response.status).toBe(200);
+      const request = llm.requests.findLast(
+        (r) => r.api !== 'embeddings' && JSON.stringify(r.messages).includes(content),
+      );
+      if (request === undefined) throw new Error(`calc's model never saw: ${content}`);
+      return request;
+    };
+    const remember = 'remember my project codename over the API';
+    llm.when(
+      { lastUserMessageIncludes: remember, when: (r) => !hasToolResult(r) },
+      llmReply.toolCalls([
+        { name: 'add_memory', arguments: { content: 'The project codename is API-CANARY-3' } },
+      ]),
+    );
+    await complete(API_KEYS[0], remember);
+    expect(
+      (await complete(API_KEYS[0], 'what is my project codename? (key one)')).system,
+    ).toContain('API-CANARY-3');
+    const otherKey = await complete(API_KEYS[1], 'what is my project codename? (key two)');
+    expect(otherKey.system ?? '').not.toContain('API-CANARY-3');
+    const person = await ask(alice, 'what is my project codename? (alice)');
+    expect(person.system ?? '').not.toContain('API-CANARY-3');
+  });
 });

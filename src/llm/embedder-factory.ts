@@ -4,6 +4,7 @@ import type { Embedder } from './embedder.js';
 import { OpenAiEmbedder } from './embedder.js';
 import type { ModelConfig } from './model-config.js';
 import { PLACEHOLDER_API_KEY } from './model-registry.js';
+import { apiUrlForHost, nonEmpty, stripSlash } from './endpoint-text.js';
 
 /** `memory.embedder` as plain data (the config layer passes its parsed value). */
 export interface EmbedderSettings {
@@ -156,18 +157,4 @@ export function memoryLlmModelConfig(settings: MemoryLlmSettings): ModelConfig {
     ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
     extra_kwargs: extra,
   };
-}
-
-function apiUrlForHost(host: string): string {
-  const withScheme = /^https?:\/\//i.test(host) ? host : `http://${host}`;
-  const root = stripSlash(withScheme);
-  return root.endsWith('/v1') ? root : `${root}/v1`;
-}
-
-function stripSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

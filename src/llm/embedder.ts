@@ -4,14 +4,10 @@
  */
 import OpenAI from 'openai';
 import type { Clock, Logger } from '../shared/index.js';
-import {
-  exponentialBackoffMs,
-  isAbortError,
-  silentLogger,
-  startDeadline,
-} from '../shared/index.js';
+import { exponentialBackoffMs, isAbortError, startDeadline } from '../shared/index.js';
 import { ModelError } from './errors.js';
-import { abortReasonOf, mapSdkError, sdkLoggerFor } from './sdk-support.js';
+import { openAiClient } from './openai-client.js';
+import { abortReasonOf, mapSdkError } from './sdk-support.js';
 import type { SdkErrorClasses } from './sdk-support.js';
 
 /** Per-call options of {@link Embedder.embed}. */
@@ -76,18 +72,12 @@ export class OpenAiEmbedder implements Embedder {
 
   constructor(private readonly options: OpenAiEmbedderOptions) {
     this.identity = `openai-compatible:${options.baseUrl}:${options.model}:${options.dimensions ?? 'native'}`;
-    this.client = new OpenAI({
+    this.client = openAiClient({
       apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      adminAPIKey: null,
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      maxRetries: 0,
-      timeout: options.timeoutMs ?? 30_000,
-      logLevel: 'warn',
-      logger: sdkLoggerFor(options.log ?? silentLogger),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      log: options.log,
+      fetch: options.fetch,
     });
   }
 

@@ -16,6 +16,7 @@ import { ResilientChatModel } from './resilient-chat-model.js';
 import { ScrubbingChatModel } from './scrubbing-chat-model.js';
 import type { NamedChatModel, RetryPolicy } from './resilient-chat-model.js';
 import { UnavailableChatModel } from './unavailable-chat-model.js';
+import { apiUrlForHost, nonEmpty, stripSlash } from './endpoint-text.js';
 
 /** Sent to servers that need no key; the SDKs refuse to start without one. */
 export const PLACEHOLDER_API_KEY = 'sk-no-key-required';
@@ -274,21 +275,6 @@ function extraBodyOf(extra: Readonly<Record<string, unknown>>): Record<string, u
     Object.assign(body, escape);
   }
   return body;
-}
-
-/** `localhost:11434` or `http://h:11434/` → `http://h:11434/v1`. */
-function apiUrlForHost(host: string): string {
-  const withScheme = /^https?:\/\//i.test(host) ? host : `http://${host}`;
-  const root = stripSlash(withScheme);
-  return root.endsWith('/v1') ? root : `${root}/v1`;
-}
-
-function stripSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -1,7 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Logger } from '../shared/index.js';
-import { silentLogger } from '../shared/index.js';
 import { PerCallSignalModel } from './per-call-signal-model.js';
 import type {
   ChatRequest,
@@ -14,7 +13,8 @@ import type {
 import { ModelError } from './errors.js';
 import { fromOpenAiFinishReason, toOpenAiBody } from './openai-messages.js';
 import type { OpenAiBodySettings } from './openai-messages.js';
-import { abortReasonOf, mapSdkError, sdkLoggerFor } from './sdk-support.js';
+import { openAiClient } from './openai-client.js';
+import { abortReasonOf, mapSdkError } from './sdk-support.js';
 import type { SdkErrorClasses } from './sdk-support.js';
 import { toolCallFromJson } from './tool-arguments.js';
 
@@ -73,21 +73,13 @@ export class OpenAiChatModel extends PerCallSignalModel {
       maxTokensParam: options.maxTokensParam ?? 'max_tokens',
       extraBody: options.extraBody ?? {},
     };
-    // Every credential-like option is passed explicitly (null when unused) so the SDK
-    // does not fall back to OPENAI_* environment variables.
-    this.client = new OpenAI({
+    this.client = openAiClient({
       apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      adminAPIKey: null,
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      maxRetries: 0,
-      timeout: options.timeoutMs ?? 600_000,
-      logLevel: 'warn',
-      logger: sdkLoggerFor(options.log ?? silentLogger),
-      ...(options.defaultHeaders === undefined ? {} : { defaultHeaders: options.defaultHeaders }),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs ?? 600_000,
+      log: options.log,
+      defaultHeaders: options.defaultHeaders,
+      fetch: options.fetch,
     });
   }
 

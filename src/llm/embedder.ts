@@ -2,13 +2,12 @@
  * Embeddings: the `Embedder` contract memory and knowledge search use, and the
  * OpenAI-compatible adapter (OpenAI, Ollama's `/v1/embeddings`, vLLM, LM Studio, ...).
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Clock, Logger } from '../shared/index.js';
 import { exponentialBackoffMs, isAbortError, startDeadline } from '../shared/index.js';
 import { ModelError } from './errors.js';
-import { openAiClient } from './openai-client.js';
+import { OPENAI_ERRORS, openAiClient } from './openai-client.js';
 import { abortReasonOf, mapSdkError } from './sdk-support.js';
-import type { SdkErrorClasses } from './sdk-support.js';
 
 /** Per-call options of {@link Embedder.embed}. */
 export interface EmbedOptions {
@@ -52,13 +51,6 @@ export interface OpenAiEmbedderOptions {
   /** Replaces global fetch (tests, proxies). */
   readonly fetch?: typeof fetch;
 }
-
-const OPENAI_ERRORS: SdkErrorClasses = {
-  apiError: OpenAI.APIError,
-  userAbortError: OpenAI.APIUserAbortError,
-  connectionError: OpenAI.APIConnectionError,
-  connectionTimeoutError: OpenAI.APIConnectionTimeoutError,
-};
 
 /**
  * An {@link Embedder} over the openai SDK's embeddings API. Splits the input into batches

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Logger } from '../shared/index.js';
 import { PerCallSignalModel } from './per-call-signal-model.js';
@@ -13,9 +13,8 @@ import type {
 import { ModelError } from './errors.js';
 import { fromOpenAiFinishReason, toOpenAiBody } from './openai-messages.js';
 import type { OpenAiBodySettings } from './openai-messages.js';
-import { openAiClient } from './openai-client.js';
+import { OPENAI_ERRORS, openAiClient } from './openai-client.js';
 import { abortReasonOf, mapSdkError } from './sdk-support.js';
-import type { SdkErrorClasses } from './sdk-support.js';
 import { toolCallFromJson } from './tool-arguments.js';
 
 /** Where and how to reach an OpenAI-compatible chat-completions endpoint. */
@@ -42,13 +41,6 @@ export interface OpenAiChatModelOptions {
   /** Replaces global fetch (tests, proxies). */
   readonly fetch?: typeof fetch;
 }
-
-const OPENAI_ERRORS: SdkErrorClasses = {
-  apiError: OpenAI.APIError,
-  userAbortError: OpenAI.APIUserAbortError,
-  connectionError: OpenAI.APIConnectionError,
-  connectionTimeoutError: OpenAI.APIConnectionTimeoutError,
-};
 
 /**
  * A {@link ChatModel} over the openai SDK's chat completions, for OpenAI itself and every

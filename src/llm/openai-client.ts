@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { silentLogger, type Logger } from '../shared/index.js';
-import { sdkLoggerFor } from './sdk-support.js';
+import { sdkLoggerFor, type SdkErrorClasses } from './sdk-support.js';
 
 /**
  * An OpenAI SDK client for one endpoint. Every credential-like option is passed explicitly
@@ -30,3 +30,11 @@ export function openAiClient(options: {
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
 }
+
+/** The OpenAI SDK's error classes, for `mapSdkError`. */
+export const OPENAI_ERRORS: SdkErrorClasses = {
+  apiError: OpenAI.APIError,
+  userAbortError: OpenAI.APIUserAbortError,
+  connectionError: OpenAI.APIConnectionError,
+  connectionTimeoutError: OpenAI.APIConnectionTimeoutError,
+};

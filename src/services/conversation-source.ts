@@ -15,19 +15,25 @@ export function journalConversations(options: {
   readonly isTrusted: (roomId: string, sender: string) => boolean;
 }): ConversationSource {
   const { journal } = options;
+  const read = (where: { roomId: string; threadRoot: string }, limit: number) => {
+    const messages: ConversationMessage[] = [];
+    for (const entry of journal.thread(where.roomId, where.threadRoot, SCANNED_MESSAGES)) {
+      if (entry.type !== 'm.room.message' || entry.relType === 'm.replace') continue;
+      if (isRedacted(entry)) continue;
+      const isAgent = options.isEntityUser(entry.sender);
+      if (!isAgent && !options.isTrusted(where.roomId, entry.sender)) continue;
+      const text = latestText(entry, journal.related(entry.eventId, 'm.replace')).trim();
+      if (text !== '') messages.push({ sender: entry.sender, isAgent, text });
+    }
+    // `slice(-0)` would be everything.
+    return limit > 0 ? messages.slice(-limit) : [];
+  };
   return {
-    recentMessages: (where, { limit, signal }) => {
-      signal.throwIfAborted();
-      const messages: ConversationMessage[] = [];
-      for (const entry of journal.thread(where.roomId, where.threadRoot, SCANNED_MESSAGES)) {
-        if (entry.type !== 'm.room.message' || entry.relType === 'm.replace') continue;
-        if (isRedacted(entry)) continue;
-        const isAgent = options.isEntityUser(entry.sender);
-        if (!isAgent && !options.isTrusted(where.roomId, entry.sender)) continue;
-        const text = latestText(entry, journal.related(entry.eventId, 'm.replace')).trim();
-        if (text !== '') messages.push({ sender: entry.sender, isAgent, text });
-      }
-      return Promise.resolve(messages.slice(-Math.max(0, limit)));
-    },
+    // In a promise, so an aborted signal rejects rather than throwing at the caller.
+    recentMessages: (where, { limit, signal }) =>
+      new Promise((resolve) => {
+        signal.throwIfAborted();
+        resolve(read(where, limit));
+      }),
   };
 }

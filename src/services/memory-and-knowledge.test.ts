@@ -148,16 +148,17 @@ async function runTool(
   name: string,
   args: Record<string, unknown>,
   requester: string,
+  channel: 'room' | 'detached' = 'room',
 ): Promise<string> {
   const tool = h.service
-    .toolSources(agent, 'room', [MEMORY_TOOLKIT])
+    .toolSources(agent, channel, [MEMORY_TOOLKIT])
     .flatMap((source) => source.tools())
     .find((candidate: Tool) => candidate.name === name);
   if (tool === undefined) throw new Error(`${agent} has no ${name}`);
   const context: ToolContext = {
     agentName: agent,
     requester,
-    roomId: ROOM,
+    roomId: channel === 'room' ? ROOM : DETACHED_ROOM,
     threadRoot: '$t1',
     sourceEventId: '$e1',
     signal,
@@ -217,10 +218,10 @@ async function advanceUntil(h: Harness, check: () => void): Promise<void> {
 }
 
 describe('memoryAndKnowledgeService: tools', () => {
-  it('offers the memory tools only in rooms, to agents that list them and keep memories', async () => {
+  it('offers the memory tools to agents that list them and keep memories, in rooms and detached', async () => {
     const h = await harness(configOf({ docs: true }));
     expect(toolNames(h, 'helper', 'room', [MEMORY_TOOLKIT])).toEqual([...MEMORY_TOOL_NAMES]);
-    expect(toolNames(h, 'helper', 'detached', [MEMORY_TOOLKIT])).toEqual([]);
+    expect(toolNames(h, 'helper', 'detached', [MEMORY_TOOLKIT])).toEqual([...MEMORY_TOOL_NAMES]);
     expect(toolNames(h, 'helper', 'room', ['calculator'])).toEqual([]);
     expect(toolNames(h, 'forgetful', 'room', [MEMORY_TOOLKIT])).toEqual([]);
     expect(toolNames(h, 'plain', 'room')).toEqual([]);
@@ -246,9 +247,35 @@ describe('memoryAndKnowledgeService: recall', () => {
     expect(forAlice).toHaveLength(1);
     expect(forAlice[0]?.body).toContain('Alice is vegetarian');
     expect(await sections(h, 'memory', { requester: BOB })).toEqual([]);
+    // Outside Matrix the caller is a person of its own: Alice's Matrix memories stay out.
     expect(await sections(h, 'memory', { roomId: DETACHED_ROOM })).toEqual([]);
     // A team turn reads the team's own scope, not its members'.
     expect(await sections(h, 'memory', { entity: 'crew' })).toEqual([]);
+  });
+});
+
+describe('memoryAndKnowledgeService: API callers', () => {
+  it('keeps each API caller its own memories, apart from Matrix people and other callers', async () => {
+    const h = await harness(configOf());
+    await runTool(h, 'helper', 'add_memory', { content: 'Key one likes tea' }, 'key-1', 'detached');
+    const text = 'what tea should I order?';
+    const asKeyOne = await sections(h, 'memory', {
+      roomId: DETACHED_ROOM,
+      requester: 'key-1',
+      text,
+    });
+    expect(asKeyOne[0]?.body).toContain('Key one likes tea');
+    expect(
+      await sections(h, 'memory', { roomId: DETACHED_ROOM, requester: 'key-2', text }),
+    ).toEqual([]);
+    // The same name in a Matrix room is not the API caller.
+    expect(await sections(h, 'memory', { requester: 'key-1', text })).toEqual([]);
+    expect(await runTool(h, 'helper', 'list_memories', {}, 'key-1', 'detached')).toContain(
+      'Key one likes tea',
+    );
+    expect(await runTool(h, 'helper', 'list_memories', {}, 'key-2', 'detached')).not.toContain(
+      'tea',
+    );
   });
 });
 

@@ -309,9 +309,7 @@ function isMatrixRoom(roomId: string): boolean {
  * things for: its caller (one API key), in a room of its own, so callers never share
  * memories, room memories included (MindRoom shares one agent-wide memory over its API).
  */
-function apiCaller<T extends { readonly requester: string; readonly roomId: string }>(
-  where: T,
-): T {
+function apiCaller<T extends { readonly requester: string; readonly roomId: string }>(where: T): T {
   const requester = `api:${where.requester}`;
   return { ...where, requester, roomId: `${where.roomId}:${requester}` };
 }

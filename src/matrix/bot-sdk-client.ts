@@ -2,18 +2,21 @@
  * `BotClient` on matrix-bot-sdk's MatrixClient. The SDK provides the HTTP layer, the crypto
  * machine and a few endpoints; Quorum runs its own single `/sync` call (the SDK's loop stores
  * its token before handlers run) and builds every send itself, so that the transaction id is
- * ours and a resend is idempotent.
+ * ours and a resend is idempotent. This class owns the lifecycle, sync and sends; history
+ * reads (timeline-reader.ts), room operations (room-operations.ts), profile settings
+ * (profile-settings.ts), media (media-transfer.ts) and encryption (crypto-session.ts) are
+ * delegated.
  */
 import type { MatrixClient } from 'matrix-bot-sdk';
 import type { EventId, Logger, RoomAlias, RoomId, UserId } from '../shared/index.js';
-import { AbortReason, asEventId, asRoomId, asUserId, hasErrorCode } from '../shared/index.js';
-import { runAbortable } from './abortable-request.js';
+import { AbortReason } from '../shared/index.js';
+import { createClientRequest, eventIdOf, roomPath, type ClientRequest } from './client-request.js';
 import type { CryptoContext } from './crypto-context.js';
 import { CryptoSession } from './crypto-session.js';
 import type { DeviceCrypto } from './device-crypto.js';
-import { MatrixRequestError } from './errors.js';
-import { decryptAttachment, encryptAttachment } from './media-crypto.js';
+import { encryptAttachment } from './media-crypto.js';
 import type { MediaSource } from './media-crypto.js';
+import { MediaTransfer } from './media-transfer.js';
 import {
   buildEditContent,
   buildFileContent,
@@ -21,15 +24,12 @@ import {
   buildReactionContent,
 } from './message-content.js';
 import type { EventContent } from './message-content.js';
-import type { RoomStateReader } from './room-encryption-directory.js';
+import { ProfileSettings } from './profile-settings.js';
+import { RoomOperations } from './room-operations.js';
 import { createRoomStateReader } from './room-state-reader.js';
-import {
-  buildMessagesFilter,
-  buildSyncFilter,
-  eventsOf,
-  parseSyncResponse,
-  toRawEvent,
-} from './sync-response.js';
+import { parseSyncResponse } from './sync-response.js';
+import { SyncFilters } from './sync-filters.js';
+import { TimelineReader } from './timeline-reader.js';
 import type {
   BackfillOptions,
   BotClient,
@@ -45,10 +45,6 @@ import type {
 
 /** How much longer than the long-poll timeout the HTTP request may take before it times out. */
 export const SYNC_HTTP_MARGIN_MS = 15_000;
-/** HTTP timeout of every request but `/sync` (the SDK's default). */
-const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
-/** Thread pages requested from `/relations` (Synapse caps a page at 100). */
-const RELATIONS_PAGE_SIZE = 100;
 
 /** What a {@link BotSdkClient} is built from; `createBotSdkClient` assembles it from credentials. */
 export interface BotSdkClientDeps {
@@ -70,52 +66,60 @@ export interface BotSdkClientDeps {
  * reason. Build it with `createBotSdkClient`; the constructor is the seam tests use to inject a
  * fake crypto device. The owner calls `close()`.
  */
-/**
- * Spec "Push Rules": the server-default rule that matches every event with no actions;
- * enabling it silences the account.
- */
-const MASTER_PUSH_RULE_PATH = '/_matrix/client/v3/pushrules/global/override/.m.rule.master';
-
-/** The `m.room.encryption` content Quorum creates (spec: Megolm, the only room algorithm). */
-const MEGOLM_ENCRYPTION = { algorithm: 'm.megolm.v1.aes-sha2' };
-
 export class BotSdkClient implements BotClient {
   readonly userId: UserId;
   readonly deviceId: string;
   readonly isEncryptionEnabled: boolean;
   private readonly log: Logger;
   private readonly closing = new AbortController();
+  private readonly http: ClientRequest;
   private readonly crypto: CryptoSession;
-  /** Uploaded filters by the rooms they exclude (sorted, joined). */
-  private readonly filterIds = new Map<string, Promise<string>>();
+  private readonly filters: SyncFilters;
+  private readonly timeline: TimelineReader;
+  private readonly rooms: RoomOperations;
+  private readonly profile: ProfileSettings;
+  private readonly media: MediaTransfer;
 
+  /** @param client the SDK client; kept as a field, where a test spies on its `doRequest`. */
   constructor(
     private readonly client: MatrixClient,
-    private readonly deps: BotSdkClientDeps,
+    deps: BotSdkClientDeps,
   ) {
     this.userId = deps.userId;
     this.deviceId = deps.deviceId;
     this.isEncryptionEnabled = deps.crypto.backend !== undefined;
     this.log = deps.logger.child({ userId: deps.userId });
+    const http = createClientRequest(this.client, this.closing.signal);
+    this.http = http;
     this.crypto = new CryptoSession({
       context: deps.crypto,
       userId: deps.userId,
       deviceId: deps.deviceId,
       password: deps.password,
-      http: (method, path, body) => this.http(`${method} ${path}`, method, path, { body }),
-      rooms: this.roomStateReader(),
+      http: (method, path, body) => http(`${method} ${path}`, method, path, { body }),
+      // Room state reads for the shared encryption directory (see room-encryption-directory.ts).
+      rooms: createRoomStateReader((what, path, query) =>
+        http(what, 'GET', path, query === undefined ? {} : { query }),
+      ),
       log: this.log,
       closed: this.closing.signal,
       now: deps.now ?? Date.now,
       ...(deps.openDevice === undefined ? {} : { openDevice: deps.openDevice }),
     });
+    this.filters = new SyncFilters(http, deps.userId, deps.timelineLimit);
+    this.timeline = new TimelineReader(http, (roomId, events) =>
+      this.crypto.decryptAll(roomId, events),
+    );
+    this.rooms = new RoomOperations(http);
+    this.profile = new ProfileSettings(http, deps.userId);
+    this.media = new MediaTransfer(this.client, this.closing.signal);
   }
 
   // --- sync and history ---
 
   async sync(options: SyncOptions): Promise<SyncBatch> {
     await this.crypto.ensureReady(options.signal);
-    const filter = await this.ensureFilter(options.signal, options.excludeRooms ?? []);
+    const filter = await this.filters.ensure(options.signal, options.excludeRooms ?? []);
     const query: Record<string, unknown> = { filter, timeout: Math.max(0, options.timeoutMs) };
     if (options.since !== undefined) query['since'] = options.since;
     const raw = await this.http('GET /sync', 'GET', '/_matrix/client/v3/sync', {
@@ -131,68 +135,23 @@ export class BotSdkClient implements BotClient {
     return this.crypto.processSync(parsed);
   }
 
-  async backfill(
+  backfill(
     roomId: RoomId,
     options: BackfillOptions,
   ): Promise<{ events: readonly RawEvent[]; end: string | undefined }> {
-    const query: Record<string, unknown> = {
-      dir: 'b',
-      from: options.from,
-      limit: options.limit,
-      filter: JSON.stringify(buildMessagesFilter()),
-    };
-    if (options.to !== undefined) query['to'] = options.to;
-    const raw = await this.http('GET /messages', 'GET', `${roomPath(roomId)}/messages`, {
-      query,
-      signal: options.signal,
-    });
-    const body = asRecord(raw, 'GET /messages');
-    const events = await this.decryptAll(roomId, eventsOf(body, roomId, { dropped: 0 }, 'chunk'));
-    const end = typeof body['end'] === 'string' && events.length > 0 ? body['end'] : undefined;
-    return { events, end };
+    return this.timeline.backfill(roomId, options);
   }
 
-  async getEvent(roomId: RoomId, eventId: EventId): Promise<RawEvent> {
-    const path = `${roomPath(roomId)}/event/${encodeURIComponent(eventId)}`;
-    const raw = await this.http('GET /event', 'GET', path);
-    const event = toRawEvent(asRecord(raw, 'GET /event'), roomId);
-    if (event === undefined) {
-      throw new MatrixRequestError('invalid_response', 'GET /event answered a malformed event');
-    }
-    const [decrypted] = await this.decryptAll(roomId, [event]);
-    return decrypted ?? event;
+  getEvent(roomId: RoomId, eventId: EventId): Promise<RawEvent> {
+    return this.timeline.getEvent(roomId, eventId);
   }
 
-  async getThread(
+  getThread(
     roomId: RoomId,
     rootId: EventId,
     options: { limit: number; signal?: AbortSignal },
   ): Promise<readonly RawEvent[]> {
-    const root = await this.getEvent(roomId, rootId);
-    const newestFirst: RawEvent[] = [];
-    let from: string | undefined;
-    while (newestFirst.length < options.limit) {
-      const query: Record<string, unknown> = {
-        dir: 'b',
-        limit: Math.min(RELATIONS_PAGE_SIZE, options.limit - newestFirst.length),
-      };
-      if (from !== undefined) query['from'] = from;
-      const path =
-        `/_matrix/client/v1/rooms/${encodeURIComponent(roomId)}/relations/` +
-        `${encodeURIComponent(rootId)}/m.thread`;
-      const raw = await this.http('GET /relations', 'GET', path, {
-        query,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
-      const body = asRecord(raw, 'GET /relations');
-      const page = eventsOf(body, roomId, { dropped: 0 }, 'chunk');
-      newestFirst.push(...page);
-      const next = body['next_batch'];
-      if (typeof next !== 'string' || page.length === 0) break;
-      from = next;
-    }
-    const replies = await this.decryptAll(roomId, newestFirst.slice(0, options.limit).reverse());
-    return [root, ...replies];
+    return this.timeline.getThread(roomId, rootId, options);
   }
 
   // --- sending ---
@@ -215,11 +174,15 @@ export class BotSdkClient implements BotClient {
     // Encrypted rooms get an encrypted upload: the homeserver never holds the clear bytes.
     if (await this.crypto.isRoomEncrypted(roomId)) {
       const sealed = encryptAttachment(file.bytes);
-      const url = await this.upload(sealed.ciphertext, 'application/octet-stream', file.filename);
+      const url = await this.media.upload(
+        sealed.ciphertext,
+        'application/octet-stream',
+        file.filename,
+      );
       const content = buildFileContent(file, { file: { ...sealed.fileContent(url) } });
       return this.sendEvent(roomId, 'm.room.message', content, options.txnId);
     }
-    const url = await this.upload(file.bytes, file.mimetype, file.filename);
+    const url = await this.media.upload(file.bytes, file.mimetype, file.filename);
     return this.sendEvent(roomId, 'm.room.message', buildFileContent(file, { url }), options.txnId);
   }
 
@@ -246,199 +209,67 @@ export class BotSdkClient implements BotClient {
     await this.http('PUT /typing', 'PUT', path, { body });
   }
 
-  // --- rooms ---
-  // Raw calls rather than the SDK's helpers, which start with a hidden whoami request.
+  // --- rooms (room-operations.ts) ---
 
-  async joinRoom(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId> {
-    const path = `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}`;
-    const raw = await this.http('POST /join', 'POST', path, { body: {} });
-    return branded(asRecord(raw, 'POST /join')['room_id'], asRoomId, 'POST /join');
+  joinRoom(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId> {
+    return this.rooms.joinRoom(roomIdOrAlias);
   }
 
-  async leaveRoom(roomId: RoomId): Promise<void> {
-    await this.http('POST /leave', 'POST', `${roomPath(roomId)}/leave`, { body: {} });
+  leaveRoom(roomId: RoomId): Promise<void> {
+    return this.rooms.leaveRoom(roomId);
   }
 
-  async invite(roomId: RoomId, userId: UserId): Promise<void> {
-    await this.http('POST /invite', 'POST', `${roomPath(roomId)}/invite`, {
-      body: { user_id: userId },
-    });
+  invite(roomId: RoomId, userId: UserId): Promise<void> {
+    return this.rooms.invite(roomId, userId);
   }
 
-  async getJoinedRooms(): Promise<readonly RoomId[]> {
-    const raw = await this.http('GET /joined_rooms', 'GET', '/_matrix/client/v3/joined_rooms');
-    const rooms = asRecord(raw, 'GET /joined_rooms')['joined_rooms'];
-    if (!Array.isArray(rooms)) {
-      throw new MatrixRequestError('invalid_response', 'GET /joined_rooms answered no list');
-    }
-    return rooms.map((roomId: unknown) => branded(roomId, asRoomId, 'GET /joined_rooms'));
+  getJoinedRooms(): Promise<readonly RoomId[]> {
+    return this.rooms.getJoinedRooms();
   }
 
-  async getJoinedMembers(roomId: RoomId): Promise<readonly UserId[]> {
-    const raw = await this.http('GET /joined_members', 'GET', `${roomPath(roomId)}/joined_members`);
-    const joined = asRecord(asRecord(raw, 'GET /joined_members')['joined'], 'GET /joined_members');
-    return Object.keys(joined).map((userId) => branded(userId, asUserId, 'GET /joined_members'));
+  getJoinedMembers(roomId: RoomId): Promise<readonly UserId[]> {
+    return this.rooms.getJoinedMembers(roomId);
   }
 
-  async getUserPowerLevel(roomId: RoomId, userId: UserId): Promise<number> {
-    const raw = await this.http(
-      'GET power_levels',
-      'GET',
-      `${roomPath(roomId)}/state/m.room.power_levels/`,
-    );
-    const levels = asRecord(raw, 'GET power_levels');
-    const users = levels['users'];
-    const own =
-      typeof users === 'object' && users !== null
-        ? (users as Record<string, unknown>)[userId]
-        : undefined;
-    if (typeof own === 'number') return own;
-    const fallback = levels['users_default'];
-    return typeof fallback === 'number' ? fallback : 0;
+  getUserPowerLevel(roomId: RoomId, userId: UserId): Promise<number> {
+    return this.rooms.getUserPowerLevel(roomId, userId);
   }
 
-  async resolveAlias(alias: RoomAlias): Promise<RoomId | undefined> {
-    try {
-      const path = `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`;
-      const raw = await this.http('GET /directory/room', 'GET', path);
-      const roomId = asRecord(raw, 'GET /directory/room')['room_id'];
-      return branded(roomId, asRoomId, 'GET /directory/room');
-    } catch (error) {
-      if (hasErrorCode(error, 'not_found')) return undefined;
-      throw error;
-    }
+  resolveAlias(alias: RoomAlias): Promise<RoomId | undefined> {
+    return this.rooms.resolveAlias(alias);
   }
 
-  async createRoom(options: CreateRoomOptions): Promise<RoomId> {
-    const raw = await this.http('POST /createRoom', 'POST', '/_matrix/client/v3/createRoom', {
-      body: {
-        preset: options.isPublic === true ? 'public_chat' : 'private_chat',
-        room_alias_name: options.aliasLocalpart,
-        name: options.name,
-        ...(options.topic === undefined ? {} : { topic: options.topic }),
-        invite: [...options.invite],
-        initial_state: [
-          {
-            type: 'm.room.history_visibility',
-            state_key: '',
-            content: { history_visibility: 'shared' },
-          },
-          ...(options.isEncrypted === true
-            ? [{ type: 'm.room.encryption', state_key: '', content: MEGOLM_ENCRYPTION }]
-            : []),
-        ],
-      },
-    });
-    return branded(asRecord(raw, 'POST /createRoom')['room_id'], asRoomId, 'POST /createRoom');
+  createRoom(options: CreateRoomOptions): Promise<RoomId> {
+    return this.rooms.createRoom(options);
   }
 
-  async enableEncryption(roomId: RoomId): Promise<boolean> {
-    const current = await this.http(
-      'GET m.room.encryption',
-      'GET',
-      `${roomPath(roomId)}/state/m.room.encryption/`,
-    ).catch((error: unknown) => {
-      if (hasErrorCode(error, 'not_found')) return undefined;
-      throw error;
-    });
-    if (
-      current !== undefined &&
-      typeof asRecord(current, 'GET m.room.encryption')['algorithm'] === 'string'
-    ) {
-      return false;
-    }
-    await this.http(
-      'PUT m.room.encryption',
-      'PUT',
-      `${roomPath(roomId)}/state/m.room.encryption/`,
-      {
-        body: MEGOLM_ENCRYPTION,
-      },
-    );
-    return true;
+  enableEncryption(roomId: RoomId): Promise<boolean> {
+    return this.rooms.enableEncryption(roomId);
   }
 
-  // --- profile and lifecycle ---
+  // --- profile (profile-settings.ts), media and lifecycle ---
 
-  async setDisplayName(displayName: string): Promise<void> {
-    const path = `/_matrix/client/v3/profile/${encodeURIComponent(this.userId)}/displayname`;
-    await this.http('PUT /displayname', 'PUT', path, { body: { displayname: displayName } });
+  setDisplayName(displayName: string): Promise<void> {
+    return this.profile.setDisplayName(displayName);
   }
 
-  async getNotificationsEnabled(): Promise<boolean> {
-    const raw = await this.http('GET /pushrules', 'GET', `${MASTER_PUSH_RULE_PATH}/enabled`);
-    return asRecord(raw, 'GET /pushrules')['enabled'] !== true;
+  getNotificationsEnabled(): Promise<boolean> {
+    return this.profile.getNotificationsEnabled();
   }
 
-  async setNotificationsEnabled(enabled: boolean): Promise<void> {
-    await this.http('PUT /pushrules', 'PUT', `${MASTER_PUSH_RULE_PATH}/enabled`, {
-      body: { enabled: !enabled },
-    });
+  setNotificationsEnabled(enabled: boolean): Promise<void> {
+    return this.profile.setNotificationsEnabled(enabled);
   }
 
-  async getDisplayName(userId: UserId): Promise<string | undefined> {
-    try {
-      const path = `/_matrix/client/v3/profile/${encodeURIComponent(userId)}/displayname`;
-      const raw = await this.http('GET /displayname', 'GET', path);
-      const name = asRecord(raw, 'GET /displayname')['displayname'];
-      return typeof name === 'string' ? name : undefined;
-    } catch (error) {
-      if (hasErrorCode(error, 'not_found')) return undefined;
-      throw error;
-    }
+  getDisplayName(userId: UserId): Promise<string | undefined> {
+    return this.profile.getDisplayName(userId);
   }
 
-  async downloadMedia(
+  downloadMedia(
     source: string | MediaSource,
     options: { readonly maxBytes: number; readonly signal?: AbortSignal },
   ): Promise<DownloadedMedia> {
-    const mxcUrl = typeof source === 'string' ? source : source.mxcUrl;
-    const match = /^mxc:\/\/([^/]+)\/([^/?#]+)$/.exec(mxcUrl);
-    if (match === null) {
-      throw new MatrixRequestError('bad_request', `not an mxc:// URL: ${mxcUrl}`, {
-        httpStatus: 400,
-      });
-    }
-    const [, server = '', mediaId = ''] = match;
-    // Authenticated media (spec v1.11): Synapse refuses unauthenticated downloads of new media.
-    const path = `/_matrix/client/v1/media/download/${encodeURIComponent(server)}/${encodeURIComponent(mediaId)}`;
-    const response = (await runAbortable(
-      'GET /media/download',
-      () =>
-        this.client.doRequest(
-          'GET',
-          path,
-          null,
-          null,
-          DEFAULT_HTTP_TIMEOUT_MS,
-          true,
-          undefined,
-          true,
-        ) as Promise<unknown>,
-      [this.closing.signal, options.signal],
-    )) as { body?: unknown; headers?: Record<string, unknown> };
-    const bytes = Buffer.isBuffer(response.body) ? response.body : Buffer.from([]);
-    if (bytes.length > options.maxBytes) {
-      throw new MatrixRequestError(
-        'bad_request',
-        `media is ${bytes.length} bytes, over ${options.maxBytes}`,
-        {
-          httpStatus: 413,
-        },
-      );
-    }
-    const contentType = response.headers?.['content-type'];
-    if (typeof source !== 'string' && source.encryption !== undefined) {
-      // The server only holds ciphertext (served as octet-stream); the event names the type.
-      return {
-        bytes: decryptAttachment(bytes, source.encryption),
-        contentType: source.mimetype ?? 'application/octet-stream',
-      };
-    }
-    return {
-      bytes,
-      contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
-    };
+    return this.media.download(source, options);
   }
 
   async close(): Promise<void> {
@@ -450,33 +281,6 @@ export class BotSdkClient implements BotClient {
   }
 
   // --- internals ---
-
-  /** A raw client-server API call through the SDK's `doRequest` (auth header, JSON, its HTTP agent). */
-  private http(
-    what: string,
-    method: 'GET' | 'POST' | 'PUT',
-    path: string,
-    options: {
-      readonly query?: Record<string, unknown>;
-      readonly body?: Record<string, unknown>;
-      readonly timeoutMs?: number;
-      readonly signal?: AbortSignal;
-    } = {},
-  ): Promise<unknown> {
-    // Every call goes through here: abortable (by `signal` and by close) and error-mapped.
-    return runAbortable(
-      what,
-      () =>
-        this.client.doRequest(
-          method,
-          path,
-          options.query ?? null,
-          options.body ?? null,
-          options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-        ) as Promise<unknown>,
-      [this.closing.signal, options.signal],
-    );
-  }
 
   private async sendEvent(
     roomId: RoomId,
@@ -490,98 +294,4 @@ export class BotSdkClient implements BotClient {
     const raw = await this.http(`PUT /send/${type}`, 'PUT', path, { body: outgoing.content });
     return eventIdOf(raw, `PUT /send/${type}`);
   }
-
-  /** `POST /_matrix/media/v3/upload` through the SDK (raw body); resolves with the `mxc://` URL. */
-  private async upload(bytes: Buffer, contentType: string, filename: string): Promise<string> {
-    const url = await runAbortable(
-      'POST /upload',
-      () => this.client.uploadContent(bytes, contentType, filename),
-      [this.closing.signal],
-    );
-    if (typeof url !== 'string' || !url.startsWith('mxc://')) {
-      throw new MatrixRequestError('invalid_response', 'media upload answered no mxc:// URL');
-    }
-    return url;
-  }
-
-  /**
-   * Uploads Quorum's filter once per client and set of excluded rooms; a failed upload is
-   * retried by the next sync.
-   */
-  private ensureFilter(signal: AbortSignal, excludeRooms: readonly string[]): Promise<string> {
-    const sorted = [...excludeRooms].sort();
-    const key = sorted.join(',');
-    let pending = this.filterIds.get(key);
-    if (pending === undefined) {
-      pending = this.uploadFilter(sorted);
-      this.filterIds.set(key, pending);
-      pending.catch(() => {
-        this.filterIds.delete(key);
-      });
-    }
-    const upload = pending;
-    return runAbortable('POST /filter', () => upload, [signal]);
-  }
-
-  private uploadFilter(excludeRooms: readonly string[]): Promise<string> {
-    const path = `/_matrix/client/v3/user/${encodeURIComponent(this.userId)}/filter`;
-    const upload = (async () => {
-      const raw = await this.http('POST /filter', 'POST', path, {
-        body: buildSyncFilter(this.deps.timelineLimit, excludeRooms),
-      });
-      const filterId = asRecord(raw, 'POST /filter')['filter_id'];
-      if (typeof filterId !== 'string') {
-        throw new MatrixRequestError(
-          'invalid_response',
-          'filter upload answered without filter_id',
-        );
-      }
-      return filterId;
-    })();
-    return upload;
-  }
-
-  private decryptAll(roomId: RoomId, events: RawEvent[]): Promise<RawEvent[]> {
-    return this.crypto.decryptAll(roomId, events);
-  }
-
-  /** Room state reads for the shared encryption directory (see room-encryption-directory.ts). */
-  private roomStateReader(): RoomStateReader {
-    return createRoomStateReader((what, path, query) =>
-      this.http(what, 'GET', path, query === undefined ? {} : { query }),
-    );
-  }
-}
-
-function roomPath(roomId: RoomId): string {
-  return `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
-}
-
-function eventIdOf(raw: unknown, what: string): EventId {
-  return branded(asRecord(raw, what)['event_id'], asEventId, what);
-}
-
-/** `value` as a branded id, or `invalid_response` when the server sent something else. */
-function branded<T>(value: unknown, brand: (raw: string) => T, what: string): T {
-  if (typeof value === 'string') {
-    try {
-      return brand(value);
-    } catch {
-      // Falls through to the error below.
-    }
-  }
-  throw new MatrixRequestError(
-    'invalid_response',
-    `${what} answered an invalid id: ${typeof value === 'string' ? value.slice(0, 100) : typeof value}`,
-  );
-}
-
-function asRecord(raw: unknown, what: string): Readonly<Record<string, unknown>> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new MatrixRequestError(
-      'invalid_response',
-      `${what} answered a body that is not an object`,
-    );
-  }
-  return raw as Readonly<Record<string, unknown>>;
 }

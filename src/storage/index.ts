@@ -1,5 +1,5 @@
 export type { StoredAccount } from './account-store.js';
-export type { Admission, JournalEntry, JournalEventInput } from './ingress-journal.js';
+export type { Admission, JournalEntry, JournalEventInput } from './journal-records.js';
 export type {
   ApprovalPayload,
   ConfigChangePayload,

@@ -1,89 +1,14 @@
-import type { Db } from './database.js';
-
-/** A sync token of a batch with nothing new is written at least this often. */
-const TOKEN_SAVE_INTERVAL_MS = 30_000;
-
-/** The subset of a Matrix event the journal stores (structurally a matrix RawEvent). */
-export interface JournalEventInput {
-  readonly event_id: string;
-  readonly sender: string;
-  readonly type: string;
-  readonly origin_server_ts: number;
-  readonly content: Readonly<Record<string, unknown>>;
-  readonly state_key?: string;
-  readonly redacts?: string;
-  readonly unsigned?: Readonly<Record<string, unknown>>;
-}
-
-/** One event offered for admission, with its relations already read off the content. */
-export interface Admission {
-  readonly roomId: string;
-  readonly event: JournalEventInput;
-  readonly threadRoot: string | undefined;
-  readonly relatesTo: string | undefined;
-  readonly relType: string | undefined;
-  /** History is recorded (for context and dedupe) but never acted on. */
-  readonly isHistory: boolean;
-  /**
-   * Store only the event's identity and relations, not its content: used for other
-   * bots' half-finished streaming edits, which are never read back.
-   */
-  readonly isContentless?: boolean;
-}
-
-/** An admitted event as read back from the journal. */
-export interface JournalEntry {
-  readonly eventId: string;
-  readonly roomId: string;
-  readonly sender: string;
-  readonly type: string;
-  readonly originTs: number;
-  readonly threadRoot: string | undefined;
-  readonly relatesTo: string | undefined;
-  readonly relType: string | undefined;
-  readonly event: JournalEventInput;
-  readonly isHistory: boolean;
-  readonly decision: string | undefined;
-}
-
-interface JournalRow {
-  event_id: string;
-  room_id: string;
-  sender: string;
-  type: string;
-  origin_ts: number;
-  thread_root: string | null;
-  relates_to: string | null;
-  rel_type: string | null;
-  json: string;
-  is_history: number;
-  decision: string | null;
-}
-
-function toEntry(row: JournalRow): JournalEntry {
-  return {
-    eventId: row.event_id,
-    roomId: row.room_id,
-    sender: row.sender,
-    type: row.type,
-    originTs: row.origin_ts,
-    threadRoot: row.thread_root ?? undefined,
-    relatesTo: row.relates_to ?? undefined,
-    relType: row.rel_type ?? undefined,
-    event: JSON.parse(row.json) as JournalEventInput,
-    isHistory: row.is_history === 1,
-    decision: row.decision ?? undefined,
-  };
-}
-
 /**
- * The event as stored once redacted: the envelope and relations stay (threads keep their
- * shape), the content goes, and `unsigned.redacted_because` names the redaction, as a
- * homeserver serves a redacted event.
+ * The ingress journal repository: admits each event once and advances the delivering bot's
+ * sync token in the same transaction, replaces events held encrypted, and records decisions.
+ * Record shapes (journal-records.ts), redactions (journal-redactions.ts), sync tokens
+ * (sync-token-keeper.ts) and reads (journal-queries.ts) live beside it.
  */
-function redactedCopy(event: JournalEventInput, redactionId: string): JournalEventInput {
-  return { ...event, content: {}, unsigned: { redacted_because: { event_id: redactionId } } };
-}
+import type { Db } from './database.js';
+import { JournalQueries } from './journal-queries.js';
+import { admittedEntry, type Admission, type JournalEntry } from './journal-records.js';
+import { JournalRedactions } from './journal-redactions.js';
+import { SyncTokenKeeper } from './sync-token-keeper.js';
 
 /**
  * The ingress journal: admits each event once, whichever bot's sync delivered it first, and
@@ -96,14 +21,10 @@ function redactedCopy(event: JournalEventInput, redactionId: string): JournalEve
  * State events keep their content (membership is not text anyone reads back).
  */
 export class IngressJournal {
-  /** Tokens of batches with nothing new, not yet written (see `admit`). */
-  private readonly pendingTokens = new Map<string, string>();
-  private readonly tokenSavedAt = new Map<string, number>();
+  private readonly tokens: SyncTokenKeeper;
+  private readonly redactions: JournalRedactions;
+  private readonly queries: JournalQueries;
   private readonly insert;
-  private readonly saveToken;
-  private readonly redactionOf;
-  private readonly redactable;
-  private readonly rewrite;
   private readonly admitTransaction;
 
   /**
@@ -120,18 +41,9 @@ export class IngressJournal {
          (event_id, room_id, sender, type, origin_ts, thread_root, relates_to, rel_type, json, admitted_at, admitted_by, is_history)
        VALUES (@eventId, @roomId, @sender, @type, @originTs, @threadRoot, @relatesTo, @relType, @json, @now, @bot, @isHistory)`,
     );
-    this.redactionOf = db.prepare<[string], { event_id: string }>(
-      `SELECT event_id FROM journal WHERE relates_to = ? AND rel_type = 'm.redaction' LIMIT 1`,
-    );
-    this.redactable = db.prepare<[string, string], { event_id: string; json: string }>(
-      `SELECT event_id, json FROM journal
-       WHERE event_id = ? OR (relates_to = ? AND rel_type = 'm.replace')`,
-    );
-    this.rewrite = db.prepare('UPDATE journal SET json = ? WHERE event_id = ?');
-    this.saveToken = db.prepare(
-      `INSERT INTO sync_tokens (bot, next_batch, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT(bot) DO UPDATE SET next_batch = excluded.next_batch, updated_at = excluded.updated_at`,
-    );
+    this.redactions = new JournalRedactions(db);
+    this.tokens = new SyncTokenKeeper(db, now);
+    this.queries = new JournalQueries(db);
     this.admitTransaction = db.transaction(
       (
         bot: string,
@@ -146,7 +58,7 @@ export class IngressJournal {
           if (replaced !== undefined) admitted.push(replaced);
         }
         admitted.push(...admissions.flatMap((admission) => this.admitOne(bot, admission, now)));
-        if (nextBatch !== undefined) this.keepToken(bot, nextBatch, now, admitted.length > 0);
+        if (nextBatch !== undefined) this.tokens.keep(bot, nextBatch, now, admitted.length > 0);
         return admitted;
       },
     );
@@ -155,7 +67,7 @@ export class IngressJournal {
   /** Stores one event (with a redaction already seen applied); [] when it was admitted before. */
   private admitOne(bot: string, admission: Admission, now: number): JournalEntry[] {
     const { event } = admission;
-    const stored = this.storedForm(admission);
+    const stored = this.redactions.storedForm(admission);
     const result = this.insert.run({
       eventId: event.event_id,
       roomId: admission.roomId,
@@ -172,72 +84,9 @@ export class IngressJournal {
     });
     if (result.changes !== 1) return [];
     if (admission.relType === 'm.redaction' && admission.relatesTo !== undefined) {
-      this.redact(admission.relatesTo, event.event_id);
+      this.redactions.redact(admission.relatesTo, event.event_id);
     }
-    return [
-      {
-        eventId: event.event_id,
-        roomId: admission.roomId,
-        sender: event.sender,
-        type: event.type,
-        originTs: event.origin_server_ts,
-        threadRoot: admission.threadRoot,
-        relatesTo: admission.relatesTo,
-        relType: admission.relType,
-        event: stored,
-        isHistory: admission.isHistory,
-        decision: undefined,
-      },
-    ];
-  }
-
-  /**
-   * A batch that brought nothing new (every event was admitted by another bot) needs no
-   * durable write: its token is kept in memory and saved with the next new event, at least
-   * every TOKEN_SAVE_INTERVAL_MS, or on flush. Replaying it after a crash only re-delivers
-   * events the journal already holds. This spares one fsync per bot per event in rooms with
-   * several bots.
-   */
-  private keepToken(bot: string, nextBatch: string, now: number, hasNewEvents: boolean): void {
-    const lastSaved = this.tokenSavedAt.get(bot) ?? 0;
-    if (hasNewEvents || now - lastSaved >= TOKEN_SAVE_INTERVAL_MS) {
-      this.saveToken.run(bot, nextBatch, now);
-      this.tokenSavedAt.set(bot, now);
-      this.pendingTokens.delete(bot);
-    } else {
-      this.pendingTokens.set(bot, nextBatch);
-    }
-  }
-
-  /**
-   * What the journal keeps of an event: its content, none for a content-less admission, and
-   * none (with the redaction noted) when a redaction of it (or of an edit's target) is known.
-   */
-  private storedForm(admission: Admission): JournalEventInput {
-    const { event } = admission;
-    const redactedBy = this.earlierRedaction(admission);
-    if (redactedBy !== undefined) return redactedCopy(event, redactedBy);
-    return admission.isContentless ? { ...event, content: {} } : event;
-  }
-
-  /** The redaction already admitted for this event (or, for an edit, for its target). */
-  private earlierRedaction(admission: Admission): string | undefined {
-    if (admission.relType === 'm.redaction' || admission.event.state_key !== undefined) {
-      return undefined;
-    }
-    const own = this.redactionOf.get(admission.event.event_id)?.event_id;
-    if (own !== undefined || admission.relType !== 'm.replace' || admission.relatesTo === undefined)
-      return own;
-    return this.redactionOf.get(admission.relatesTo)?.event_id;
-  }
-
-  /** Removes the content of `targetId` and of its edits (state events keep theirs). */
-  private redact(targetId: string, redactionId: string): void {
-    for (const row of this.redactable.all(targetId, targetId)) {
-      const event = JSON.parse(row.json) as JournalEventInput;
-      if (event.state_key !== undefined) continue;
-      this.rewrite.run(JSON.stringify(redactedCopy(event, redactionId)), row.event_id);
-    }
+    return [admittedEntry(admission, stored)];
   }
 
   /**
@@ -264,7 +113,7 @@ export class IngressJournal {
   replaceEncrypted(admission: Admission): JournalEntry | undefined {
     const { event } = admission;
     // A redaction that arrived while the event waited for its key wins: no content is kept.
-    const stored = this.storedForm(admission);
+    const stored = this.redactions.storedForm(admission);
     const changes = this.db
       .prepare(
         `UPDATE journal SET type = @type, thread_root = @threadRoot, relates_to = @relatesTo,
@@ -326,34 +175,22 @@ export class IngressJournal {
 
   /** Writes `bot`'s in-memory sync token, if any (when its sync loop stops). */
   flushSyncToken(bot: string): void {
-    const pending = this.pendingTokens.get(bot);
-    if (pending === undefined) return;
-    const now = this.now();
-    this.saveToken.run(bot, pending, now);
-    this.tokenSavedAt.set(bot, now);
-    this.pendingTokens.delete(bot);
+    this.tokens.flush(bot);
   }
 
   /** The token `bot`'s next sync resumes from (a pending in-memory one first). */
   syncToken(bot: string): string | undefined {
-    const pending = this.pendingTokens.get(bot);
-    if (pending !== undefined) return pending;
-    const row = this.db
-      .prepare<[string], { next_batch: string }>('SELECT next_batch FROM sync_tokens WHERE bot = ?')
-      .get(bot);
-    return row?.next_batch;
+    return this.tokens.token(bot);
   }
 
+  /** The admitted event `eventId`, if the journal holds it. */
   get(eventId: string): JournalEntry | undefined {
-    const row = this.db
-      .prepare<[string], JournalRow>('SELECT * FROM journal WHERE event_id = ?')
-      .get(eventId);
-    return row === undefined ? undefined : toEntry(row);
+    return this.queries.get(eventId);
   }
 
   /** The id of the redaction of `eventId`, when one was admitted. */
   redactedBy(eventId: string): string | undefined {
-    return this.redactionOf.get(eventId)?.event_id;
+    return this.redactions.redactedBy(eventId);
   }
 
   /** Records that the dispatcher decided about `eventId` (so a restart does not decide again). */
@@ -365,67 +202,27 @@ export class IngressJournal {
 
   /** Admitted, actionable events with no decision yet (left over by a crash), oldest first. */
   listUndecided(): JournalEntry[] {
-    return this.db
-      .prepare<[], JournalRow>(
-        'SELECT * FROM journal WHERE decided_at IS NULL AND is_history = 0 ORDER BY admitted_at, origin_ts',
-      )
-      .all()
-      .map(toEntry);
+    return this.queries.listUndecided();
   }
 
   /** The thread's root and every event in it, oldest first (at most `limit`, the newest ones). */
   thread(roomId: string, rootId: string, limit: number): JournalEntry[] {
-    return this.db
-      .prepare<[string, string, string, number], JournalRow>(
-        `SELECT * FROM (
-           SELECT * FROM journal WHERE room_id = ? AND (event_id = ? OR thread_root = ?)
-           ORDER BY origin_ts DESC LIMIT ?
-         ) ORDER BY origin_ts ASC`,
-      )
-      .all(roomId, rootId, rootId, limit)
-      .map(toEntry);
+    return this.queries.thread(roomId, rootId, limit);
   }
 
   /** The room's latest messages (not edits), oldest first, at most `limit`. */
   recentMessages(roomId: string, limit: number): JournalEntry[] {
-    return this.db
-      .prepare<[string, number], JournalRow>(
-        `SELECT * FROM (
-           SELECT * FROM journal WHERE room_id = ? AND type = 'm.room.message'
-             AND (rel_type IS NULL OR rel_type != 'm.replace')
-           ORDER BY origin_ts DESC LIMIT ?
-         ) ORDER BY origin_ts ASC`,
-      )
-      .all(roomId, limit)
-      .map(toEntry);
+    return this.queries.recentMessages(roomId, limit);
   }
 
   /** Events that relate to `targetId` (edits, reactions), oldest first. */
   related(targetId: string, relType?: string): JournalEntry[] {
-    const rows =
-      relType === undefined
-        ? this.db
-            .prepare<[string], JournalRow>(
-              'SELECT * FROM journal WHERE relates_to = ? ORDER BY origin_ts',
-            )
-            .all(targetId)
-        : this.db
-            .prepare<[string, string], JournalRow>(
-              'SELECT * FROM journal WHERE relates_to = ? AND rel_type = ? ORDER BY origin_ts',
-            )
-            .all(targetId, relType);
-    return rows.map(toEntry);
+    return this.queries.related(targetId, relType);
   }
 
   /** Distinct senders of message events in a thread (root included). */
   threadSenders(roomId: string, rootId: string): string[] {
-    return this.db
-      .prepare<[string, string, string], { sender: string }>(
-        `SELECT DISTINCT sender FROM journal
-         WHERE room_id = ? AND (event_id = ? OR thread_root = ?) AND type = 'm.room.message'`,
-      )
-      .all(roomId, rootId, rootId)
-      .map((row) => row.sender);
+    return this.queries.threadSenders(roomId, rootId);
   }
 
   /** Deletes events admitted before `beforeMs`; returns how many were removed. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './database.js';
-import type { Admission } from './ingress-journal.js';
+import type { Admission } from './journal-records.js';
 import { QuorumStore } from './store.js';
 
 const stores: QuorumStore[] = [];

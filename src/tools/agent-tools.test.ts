@@ -5,7 +5,7 @@ import { RecordingLogger } from '../../test/support/recording-logger.js';
 import { buildAgentTools, type AgentToolsDeps } from './agent-tools.js';
 import { BUILTIN_TOOL_NAMES, createBuiltinTools } from './builtin-tools.js';
 import type { McpToolBackend } from './mcp/mcp-client-manager.js';
-import type { McpCatalogue, McpCatalogueTool } from './mcp/mcp-server-supervisor.js';
+import type { McpCatalogue, McpCatalogueTool } from './mcp/mcp-catalogue.js';
 import { SCHEDULER_TOOLKIT } from './scheduler-tools.js';
 import type { ToolCallContext, ToolCallRequest } from './tool.js';
 

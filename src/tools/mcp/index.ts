@@ -19,13 +19,9 @@ export type {
   McpToolBackend,
 } from './mcp-client-manager.js';
 export { renderCallResult } from './mcp-result.js';
-export type {
-  McpServerState,
-  McpServerStatus,
-  McpCatalogue,
-  McpCatalogueTool,
-  McpBackoff,
-} from './mcp-server-supervisor.js';
+export type { McpCatalogue, McpCatalogueTool } from './mcp-catalogue.js';
+export type { McpServerState, McpServerStatus } from './mcp-server-status.js';
+export type { McpBackoff } from './mcp-server-supervisor.js';
 export type { McpCallOutcome, McpSession, McpSessionFactory, McpToolInfo } from './mcp-session.js';
 export { createMcpToolSource } from './mcp-tool-source.js';
 export {

@@ -13,12 +13,12 @@ import {
   type StartGate,
 } from '../../shared/index.js';
 import { McpError } from './errors.js';
+import type { McpCatalogue } from './mcp-catalogue.js';
+import type { McpServerStatus } from './mcp-server-status.js';
 import type { McpCallOutcome, McpSessionFactory } from './mcp-session.js';
 import {
   McpServerSupervisor,
   type McpBackoff,
-  type McpCatalogue,
-  type McpServerStatus,
   type McpSupervisorEvents,
 } from './mcp-server-supervisor.js';
 

@@ -5,7 +5,8 @@ import { FakeClock, flushMicrotasks } from '../../../test/support/fake-clock.js'
 import { RecordingLogger } from '../../../test/support/recording-logger.js';
 import { McpError } from './errors.js';
 import type { McpCallOutcome, McpSession, McpSessionFactory, McpToolInfo } from './mcp-session.js';
-import { McpServerSupervisor, type McpServerStatus } from './mcp-server-supervisor.js';
+import type { McpServerStatus } from './mcp-server-status.js';
+import { McpServerSupervisor } from './mcp-server-supervisor.js';
 
 const CONFIG: McpServerConfig = {
   enabled: true,

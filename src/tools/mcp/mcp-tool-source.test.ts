@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { McpToolBackend } from './mcp-client-manager.js';
-import type { McpCatalogue, McpCatalogueTool } from './mcp-server-supervisor.js';
+import type { McpCatalogue, McpCatalogueTool } from './mcp-catalogue.js';
 import { createMcpToolSource } from './mcp-tool-source.js';
 
 function backend(

@@ -8,7 +8,7 @@ import { MCP_TOOL_PREFIX, type McpToolOverrides } from '../../config/index.js';
 import type { JsonSchema, Tool, ToolResult } from '../tool.js';
 import type { ToolSource } from '../tool-source.js';
 import type { McpToolBackend } from './mcp-client-manager.js';
-import type { McpCatalogueTool } from './mcp-server-supervisor.js';
+import type { McpCatalogueTool } from './mcp-catalogue.js';
 
 /** Longest tool description passed on to the model (server text is untrusted). */
 const MAX_DESCRIPTION_CHARS = 2_000;

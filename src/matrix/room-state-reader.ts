@@ -5,7 +5,7 @@
  */
 import type { RoomId, UserId } from '../shared/index.js';
 import { asUserId, hasErrorCode } from '../shared/index.js';
-import { MatrixRequestError } from './errors.js';
+import { asRecord, roomPath } from './client-request.js';
 import type { RoomStateReader } from './room-encryption-directory.js';
 
 /** One authenticated GET (errors already mapped to MatrixRequestError). */
@@ -65,18 +65,4 @@ function membersOf(chunk: readonly unknown[]): UserId[] {
     }
   }
   return members;
-}
-
-function roomPath(roomId: RoomId): string {
-  return `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
-}
-
-function asRecord(raw: unknown, what: string): Readonly<Record<string, unknown>> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new MatrixRequestError(
-      'invalid_response',
-      `${what} answered a body that is not an object`,
-    );
-  }
-  return raw as Readonly<Record<string, unknown>>;
 }

@@ -20,7 +20,13 @@ import type { HomeserverInfo } from '../../test/support/matrix-registration.js';
 import { uniqueSuffix } from '../../test/support/matrix-registration.js';
 import { fleetConfig, fleetNames } from '../../test/support/quorum-e2e.js';
 import type { ScriptedLlmServer } from '../../test/support/scripted-llm-server.js';
-import { agentTarget, keepDaemonLog, pause, startBenchDaemon } from './bench-fleet.js';
+import {
+  BENCH_LIMITS,
+  agentTarget,
+  keepDaemonLog,
+  pause,
+  startBenchDaemon,
+} from './bench-fleet.js';
 import { round, summarize } from './stats.js';
 
 const WARMUP = 3;
@@ -49,6 +55,8 @@ export async function measureEncryptedLatency(options: {
     agents: `  a1:\n    display_name: Agent a1\n    role: Answers benchmark questions.\n    rooms: [ROOM, ${secretRoom}]`,
     globalUsers: [person.userId],
     extra: `rooms:\n  ${secretRoom}:\n    encrypted: true\n`,
+    // One person sends ~70 mentions in two minutes: no rate limit, no queueing.
+    quorum: BENCH_LIMITS,
   });
 
   progress('e2ee: fresh start with encryption on');

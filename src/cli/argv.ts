@@ -37,7 +37,7 @@ QUORUM_CONFIG_PATH, QUORUM_DATA_DIR, QUORUM_API_HOST, QUORUM_API_PORT, QUORUM_AP
 OPENAI_COMPAT_API_KEYS, OPENAI_COMPAT_ALLOW_UNAUTHENTICATED, QUORUM_MCP_TOKEN, EMBEDDER_API_KEY
 (memory and knowledge embeddings; else OPENAI_API_KEY), OLLAMA_HOST (each secret also as
 NAME_FILE). An API bound beyond loopback needs QUORUM_API_TOKEN and OPENAI_COMPAT_API_KEYS.
---mcp serves each agent as an MCP tool ask_<agent> (streamable HTTP, bearer token
+--mcp serves each agent and team as an MCP tool ask_<name> (streamable HTTP, bearer token
 QUORUM_MCP_TOKEN) at quorum.mcp_server's host, port and path (127.0.0.1:8766/mcp by default).`;
 
 function takeOptions(

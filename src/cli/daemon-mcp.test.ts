@@ -36,11 +36,12 @@ function turns(answer: string): DetachedTurnSource & { requests: DetachedRequest
 }
 
 describe('detachedAsker', () => {
-  it('offers the agents (not teams) with what they do', () => {
+  it('offers the agents and teams with what they do', () => {
     const asker = detachedAsker(turns('x'), new SecretScrubber());
     expect(asker.listAgents()).toEqual([
       { name: 'calc', description: 'Calculator: Does arithmetic.' },
       { name: 'plain', description: 'Plain' },
+      { name: 'crew', description: 'Team Crew: A team.' },
     ]);
   });
 

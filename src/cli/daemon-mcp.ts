@@ -101,21 +101,21 @@ export function quorumMcpSettings(
 }
 
 /**
- * Each agent of the fleet (not teams) as an `AgentAsker`: a question is one detached turn of
- * that agent (its instructions, tools without approval-gated calls, memory and knowledge),
- * caller `mcp`, a fresh session per question. Answers pass the secret scrubber.
+ * Each agent and team of the fleet as an `AgentAsker`: a question is one detached turn of that
+ * agent (its instructions, tools without approval-gated calls, memory and knowledge) or team
+ * (its members answer, its model synthesises), caller `mcp`, a fresh session per question.
+ * Answers pass the secret scrubber.
  */
 export function detachedAsker(turns: DetachedTurnSource, scrubber: SecretScrubber): AgentAsker {
   return {
     listAgents: () =>
-      turns
-        .entities()
-        .filter((entity) => entity.kind === 'agent')
-        .map((entity) => ({
+      turns.entities().map((entity) => {
+        const name = entity.kind === 'team' ? `Team ${entity.displayName}` : entity.displayName;
+        return {
           name: entity.name,
-          description:
-            entity.role === '' ? entity.displayName : `${entity.displayName}: ${entity.role}`,
-        })),
+          description: entity.role === '' ? name : `${name}: ${entity.role}`,
+        };
+      }),
     ask: async (agent, prompt, { signal }) => {
       const result = await turns.run({
         entity: agent,

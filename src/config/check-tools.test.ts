@@ -133,11 +133,11 @@ describe("Quorum's MCP server", () => {
   });
 
   it('takes the token from the environment and checks the agents it exposes', () => {
-    const text = `${MODELS}agents:\n  a: {display_name: A}\nquorum:\n  mcp_server: {enabled: true, token: '\${QUORUM_MCP_TOKEN}', agents: [a, ghost]}\n`;
+    const text = `${MODELS}agents:\n  a: {display_name: A}\nteams:\n  crew: {display_name: Crew, agents: [a]}\nquorum:\n  mcp_server: {enabled: true, token: '\${QUORUM_MCP_TOKEN}', agents: [a, crew, ghost]}\n`;
     expect(issuesOf(text, { QUORUM_MCP_TOKEN: 'x'.repeat(32) })).toEqual([
       expect.objectContaining({
-        path: 'quorum.mcp_server.agents[1]',
-        message: "unknown agent 'ghost'",
+        path: 'quorum.mcp_server.agents[2]',
+        message: "unknown agent or team 'ghost'",
       }),
     ]);
   });

@@ -143,10 +143,14 @@ function checkMcpServerBlock(
       ),
     );
   }
-  server.agents?.forEach((agent, index) => {
-    if (!Object.hasOwn(config.agents, agent)) {
+  server.agents?.forEach((name, index) => {
+    if (!Object.hasOwn(config.agents, name) && !Object.hasOwn(config.teams, name)) {
       issues.push(
-        issueAt(source, ['quorum', 'mcp_server', 'agents', index], `unknown agent '${agent}'`),
+        issueAt(
+          source,
+          ['quorum', 'mcp_server', 'agents', index],
+          `unknown agent or team '${name}'`,
+        ),
       );
     }
   });

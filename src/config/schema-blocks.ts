@@ -1,8 +1,7 @@
 /**
- * zod schemas for the non-entity blocks of `config.yaml`: `authorization`, `rooms`, and the
- * blocks later work implements (`mcp_servers`, `memory`, `knowledge_bases`, `tool_approval`),
- * plus Quorum's own `quorum:` block. The later-work blocks are typed with MindRoom's fields
- * and defaults but validated loosely below their first level.
+ * zod schemas for the non-entity blocks of `config.yaml`: `authorization`, `rooms`,
+ * `mcp_servers`, `memory`, `knowledge_bases`, `tool_approval` (MindRoom's fields and
+ * defaults, plus Quorum's marked additions), and Quorum's own `quorum:` block.
  */
 import { z } from 'zod';
 import { nonEmptyString, userIdSchema, userPatternSchema } from './schema-primitives.js';
@@ -331,8 +330,8 @@ export const limitsSchema = z
   .prefault({});
 
 /**
- * Quorum as an MCP server (`quorum.mcp_server`, a Quorum addition): each agent is an MCP tool
- * `ask_<agent>` over streamable HTTP at `http://<host>:<port><path>`, behind a bearer token.
+ * Quorum as an MCP server (`quorum.mcp_server`, a Quorum addition): each agent and team is an
+ * MCP tool `ask_<name>` over streamable HTTP at `http://<host>:<port><path>`, behind a bearer token.
  * Off by default; `quorum run --mcp` turns it on with these settings.
  */
 export const mcpServerExposureSchema = z
@@ -350,7 +349,7 @@ export const mcpServerExposureSchema = z
       .string()
       .nullish()
       .transform((value) => value ?? null),
-    /** Agents exposed (by name); `null` or omitted: every agent. */
+    /** Agents and teams exposed (by name); `null` or omitted: every agent and team. */
     agents: z
       .array(nonEmptyString)
       .nullish()

@@ -104,6 +104,13 @@ describeE2e('daemon: approvals of tools’ own rules and Quorum as an MCP server
     tools: [calculator, shell, {matrix_message: {allowed_rooms: ['*']}}]`,
         globalUsers: [alice.userId],
         quorum: [`mcp_server: {port: ${mcpPort}}`],
+        extra: `teams:
+  crew:
+    display_name: Crew
+    role: Tooly, as a team.
+    agents: [tooly]
+    mode: collaborate
+`,
       }),
       env: {
         OPENAI_BASE_URL: llm.openAiBaseUrl,
@@ -190,7 +197,7 @@ describeE2e('daemon: approvals of tools’ own rules and Quorum as an MCP server
     );
     try {
       const listed = await client.listTools();
-      expect(listed.tools.map((tool) => tool.name)).toEqual(['ask_tooly']);
+      expect(listed.tools.map((tool) => tool.name)).toEqual(['ask_tooly', 'ask_crew']);
       const marker = `mcp-ask-${suffix}`;
       script(
         marker,
@@ -212,6 +219,31 @@ describeE2e('daemon: approvals of tools’ own rules and Quorum as an MCP server
       expect(calculated).toBe('42');
       expect(refused).toContain("run_shell_command needs a person's approval");
       expect(lastRequestWith(marker)?.system).toContain('MCP');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers ask_<team>: the members answer, the team synthesises', async () => {
+    const client = new Client({ name: 'e2e-editor', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(mcpUrl), {
+        requestInit: { headers: { Authorization: `Bearer ${mcpToken}` } },
+      }),
+    );
+    try {
+      const marker = `mcp-team-${suffix}`;
+      llm.when({ lastUserMessageIncludes: marker }, llmReply.text(`crew answer ${suffix}`));
+      const result = await client.callTool({
+        name: 'ask_crew',
+        arguments: { prompt: `${marker}: what do you all think?` },
+      });
+      expect(result.isError).not.toBe(true);
+      expect(result.content).toEqual([{ type: 'text', text: `crew answer ${suffix}` }]);
+      // The member's turn and the team's synthesis both reached a model.
+      const asked = llm.requests.filter((r) => JSON.stringify(r.messages).includes(marker));
+      expect(asked.length).toBeGreaterThanOrEqual(2);
+      expect(asked.some((r) => r.system?.includes('Tooly, as a team.') === true)).toBe(true);
     } finally {
       await client.close();
     }

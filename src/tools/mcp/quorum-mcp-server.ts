@@ -1,6 +1,6 @@
 /**
- * Quorum as an MCP server: each agent is an MCP tool `ask_<agent>` (argument `prompt`) over
- * streamable HTTP, so an editor or another agent system can ask Quorum's agents. It listens on
+ * Quorum as an MCP server: each agent and team is an MCP tool `ask_<name>` (argument
+ * `prompt`) over streamable HTTP, so an editor or another agent system can ask Quorum's agents. It listens on
  * its own port (`quorum.mcp_server`: 127.0.0.1:8766, path `/mcp` by default), stateless (a
  * fresh MCP server per request, as the SDK documents), behind a bearer token compared in
  * constant time. Questions run through `AgentAsker` (the turn runner, wired by the

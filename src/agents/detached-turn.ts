@@ -55,7 +55,7 @@ export interface DetachedRequest {
   readonly entity: string;
   /** The conversation, oldest first; the last `user` message is the one to answer. */
   readonly messages: readonly DetachedMessage[];
-  /** Who asks, for usage (`api:key-1`, `mcp`); never a secret. */
+  /** Who asks, for usage and memories (`key-<hash>`, `mcp`); never a secret. */
   readonly caller: string;
   /** The conversation's key (stands in for the thread: context providers use it). */
   readonly sessionId: string;

@@ -32,7 +32,7 @@ export interface CompletionRequest {
    * namespaced by the caller's key, so two keys never share a session.
    */
   readonly sessionId: string;
-  /** Who called, never the key itself: `key-1`, `key-2`, … or `unauthenticated`. Use it as the usage user. */
+  /** Who called, never the key itself: `key-<hash>` or `unauthenticated`. Use it as the usage user. */
   readonly caller: string;
 }
 

@@ -18,7 +18,10 @@ export interface OpenAiAuthSettings {
 export type BearerCheck =
   | {
       readonly ok: true;
-      /** `key-1`, `key-2`, … (position in the list) or `unauthenticated`; never the key. */
+      /**
+       * `key-<8 hex>` from a salted hash of the key (stable when other keys are added or
+       * revoked: usage and memories stay with their key) or `unauthenticated`; never the key.
+       */
       readonly caller: string;
       /** A short hash of the key (or `open`), to namespace sessions per key. */
       readonly namespace: string;
@@ -54,7 +57,7 @@ export function checkBearer(
   if (found === -1) return { ok: false, reason: 'invalid' };
   return {
     ok: true,
-    caller: `key-${found + 1}`,
+    caller: `key-${digest(`quorum-caller:${token}`).toString('hex').slice(0, 8)}`,
     namespace: digest(`quorum-session:${token}`).toString('hex').slice(0, 16),
   };
 }

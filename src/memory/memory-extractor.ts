@@ -29,7 +29,12 @@ export interface ConversationMessage {
  */
 export interface ConversationSource {
   recentMessages(
-    where: { readonly roomId: string; readonly threadRoot: string },
+    where: {
+      readonly roomId: string;
+      readonly threadRoot: string;
+      /** The person whose facts are extracted (dispatch admitted their messages already). */
+      readonly person?: string;
+    },
     options: { readonly limit: number; readonly signal: AbortSignal },
   ): Promise<readonly ConversationMessage[]>;
 }
@@ -173,7 +178,7 @@ export class MemoryExtractor {
   ): Promise<number> {
     if (!this.deps.isEnabledFor(key.owner)) return 0;
     const messages = await this.deps.conversations.recentMessages(
-      { roomId: key.roomId, threadRoot: key.threadRoot },
+      { roomId: key.roomId, threadRoot: key.threadRoot, person: key.userId },
       { limit: settings.maxMessages, signal },
     );
     const transcript = transcriptOf(messages, key.userId, settings.maxChars);

@@ -216,12 +216,11 @@ export class MultiAgentOrchestrator implements HealthSource {
     // Required MCP servers start now, in the background (their agents wait for them, nothing
     // else does); the others once the bots are up, so their spawns never slow the boot.
     await this.deps.mcp?.apply(requiredServerConfigs(this.config.mcp_servers));
-    for (const service of this.services) {
-      await service.apply(this.config);
-      service.start(lifetime);
-    }
+    for (const service of this.services) await service.apply(this.config);
     const fleet = await this.resolveFleet(this.config, 1, lifetime);
     this.fleet = fleet;
+    // Services' background work reads the fleet (who is trusted, who is an agent).
+    for (const service of this.services) service.start(lifetime);
     this.log.info('starting the fleet', {
       serverName: fleet.serverName,
       agents: fleet.specs.filter((spec) => spec.kind === 'agent').length,
@@ -260,6 +259,7 @@ export class MultiAgentOrchestrator implements HealthSource {
 
   private async shutDown(deadlineMs: number): Promise<void> {
     this.isStopping = true;
+    await this.reloads; // a reload in progress ends first (it may start bots, touch services)
     const startedAt = this.deps.clock.now();
     // Fires in flight are cut before the bots go: they are delivered again on the next start.
     await this.scheduling.stop();

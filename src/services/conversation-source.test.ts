@@ -167,6 +167,21 @@ describe('journalConversations', () => {
     ]);
   });
 
+  it('keeps the person whose facts are extracted even when the router-level trust check refuses them', async () => {
+    const j = journal();
+    j.root(ROOT, ALICE, 'I am allergic to nuts');
+    j.message('$1', AGENT, 'noted');
+    j.message('$2', BOB, 'me too');
+    const { source } = sourceOver(j.store, []);
+
+    expect(await source.recentMessages({ ...where, person: ALICE }, { limit: 10, signal })).toEqual(
+      [
+        { sender: ALICE, isAgent: false, text: 'I am allergic to nuts' },
+        { sender: AGENT, isAgent: true, text: 'noted' },
+      ],
+    );
+  });
+
   it('rejects with the reason when the signal is already aborted', async () => {
     const j = journal();
     j.root(ROOT, ALICE, 'hello');

@@ -6,7 +6,8 @@ const SCANNED_MESSAGES = 200;
 
 /**
  * A thread as memory extraction reads it: messages only (no edits as messages of their own),
- * each at its latest edit, deleted ones left out, and only senders `isTrusted` admits or
+ * each at its latest edit, deleted ones left out, and only the person whose facts are
+ * extracted (dispatch admitted their messages to the agent), senders `isTrusted` admits and
  * Quorum's own agents (whose replies give context); oldest first, the newest `limit`.
  */
 export function journalConversations(options: {
@@ -15,13 +16,14 @@ export function journalConversations(options: {
   readonly isTrusted: (roomId: string, sender: string) => boolean;
 }): ConversationSource {
   const { journal } = options;
-  const read = (where: { roomId: string; threadRoot: string }, limit: number) => {
+  const read = (where: { roomId: string; threadRoot: string; person?: string }, limit: number) => {
     const messages: ConversationMessage[] = [];
     for (const entry of journal.thread(where.roomId, where.threadRoot, SCANNED_MESSAGES)) {
       if (entry.type !== 'm.room.message' || entry.relType === 'm.replace') continue;
       if (isRedacted(entry)) continue;
       const isAgent = options.isEntityUser(entry.sender);
-      if (!isAgent && !options.isTrusted(where.roomId, entry.sender)) continue;
+      const isPerson = entry.sender === where.person;
+      if (!isAgent && !isPerson && !options.isTrusted(where.roomId, entry.sender)) continue;
       const text = latestText(entry, journal.related(entry.eventId, 'm.replace')).trim();
       if (text !== '') messages.push({ sender: entry.sender, isAgent, text });
     }

@@ -64,6 +64,12 @@ export interface ExtractionKey {
   readonly threadRoot: string;
 }
 
+/** A conversation due for extraction, as the queue had it when it was read. */
+export interface DueExtraction extends ExtractionKey {
+  readonly attempts: number;
+  readonly lastActivityAt: number;
+}
+
 interface Row {
   id: number;
   memory_id: string;
@@ -335,13 +341,21 @@ export class MemoryStore {
   }
 
   /** Conversations quiet since before `quietSinceMs`, oldest first. */
-  dueForExtraction(quietSinceMs: number, limit: number): (ExtractionKey & { attempts: number })[] {
+  dueForExtraction(quietSinceMs: number, limit: number): DueExtraction[] {
     return this.db
       .prepare<
         [number, number],
-        { owner: string; user_id: string; room_id: string; thread_root: string; attempts: number }
+        {
+          owner: string;
+          user_id: string;
+          room_id: string;
+          thread_root: string;
+          attempts: number;
+          last_activity_at: number;
+        }
       >(
-        `SELECT owner, user_id, room_id, thread_root, attempts FROM memory_extraction_queue
+        `SELECT owner, user_id, room_id, thread_root, attempts, last_activity_at
+         FROM memory_extraction_queue
          WHERE last_activity_at <= ? ORDER BY last_activity_at LIMIT ?`,
       )
       .all(quietSinceMs, limit)
@@ -351,6 +365,7 @@ export class MemoryStore {
         roomId: row.room_id,
         threadRoot: row.thread_root,
         attempts: row.attempts,
+        lastActivityAt: row.last_activity_at,
       }));
   }
 
@@ -366,13 +381,15 @@ export class MemoryStore {
   }
 
   /** Removes a conversation from the queue (extracted, or given up). */
-  finishExtraction(key: ExtractionKey): void {
+  finishExtraction(key: DueExtraction): void {
+    // Activity noted while the extraction ran keeps the row: the newer messages are due later.
     this.db
       .prepare(
         `DELETE FROM memory_extraction_queue
-         WHERE owner = ? AND user_id = ? AND room_id = ? AND thread_root = ?`,
+         WHERE owner = ? AND user_id = ? AND room_id = ? AND thread_root = ?
+           AND last_activity_at <= ?`,
       )
-      .run(key.owner, key.userId, key.roomId, key.threadRoot);
+      .run(key.owner, key.userId, key.roomId, key.threadRoot, key.lastActivityAt);
   }
 
   /** Pushes a failed extraction back by `delayMs` and counts the attempt. */

@@ -11,7 +11,7 @@ import { DETACHED_ROOM, type ContextRequest, type PromptSection } from '../agent
 import type { CommandContext, CommandDecision } from '../commands/index.js';
 import { parseConfig, ROUTER_NAME, type QuorumConfig } from '../config/index.js';
 import { GuardedEmbedder } from '../llm/index.js';
-import { MEMORY_TOOL_NAMES, MEMORY_TOOLKIT, teamOwner } from '../memory/index.js';
+import { MEMORY_TOOL_NAMES, MEMORY_TOOLKIT, personCollection, teamOwner } from '../memory/index.js';
 import { KnowledgeIndexStore, QuorumStore, type TurnRecord } from '../storage/index.js';
 import type { Tool, ToolContext } from '../tools/index.js';
 import type { FleetService } from './fleet-service.js';
@@ -54,6 +54,7 @@ function configOf(options: { docs?: boolean; llm?: boolean } = {}): QuorumConfig
     ...(docs ? ['  librarian: {display_name: Librarian, knowledge_bases: [docs]}'] : []),
     'teams:',
     '  crew: {display_name: Crew, agents: [helper, plain]}',
+    '  quiet: {display_name: Quiet, agents: [helper, forgetful]}',
     ...(docs ? ['  readers: {display_name: Readers, agents: [librarian, plain]}'] : []),
   ].join('\n');
   const parsed = parseConfig(yaml, { env: {} });
@@ -355,6 +356,26 @@ describe('memoryAndKnowledgeService: extraction', () => {
     expect(h.store.memories.nextExtractionActivity()).toBeUndefined();
     await h.clock.advance(60_000);
     expect(model.requests).toEqual([]);
+  });
+
+  it('keeps no memories for a team with a member whose memory_backend is none', async () => {
+    const model = new ScriptedChatModel({ steps: [] });
+    const h = await harness(configOf({ llm: true }), model);
+    const owner = teamOwner(['helper', 'forgetful']);
+    h.store.memories.add({
+      collection: personCollection(owner, ALICE),
+      scopeKind: 'person',
+      owner,
+      userId: ALICE,
+      roomId: undefined,
+      text: 'Alice is vegetarian',
+      origin: 'tool',
+    });
+    conversation(h);
+    h.service.turnEnded(turn('quiet'));
+
+    expect(h.store.memories.nextExtractionActivity()).toBeUndefined();
+    expect(await sections(h, 'memory', { entity: 'quiet' })).toEqual([]);
   });
 
   it('queues nothing without memory.llm', async () => {

@@ -117,7 +117,10 @@ class MemoryAndKnowledge implements FleetService {
         const settings = extractionSettingsFromConfig(host.config());
         return { ...settings, enabled: settings.enabled && this.currentModel() !== undefined };
       },
-      isEnabledFor: (owner) => owner.startsWith('team:') || this.settings().isEnabledFor(owner),
+      isEnabledFor: (owner) =>
+        owner.startsWith('team:')
+          ? this.isEnabledForTeam(owner.slice('team:'.length).split('+'))
+          : this.settings().isEnabledFor(owner),
     });
     this.context = [this.recallProvider(), this.knowledgeProvider()];
     this.commands = [
@@ -200,6 +203,8 @@ class MemoryAndKnowledge implements FleetService {
     return {
       name: 'memory',
       sectionsFor: async (request, { signal }) => {
+        const team = this.teamOf(request.entity);
+        if (team !== undefined && !this.isEnabledForTeam(team.members)) return [];
         const where = isMatrixRoom(request.roomId) ? request : apiCaller(request);
         const sections = await this.memory.sectionsFor(
           {
@@ -208,13 +213,18 @@ class MemoryAndKnowledge implements FleetService {
             roomId: where.roomId,
             threadRoot: request.threadRoot,
             text: request.text,
-            team: this.teamOf(request.entity),
+            team,
           },
           { signal },
         );
         return sections.map(promptSection);
       },
     };
+  }
+
+  /** A team keeps memories only when every member does (`memory_backend: none` opts out). */
+  private isEnabledForTeam(members: readonly string[]): boolean {
+    return members.every((member) => this.settings().isEnabledFor(member));
   }
 
   /** The knowledge bases the answering agent (or a team's members together) uses. */

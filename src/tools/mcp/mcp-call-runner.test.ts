@@ -6,25 +6,9 @@ import { RecordingLogger } from '../../../test/support/recording-logger.js';
 import { McpError } from './errors.js';
 import { McpCallRunner, type McpCallHost } from './mcp-call-runner.js';
 import type { McpCallOutcome, McpSession } from './mcp-session.js';
+import { fakeServerConfig } from '../../../test/support/mcp/fake-server-config.js';
 
-const CONFIG: McpServerConfig = {
-  enabled: true,
-  required: false,
-  transport: 'stdio',
-  command: 'fake',
-  args: [],
-  cwd: null,
-  env: {},
-  url: null,
-  headers: {},
-  tool_prefix: null,
-  include_tools: [],
-  exclude_tools: [],
-  startup_timeout_seconds: 5,
-  call_timeout_seconds: 10,
-  max_concurrent_calls: 2,
-  auto_reconnect: true,
-};
+const CONFIG = fakeServerConfig({ max_concurrent_calls: 2 });
 
 type CallHandler = (name: string, signal: AbortSignal) => Promise<McpCallOutcome>;
 

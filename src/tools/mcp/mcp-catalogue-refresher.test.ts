@@ -6,25 +6,9 @@ import { McpError } from './errors.js';
 import type { McpCatalogue } from './mcp-catalogue.js';
 import { McpCatalogueRefresher } from './mcp-catalogue-refresher.js';
 import type { McpSession, McpToolInfo } from './mcp-session.js';
+import { fakeServerConfig } from '../../../test/support/mcp/fake-server-config.js';
 
-const CONFIG: McpServerConfig = {
-  enabled: true,
-  required: false,
-  transport: 'stdio',
-  command: 'fake',
-  args: [],
-  cwd: null,
-  env: {},
-  url: null,
-  headers: {},
-  tool_prefix: null,
-  include_tools: [],
-  exclude_tools: [],
-  startup_timeout_seconds: 5,
-  call_timeout_seconds: 10,
-  max_concurrent_calls: 1,
-  auto_reconnect: true,
-};
+const CONFIG = fakeServerConfig();
 
 const tool = (name: string): McpToolInfo => ({
   name,

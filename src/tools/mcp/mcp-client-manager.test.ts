@@ -1,28 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { McpServerConfig } from '../../config/index.js';
 import { QuorumMetrics, systemClock } from '../../shared/index.js';
 import { RecordingLogger } from '../../../test/support/recording-logger.js';
 import type { McpSession, McpSessionFactory } from './mcp-session.js';
 import { McpClientManager } from './mcp-client-manager.js';
+import { fakeServerConfig } from '../../../test/support/mcp/fake-server-config.js';
 
-const CONFIG: McpServerConfig = {
-  enabled: true,
-  required: false,
-  transport: 'stdio',
-  command: 'fake',
-  args: [],
-  cwd: null,
-  env: {},
-  url: null,
-  headers: {},
-  tool_prefix: null,
-  include_tools: [],
-  exclude_tools: [],
-  startup_timeout_seconds: 5,
-  call_timeout_seconds: 5,
-  max_concurrent_calls: 1,
-  auto_reconnect: true,
-};
+const CONFIG = fakeServerConfig({ call_timeout_seconds: 5 });
 
 /** Sessions that connect when the test says so. */
 class Sessions {

@@ -7,25 +7,9 @@ import { McpError } from './errors.js';
 import type { McpCallOutcome, McpSession, McpSessionFactory, McpToolInfo } from './mcp-session.js';
 import type { McpServerStatus } from './mcp-server-status.js';
 import { McpServerSupervisor } from './mcp-server-supervisor.js';
+import { fakeServerConfig } from '../../../test/support/mcp/fake-server-config.js';
 
-const CONFIG: McpServerConfig = {
-  enabled: true,
-  required: false,
-  transport: 'stdio',
-  command: 'fake',
-  args: [],
-  cwd: null,
-  env: {},
-  url: null,
-  headers: {},
-  tool_prefix: null,
-  include_tools: [],
-  exclude_tools: [],
-  startup_timeout_seconds: 5,
-  call_timeout_seconds: 10,
-  max_concurrent_calls: 1,
-  auto_reconnect: true,
-};
+const CONFIG = fakeServerConfig();
 
 const tool = (name: string): McpToolInfo => ({
   name,

@@ -1,3 +1,4 @@
+import { teamMembersOf } from '../memory/index.js';
 import type { StoredMemory } from '../storage/index.js';
 import type { Command, CommandDecision } from './command-handler.js';
 
@@ -27,7 +28,8 @@ function clean(text: string): string {
 }
 
 function ownerName(owner: string): string {
-  return owner.startsWith('team:') ? `team ${owner.slice('team:'.length)}` : owner;
+  const members = teamMembersOf(owner);
+  return members === undefined ? owner : `team ${members.join('+')}`;
 }
 
 /**

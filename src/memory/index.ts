@@ -22,6 +22,7 @@ export {
   personCollection,
   readableCollections,
   roomCollection,
+  teamMembersOf,
   teamOwner,
 } from './memory-scopes.js';
 export type { ReadableCollection, ScopePolicy } from './memory-scopes.js';

@@ -12,9 +12,16 @@
  */
 import type { ContextRequest } from './context-provider.js';
 
+const TEAM_PREFIX = 'team:';
+
 /** The owner key of a team's memories. */
 export function teamOwner(members: readonly string[]): string {
-  return `team:${[...members].sort().join('+')}`;
+  return `${TEAM_PREFIX}${[...members].sort().join('+')}`;
+}
+
+/** The members of a team owner key from {@link teamOwner}; undefined for an agent's name. */
+export function teamMembersOf(owner: string): string[] | undefined {
+  return owner.startsWith(TEAM_PREFIX) ? owner.slice(TEAM_PREFIX.length).split('+') : undefined;
 }
 
 /** The collection of `owner`'s memories about `userId`. */

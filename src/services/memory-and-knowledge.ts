@@ -1,5 +1,5 @@
 import type { ContextProvider, ContextRequest, PromptSection } from '../agents/index.js';
-import { createMemoryCommand } from '../commands/index.js';
+import { createMemoryCommand, type Command } from '../commands/index.js';
 import { ROUTER_NAME, type QuorumConfig } from '../config/index.js';
 import {
   KnowledgeContextProvider,
@@ -16,6 +16,7 @@ import {
   createMemoryTools,
   extractionSettingsFromConfig,
   memorySettingsFromConfig,
+  teamMembersOf,
   teamOwner,
   type ContextSection,
   type MemorySettings,
@@ -68,7 +69,7 @@ export function memoryAndKnowledgeService(deps: MemoryAndKnowledgeDeps): FleetSe
 class MemoryAndKnowledge implements FleetService {
   readonly name = 'memory-and-knowledge';
   readonly context: readonly ContextProvider[];
-  readonly commands;
+  readonly commands: readonly Command[];
   private readonly memory: MemoryService;
   private readonly knowledge: KnowledgeManager;
   private readonly extractor: MemoryExtractor;
@@ -117,10 +118,12 @@ class MemoryAndKnowledge implements FleetService {
         const settings = extractionSettingsFromConfig(host.config());
         return { ...settings, enabled: settings.enabled && this.currentModel() !== undefined };
       },
-      isEnabledFor: (owner) =>
-        owner.startsWith('team:')
-          ? this.isEnabledForTeam(owner.slice('team:'.length).split('+'))
-          : this.settings().isEnabledFor(owner),
+      isEnabledFor: (owner) => {
+        const members = teamMembersOf(owner);
+        return members === undefined
+          ? this.settings().isEnabledFor(owner)
+          : this.isEnabledForTeam(members);
+      },
     });
     this.context = [this.recallProvider(), this.knowledgeProvider()];
     this.commands = [
